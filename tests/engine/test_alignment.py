@@ -1,0 +1,124 @@
+"""Alignment numerics on synthetic matrices with a planted answer."""
+
+import numpy as np
+import pytest
+
+from whisperscope.engine.alignment import (
+    AlignmentOptions,
+    alignment_matrix,
+    dtw,
+    dtw_spans,
+    frame_energy_db,
+    median_filter,
+    normalise_heads,
+    refine_spans,
+    row_start_frames,
+)
+
+
+def planted_path(n_rows: int, n_frames: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """A random monotonic staircase from (0, 0) to (n_rows-1, n_frames-1)."""
+    cuts = np.sort(rng.choice(np.arange(1, n_frames), n_rows - 1, replace=False))
+    starts = np.concatenate([[0], cuts])
+    ends = np.concatenate([cuts, [n_frames]])
+    rows = np.concatenate([np.full(e - s, r) for r, (s, e) in enumerate(zip(starts, ends))])
+    return starts, rows
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_dtw_recovers_a_planted_path(seed):
+    rng = np.random.default_rng(seed)
+    n_rows, n_frames = 12, 200
+    starts, row_of_frame = planted_path(n_rows, n_frames, rng)
+    cost = rng.uniform(0.5, 1.0, size=(n_rows, n_frames))
+    cost[row_of_frame, np.arange(n_frames)] = 0.0  # the planted path is free
+    rows, frames = dtw(cost)
+    assert rows[0] == 0 and frames[0] == 0
+    assert rows[-1] == n_rows - 1 and frames[-1] == n_frames - 1
+    assert np.all(np.diff(rows) >= 0) and np.all(np.diff(frames) >= 0)
+    np.testing.assert_array_equal(row_start_frames(rows, frames, n_rows), starts)
+
+
+def test_dtw_matches_a_brute_force_cost_on_a_small_matrix():
+    rng = np.random.default_rng(7)
+    cost = rng.uniform(size=(3, 4))
+    rows, frames = dtw(cost)
+    best = np.inf
+    # every monotonic path of steps (1,1), (1,0), (0,1) from (0,0) to (2,3)
+
+    def walk(i, j, total):
+        nonlocal best
+        total += cost[i, j]
+        if (i, j) == (2, 3):
+            best = min(best, total)
+            return
+        for di, dj in ((1, 1), (1, 0), (0, 1)):
+            if i + di <= 2 and j + dj <= 3:
+                walk(i + di, j + dj, total)
+
+    walk(0, 0, 0.0)
+    assert cost[rows, frames].sum() == pytest.approx(best)
+
+
+def test_dtw_of_an_empty_matrix_is_empty():
+    rows, frames = dtw(np.zeros((0, 5)))
+    assert rows.size == 0 and frames.size == 0
+
+
+def test_normalise_heads_gives_zero_mean_unit_std_over_tokens():
+    rng = np.random.default_rng(1)
+    weights = rng.uniform(size=(3, 10, 50))
+    z = normalise_heads(weights)
+    np.testing.assert_allclose(z.mean(axis=1), 0, atol=1e-5)
+    np.testing.assert_allclose(z.std(axis=1), 1, atol=1e-4)
+
+
+def test_median_filter_removes_a_spike_and_keeps_a_step():
+    x = np.zeros(20, np.float32)
+    x[10:] = 1.0
+    x[4] = 9.0
+    y = median_filter(x, 5)
+    assert y[4] == 0.0
+    np.testing.assert_array_equal(y[12:], 1.0)
+    with pytest.raises(ValueError):
+        median_filter(x, 4)
+
+
+def synthetic_attention(spoken, n_frames, sharpness=8.0, rng=None):
+    """Attention of tokens that each attend to their own spoken frames, one extra final row
+    attending to the end. spoken: [(start, end)] frames per token."""
+    rng = rng or np.random.default_rng(0)
+    n_rows = len(spoken) + 1
+    logits = rng.normal(0, 0.3, size=(4, n_rows, n_frames))
+    for r, (s, e) in enumerate(spoken):
+        logits[:, r, s:e] += sharpness
+    logits[:, -1, spoken[-1][1]:] += sharpness / 2
+    weights = np.exp(logits)
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def test_plain_dtw_absorbs_a_pause_and_refinement_ends_the_word_at_its_speech():
+    # three tokens; a 7 s (350 frame) pause after the second
+    spoken = [(20, 40), (40, 60), (410, 430)]
+    n_frames = 500
+    weights = synthetic_attention(spoken, n_frames)
+    energy = np.full(n_frames, -80.0)
+    for s, e in spoken:
+        energy[s:e] = -20.0
+    matrix = alignment_matrix(weights)
+    plain = dtw_spans(matrix)
+    refined = refine_spans(plain, matrix, energy, AlignmentOptions())
+    # plain DTW spans tile the time axis, so the pause goes to one of the two words
+    assert plain[1].end_frame == plain[2].start_frame
+    assert plain[2].start_frame - plain[1].start_frame > 300 or plain[2].start_frame < 300
+    for (s, e), span in zip(spoken, refined):
+        assert abs(span.start_frame - s) <= 2, (span, s)
+        assert abs(span.end_frame - e) <= 2, (span, e)
+
+
+def test_frame_energy_tells_speech_from_silence():
+    mel = np.full((80, 400), -0.5, np.float32)  # whisper's floor after clamping
+    mel[:, 100:200] = 1.0
+    level = frame_energy_db(mel)
+    assert level.shape == (200,)
+    assert level[60] - level[10] > 30

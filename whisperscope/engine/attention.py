@@ -1,0 +1,54 @@
+"""Recompute every layer and head of a finished window's cross-attention.
+
+Live decoding keeps only the alignment heads. Any other layer/head is recovered exactly by
+one teacher-forced pass: feed the window's prompt and generated tokens at once and read the
+cross-attention at each position, which is what the live steps computed one at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from whisper.audio import N_FRAMES, N_SAMPLES, log_mel_spectrogram
+
+from whisperscope.engine.decoder import CachedDecoder
+from whisperscope.engine.models import LoadedModel
+from whisperscope.session.model import WindowAttention
+
+MEL_FRAMES_PER_ENCODER_FRAME = 2
+MEL_FRAMES_PER_SECOND = 100
+
+
+def recompute_window_attention(
+    model: LoadedModel,
+    samples_16k: np.ndarray,
+    window: WindowAttention,
+    mel: np.ndarray | None = None,
+) -> np.ndarray:
+    """All cross-attention of `window`: shape = (n_layers, n_heads, n_rows, n_frames), float32.
+
+    `mel` is the whole recording's log-mel as the analysis computed it (n_mels, n_mel_frames);
+    pass it when you have it, to skip recomputing it.
+    """
+    n_rows = len(window.token_ids)
+    dims = model.model.dims
+    if n_rows == 0:
+        return np.zeros((dims.n_text_layer, dims.n_text_head, 0, window.n_frames), np.float32)
+    if mel is None:
+        mel_t = log_mel_spectrogram(
+            torch.from_numpy(np.ascontiguousarray(samples_16k)), dims.n_mels, padding=N_SAMPLES)
+    else:
+        mel_t = torch.from_numpy(np.ascontiguousarray(mel))
+    first = round(window.start * MEL_FRAMES_PER_SECOND)
+    segment = mel_t[:, first: first + window.n_frames * MEL_FRAMES_PER_ENCODER_FRAME]
+    segment = torch.nn.functional.pad(segment, (0, N_FRAMES - segment.shape[-1]))
+    whisper_model = model.model
+    dtype = torch.float16 if model.info.dtype == "float16" else torch.float32
+    with torch.no_grad():
+        features = whisper_model.encoder(segment[None].to(whisper_model.device, dtype))
+        decoder = CachedDecoder(whisper_model, features)
+        fed = [*window.prompt_ids.tolist(), *window.token_ids[:-1].tolist()]
+        out = decoder.step(torch.tensor([fed], device=whisper_model.device))
+    first_row = len(window.prompt_ids) - 1
+    rows = out.cross_attention[:, :, first_row: first_row + n_rows, : window.n_frames]
+    return rows.float().cpu().numpy()

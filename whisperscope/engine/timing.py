@@ -1,0 +1,196 @@
+"""Turn one decoded window into timed tokens, words and segments.
+
+Segments follow openai-whisper's `transcribe` (consecutive timestamp tokens close a segment);
+token times come from the cross-attention alignment in `alignment.py`; words group tokens
+with the tokenizer's own word splitting and whisper's punctuation merging.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from whisper.timing import WordTiming, merge_punctuations
+from whisper.tokenizer import Tokenizer
+
+from whisperscope.engine.alignment import (
+    AlignmentOptions,
+    TokenSpan,
+    alignment_matrix,
+    dtw_spans,
+    refine_spans,
+)
+from whisperscope.engine.window_decoding import TIME_PRECISION, DecodedWindow
+
+PREPEND_PUNCTUATIONS = "\"'“¿([{-"
+APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
+
+
+@dataclass(frozen=True)
+class TimedToken:
+    row: int
+    token_id: int
+    text: str
+    start: float  # global seconds
+    end: float
+    probability: float
+    segment: int  # local segment index within the window
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    text: str
+    start: float
+    end: float
+    probability: float
+    tokens: tuple[int, ...]  # local indices into the window's TimedToken list
+    segment: int
+
+
+@dataclass(frozen=True)
+class TimedSegment:
+    start: float
+    end: float
+    text: str
+    tokens: tuple[int, ...]  # local TimedToken indices
+
+
+@dataclass(frozen=True)
+class WindowTiming:
+    tokens: tuple[TimedToken, ...]
+    words: tuple[TimedWord, ...]
+    segments: tuple[TimedSegment, ...]
+    seek_frames: int  # mel frames (10 ms) to advance past this window's start
+    context_ids: tuple[int, ...] = ()  # finished segments' tokens, timestamps included:
+    #                                   the prompt for the next window, as transcribe() does
+
+
+def split_segments(
+    token_ids: list[int], tokenizer: Tokenizer, n_mel_frames: int
+) -> tuple[list[tuple[int, int, int, int]], int]:
+    """openai-whisper's segmentation of one window's output.
+
+    Returns ([(first_row, end_row, start_ts, end_ts), ...], seek advance in mel frames);
+    rows index `token_ids`, timestamps are in 20 ms steps from the window start.
+    """
+    tokens = [t for t in token_ids if t != tokenizer.eot]
+    ts_begin = tokenizer.timestamp_begin
+    is_ts = [t >= ts_begin for t in tokens]
+    single_ending = is_ts[-2:] == [False, True]
+    consecutive = [i + 1 for i in range(len(tokens) - 1) if is_ts[i] and is_ts[i + 1]]
+    segments = []
+    if consecutive:
+        slices = consecutive + ([len(tokens)] if single_ending else [])
+        last = 0
+        for current in slices:
+            piece = tokens[last:current]
+            segments.append((last, current, piece[0] - ts_begin, piece[-1] - ts_begin))
+            last = current
+        if single_ending:
+            seek = n_mel_frames
+        else:
+            seek = (tokens[last - 1] - ts_begin) * 2
+    else:
+        timestamps = [t for t in tokens if t >= ts_begin]
+        end_ts = round(n_mel_frames / 2)
+        if timestamps and timestamps[-1] != ts_begin:
+            end_ts = timestamps[-1] - ts_begin
+        start_ts = tokens[0] - ts_begin if tokens and is_ts[0] else 0
+        segments.append((0, len(tokens), start_ts, end_ts))
+        seek = n_mel_frames
+    return segments, seek
+
+
+def time_window(
+    decoded: DecodedWindow,
+    tokenizer: Tokenizer,
+    window_start: float,
+    n_mel_frames: int,
+    frame_energy_db: np.ndarray | None,
+    options: AlignmentOptions = AlignmentOptions(),
+) -> WindowTiming:
+    """Place every text token of the window in time from its cross-attention."""
+    ids = list(decoded.token_ids)
+    raw_segments, seek = split_segments(ids, tokenizer, n_mel_frames)
+    text_rows = [r for r, t in enumerate(ids) if t < tokenizer.eot]
+    context = tuple(t for first, end, _, _ in raw_segments for t in ids[first:end])
+    if not text_rows:
+        return WindowTiming((), (), (), seek, context)
+
+    # DTW rows: every text token, then the row right after the last one (what ended it)
+    dtw_rows = text_rows + [min(text_rows[-1] + 1, len(ids) - 1)]
+    matrix = alignment_matrix(decoded.attention[:, dtw_rows], options.medfilt_width)
+    spans = dtw_spans(matrix)
+    if options.refine:
+        spans = refine_spans(spans, matrix, frame_energy_db, options)
+
+    segment_of_row = {}
+    for s, (first, end, _, _) in enumerate(raw_segments):
+        for r in range(first, end):
+            segment_of_row[r] = s
+    tokens = [
+        _timed_token(r, ids[r], span, decoded, tokenizer, window_start, segment_of_row.get(r, 0))
+        for r, span in zip(text_rows, spans)
+    ]
+    words = _group_words(tokens, tokenizer)
+    segments = []
+    for s, (first, end, start_ts, end_ts) in enumerate(raw_segments):
+        members = tuple(i for i, tok in enumerate(tokens) if first <= tok.row < end)
+        text = tokenizer.decode([tokens[i].token_id for i in members])
+        seg_start = window_start + start_ts * TIME_PRECISION
+        seg_end = window_start + end_ts * TIME_PRECISION
+        seg_words = [w for w in words if w.segment == s]
+        if seg_words:  # the words' own times are the better estimate
+            seg_start, seg_end = seg_words[0].start, seg_words[-1].end
+        if text.strip():
+            segments.append(TimedSegment(seg_start, seg_end, text, members))
+    return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, context)
+
+
+def _timed_token(row, token_id, span: TokenSpan, decoded, tokenizer, window_start, segment):
+    return TimedToken(
+        row=row,
+        token_id=token_id,
+        text=tokenizer.decode([token_id]),
+        start=round(window_start + span.start_frame * TIME_PRECISION, 3),
+        end=round(window_start + span.end_frame * TIME_PRECISION, 3),
+        probability=decoded.probabilities[row],
+        segment=segment,
+    )
+
+
+def _group_words(tokens: list[TimedToken], tokenizer: Tokenizer) -> list[TimedWord]:
+    """Words by the tokenizer's splitting (spaces, or unicode points for CJK) per segment,
+    with leading/trailing punctuation merged as openai-whisper does."""
+    words: list[TimedWord] = []
+    by_segment: dict[int, list[int]] = {}
+    for i, tok in enumerate(tokens):
+        by_segment.setdefault(tok.segment, []).append(i)
+    for segment, members in sorted(by_segment.items()):
+        ids = [tokens[i].token_id for i in members]
+        texts, groups = tokenizer.split_to_word_tokens(ids)
+        timings, cursor = [], 0
+        for text, group in zip(texts, groups):
+            indices = members[cursor: cursor + len(group)]
+            cursor += len(group)
+            timings.append(WordTiming(text, list(indices), 0.0, 0.0, 0.0))
+        merge_punctuations(timings, PREPEND_PUNCTUATIONS, APPEND_PUNCTUATIONS)
+        for timing in timings:
+            if not timing.word:
+                continue
+            indices = tuple(timing.tokens)
+            # punctuation carries no sound: time the word by its spoken tokens
+            spoken = [i for i in indices if tokens[i].text.strip(PREPEND_PUNCTUATIONS
+                                                                  + APPEND_PUNCTUATIONS + " ")]
+            timed = spoken or list(indices)
+            words.append(
+                TimedWord(
+                    text=timing.word,
+                    start=tokens[timed[0]].start,
+                    end=max(tokens[i].end for i in timed),
+                    probability=float(np.mean([tokens[i].probability for i in indices])),
+                    tokens=indices,
+                    segment=segment,
+                )
+            )
+    return words
