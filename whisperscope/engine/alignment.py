@@ -106,7 +106,7 @@ def row_start_frames(rows: np.ndarray, frames: np.ndarray, n_rows: int) -> np.nd
     """First frame the DTW path spends on each row: shape = (n_rows,)."""
     starts = np.zeros(n_rows, np.int64)
     seen = np.zeros(n_rows, bool)
-    for r, f in zip(rows, frames):
+    for r, f in zip(rows, frames, strict=False):
         if not seen[r]:
             starts[r] = f
             seen[r] = True
@@ -125,74 +125,87 @@ class AlignmentOptions:
     refine: bool = True  # False: plain openai-whisper-style boundaries (the reference)
     attention_floor: float = 0.25  # a frame belongs to a token where its attention exceeds
     #                                this fraction of the token's peak (after smoothing)
-    silence_db: float = 40.0  # frames this far below the window's loudest are silence
+    silence_db: float = 45.0  # frames this far below the window's loudest are silence
     max_onset_shift: int = 25  # frames an onset may move earlier (0.5 s)
 
 
-def dtw_spans(matrix: np.ndarray) -> list[TokenSpan]:
-    """openai-whisper's boundaries: rows 0..n-2 are text tokens, the last row is the token
-    after them (timestamp or end of text). Token i spans [start_i, start_{i+1})."""
+def dtw_spans(matrix: np.ndarray, voiced: np.ndarray | None = None) -> list[TokenSpan]:
+    """Token spans from DTW. Rows 0..n-2 are text tokens, the last row is the token after
+    them (timestamp or end of text). Token i spans [start_i, start_{i+1}).
+
+    With `voiced` (bool per frame), silent frames cost the same for every row, so they
+    cannot pull a boundary: tokens are placed by the frames that hold sound. Without it this
+    is openai-whisper's rule.
+    """
     n_rows, _ = matrix.shape
     if n_rows < 2:
         return []
-    rows, frames = dtw(-matrix)
+    cost = -matrix
+    if voiced is not None and voiced.any():
+        cost = np.where(voiced[None, :], cost, 0.0)
+    rows, frames = dtw(cost)
     starts = row_start_frames(rows, frames, n_rows)
     return [TokenSpan(float(starts[i]), float(starts[i + 1])) for i in range(n_rows - 1)]
+
+
+def voiced_frames(frame_energy_db: np.ndarray, silence_db: float) -> np.ndarray:
+    """Frames within `silence_db` of the loudest one."""
+    if len(frame_energy_db) == 0:
+        return np.zeros(0, bool)
+    return frame_energy_db > frame_energy_db.max() - silence_db
 
 
 def refine_spans(
     spans: list[TokenSpan],
     matrix: np.ndarray,
-    frame_energy_db: np.ndarray | None,
+    voiced: np.ndarray,
     options: AlignmentOptions = AlignmentOptions(),
 ) -> list[TokenSpan]:
-    """Shrink DTW spans to where each token's attention is, and to frames with sound.
+    """Shrink each span to the frames with sound, and move onsets back to where the token's
+    own attention rises (DTW steps into a token late).
 
-    matrix: (n_rows, n_frames) the DTW matrix. frame_energy_db: (n_frames,) level of each
-    encoder frame in dB (from the log-mel Whisper saw), or None to skip the sound check.
+    matrix: (n_rows, n_frames), the DTW matrix. voiced: (n_frames,) bool.
     """
-    if not spans:
-        return []
-    n_frames = matrix.shape[1]
-    voiced = np.ones(n_frames, bool)
-    if frame_energy_db is not None and len(frame_energy_db):
-        voiced = frame_energy_db > frame_energy_db.max() - options.silence_db
     refined: list[TokenSpan] = []
-    previous_end = 0.0
+    previous_end = 0
     for i, span in enumerate(spans):
-        start, end = int(span.start_frame), max(int(span.end_frame), int(span.start_frame) + 1)
-        row = matrix[i]
-        # onset: walk back from the DTW start while this token's attention stays high
-        peak = row[start:end].max() if end > start else row[start]
-        floor = row.min() + options.attention_floor * (peak - row.min())
-        lo = start
-        limit = max(int(np.ceil(previous_end)), start - options.max_onset_shift, 0)
-        while lo > limit and row[lo - 1] >= floor and voiced[lo - 1]:
-            lo -= 1
-        # skip leading/trailing silence inside the span
-        while lo < end - 1 and not voiced[lo]:
+        start = int(span.start_frame)
+        end = max(int(span.end_frame), start + 1)
+        lo, hi = start, end
+        while lo < hi - 1 and not voiced[lo]:
             lo += 1
-        hi = end
         while hi > lo + 1 and not voiced[hi - 1]:
             hi -= 1
-        # trailing frames whose attention has left this token belong to no token (a pause)
-        if i < len(spans) - 1 or True:
-            while hi > lo + 1 and row[hi - 1] < floor and not _voiced_run(voiced, hi - 1):
-                hi -= 1
+        row = matrix[i]
+        peak = row[lo:hi].max()
+        floor = row.min() + options.attention_floor * (peak - row.min())
+        limit = max(previous_end, lo - options.max_onset_shift, 0)
+        while lo > limit and voiced[lo - 1] and row[lo - 1] >= floor:
+            lo -= 1
         refined.append(TokenSpan(float(lo), float(hi)))
         previous_end = hi
     return refined
 
 
-def _voiced_run(voiced: np.ndarray, index: int) -> bool:
-    return bool(voiced[index])
+def mel_level_db(log_mel: np.ndarray) -> np.ndarray:
+    """Level in dB of each 10 ms mel frame of Whisper's normalised log-mel
+    (shape = (n_mels, n_mel_frames)), from the very input the model saw."""
+    # whisper's log-mel is (log10(power) + 4) / 4; undo it and average power over mels
+    log_power = log_mel.astype(np.float64) * 4.0 - 4.0
+    return (10.0 * np.log10(np.mean(10.0 ** log_power, axis=0) + 1e-10)).astype(np.float32)
 
 
 def frame_energy_db(log_mel: np.ndarray) -> np.ndarray:
-    """Level of each 20 ms encoder frame in dB from Whisper's normalised log-mel
-    (shape = (n_mels, n_mel_frames) at 10 ms hops)."""
-    # whisper's log-mel is (log10(power) + 4) / 4; undo to log10 power, average over mels
-    log_power = log_mel * 4.0 - 4.0
-    level = 10.0 * np.log10(np.mean(10.0 ** log_power, axis=0) + 1e-10)
+    """Level in dB of each 20 ms encoder frame: the louder of its two mel frames."""
+    level = mel_level_db(log_mel)
     n = level.shape[0] // 2
     return np.maximum(level[: 2 * n : 2], level[1 : 2 * n : 2])
+
+
+def next_sound(level_db: np.ndarray, start: int, silence_db: float) -> int:
+    """Index of the first frame at or after `start` within `silence_db` of the loudest
+    frame; len(level_db) when only silence follows."""
+    if start >= len(level_db):
+        return len(level_db)
+    loud = np.flatnonzero(level_db[start:] > level_db.max() - silence_db)
+    return start + int(loud[0]) if loud.size else len(level_db)

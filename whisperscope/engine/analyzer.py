@@ -13,14 +13,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from whisper.audio import HOP_LENGTH, N_FRAMES, N_SAMPLES, SAMPLE_RATE, log_mel_spectrogram
 from whisper.tokenizer import LANGUAGES, get_tokenizer
 
-from whisperscope.audio.loader import LoadedAudio
-from whisperscope.engine.alignment import AlignmentOptions, frame_energy_db
+from whisperscope.engine.alignment import (
+    AlignmentOptions,
+    frame_energy_db,
+    mel_level_db,
+    next_sound,
+)
 from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.decoder import CachedDecoder
 from whisperscope.engine.events import (
@@ -47,8 +52,14 @@ from whisperscope.session.model import (
     Word,
 )
 
+if TYPE_CHECKING:
+    from whisperscope.audio.loader import LoadedAudio
+
 log = logging.getLogger(__name__)
 FRAMES_PER_SECOND = SAMPLE_RATE // HOP_LENGTH  # mel frames: 100 per second
+SKIP_SILENCE_FRAMES = 150  # a window opening on more silence than this skips it...
+LEAD_IN_FRAMES = 40  # ...up to this much before the next sound
+TAIL_FRAMES = 30  # sound this short at a window's start is the end of the previous word
 
 
 def analyze(
@@ -104,9 +115,13 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment) -> Iterator[Eng
     if settings.initial_prompt:
         prompt = tokenizer.encode(" " + settings.initial_prompt.strip())
 
+    level = mel_level_db(mel[:, :content_frames].numpy())
     seek, window = 0, 0
     while seek < content_frames:
         cancel.raise_if_cancelled()
+        seek = _skip_silence(level, seek, alignment)
+        if seek >= content_frames:
+            break
         segment_size = min(N_FRAMES, content_frames - seek)
         window_start = seek / FRAMES_PER_SECOND
         mel_window = _pad_or_trim(mel[:, seek: seek + segment_size]).to(whisper_model.device)
@@ -145,6 +160,25 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment) -> Iterator[Eng
 
     analysis.elapsed = time.monotonic() - started
     yield Finished(analysis)
+
+
+def _skip_silence(level_db: np.ndarray, seek: int, alignment: AlignmentOptions) -> int:
+    """Start the window shortly before the next sound. Whisper may not place its first
+    timestamp later than 1 s into a window, so a window that opens on a long silence makes
+    it invent speech at the start; skipping the silence keeps the next onset right."""
+    quiet = level_db <= level_db.max() - alignment.silence_db
+    # the window may open on the fading end of the previous word: step over it
+    tail_end, limit = seek, min(seek + TAIL_FRAMES, len(level_db))
+    while tail_end < limit and not quiet[tail_end]:
+        tail_end += 1
+    if tail_end < len(level_db) and not quiet[tail_end]:
+        return seek  # sound goes on: no pause here
+    onset = next_sound(level_db, tail_end, alignment.silence_db)
+    if onset >= len(level_db):
+        return onset  # only silence is left
+    if onset - tail_end > SKIP_SILENCE_FRAMES:
+        return onset - LEAD_IN_FRAMES
+    return seek
 
 
 def _decode_with_fallback(decoder, tokenizer, prompt, settings, head_ids, n_frames, window,

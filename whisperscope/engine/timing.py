@@ -19,6 +19,7 @@ from whisperscope.engine.alignment import (
     alignment_matrix,
     dtw_spans,
     refine_spans,
+    voiced_frames,
 )
 from whisperscope.engine.window_decoding import TIME_PRECISION, DecodedWindow
 
@@ -120,9 +121,11 @@ def time_window(
     # DTW rows: every text token, then the row right after the last one (what ended it)
     dtw_rows = text_rows + [min(text_rows[-1] + 1, len(ids) - 1)]
     matrix = alignment_matrix(decoded.attention[:, dtw_rows], options.medfilt_width)
-    spans = dtw_spans(matrix)
-    if options.refine:
-        spans = refine_spans(spans, matrix, frame_energy_db, options)
+    if options.refine and frame_energy_db is not None:
+        voiced = voiced_frames(frame_energy_db[: matrix.shape[1]], options.silence_db)
+        spans = refine_spans(dtw_spans(matrix, voiced), matrix, voiced, options)
+    else:
+        spans = dtw_spans(matrix)
 
     segment_of_row = {}
     for s, (first, end, _, _) in enumerate(raw_segments):
@@ -130,7 +133,7 @@ def time_window(
             segment_of_row[r] = s
     tokens = [
         _timed_token(r, ids[r], span, decoded, tokenizer, window_start, segment_of_row.get(r, 0))
-        for r, span in zip(text_rows, spans)
+        for r, span in zip(text_rows, spans, strict=False)
     ]
     words = _group_words(tokens, tokenizer)
     segments = []
@@ -170,7 +173,7 @@ def _group_words(tokens: list[TimedToken], tokenizer: Tokenizer) -> list[TimedWo
         ids = [tokens[i].token_id for i in members]
         texts, groups = tokenizer.split_to_word_tokens(ids)
         timings, cursor = [], 0
-        for text, group in zip(texts, groups):
+        for text, group in zip(texts, groups, strict=False):
             indices = members[cursor: cursor + len(group)]
             cursor += len(group)
             timings.append(WordTiming(text, list(indices), 0.0, 0.0, 0.0))
@@ -183,11 +186,14 @@ def _group_words(tokens: list[TimedToken], tokenizer: Tokenizer) -> list[TimedWo
             spoken = [i for i in indices if tokens[i].text.strip(PREPEND_PUNCTUATIONS
                                                                   + APPEND_PUNCTUATIONS + " ")]
             timed = spoken or list(indices)
+            start = tokens[timed[0]].start
+            if words and words[-1].segment == segment:
+                start = max(start, words[-1].end)  # words never overlap
             words.append(
                 TimedWord(
                     text=timing.word,
-                    start=tokens[timed[0]].start,
-                    end=max(tokens[i].end for i in timed),
+                    start=start,
+                    end=max(start, max(tokens[i].end for i in timed)),
                     probability=float(np.mean([tokens[i].probability for i in indices])),
                     tokens=indices,
                     segment=segment,
