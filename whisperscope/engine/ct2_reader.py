@@ -96,7 +96,7 @@ class _ByteStream:
                 raise ModelError(f"{source}: cannot read {path}: {exc.strerror or exc}") from exc
             if size:
                 try:
-                    mapped = np.memmap(path, dtype=np.uint8, mode="r")
+                    mapped = np.asarray(np.memmap(path, dtype=np.uint8, mode="r"))
                 except (OSError, ValueError) as exc:
                     raise ModelError(f"{source}: cannot read {path}: {exc}") from exc
                 self._maps.append(mapped)
@@ -130,6 +130,17 @@ class _ByteStream:
         if not chunks:
             return np.zeros(0, dtype=np.uint8)
         return np.concatenate(chunks)
+
+    def check_count(self, count: int, limit: int, min_bytes: int, what: str) -> None:
+        """A count read from the file is at most `limit`, and its entries (at least
+        `min_bytes` each) fit in what is left of the file."""
+        if count > limit:
+            raise self.fail(f"implausible number of {what} ({count}, at most {limit})")
+        if count * min_bytes > self.remaining:
+            raise self.fail(
+                f"file ends early: {count} {what} need at least {count * min_bytes} bytes, "
+                f"{self.remaining} left (truncated download?)"
+            )
 
     def u8(self, what: str) -> int:
         return int(self.take(1, what)[0])
@@ -183,8 +194,7 @@ def read_ct2(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> CT2Model
         raise stream.fail(f"model spec is {spec!r}, not a Whisper model ({WHISPER_SPEC!r})")
     revision = stream.u32("spec revision")
     n_variables = stream.u32("number of variables")
-    if n_variables > MAX_VARIABLES or n_variables * _MIN_VARIABLE_BYTES > stream.remaining:
-        raise stream.fail(f"implausible number of variables ({n_variables})")
+    stream.check_count(n_variables, MAX_VARIABLES, _MIN_VARIABLE_BYTES, "variables")
 
     variables: dict[str, np.ndarray] = {}
     for index in range(n_variables):
@@ -214,8 +224,7 @@ def read_ct2(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> CT2Model
         variables[name] = stream.take(n_bytes, f"data of {name!r}").view(dtype).reshape(shape)
 
     n_aliases = stream.u32("number of aliases")
-    if n_aliases > MAX_ALIASES or n_aliases * _MIN_ALIAS_BYTES > stream.remaining:
-        raise stream.fail(f"implausible number of aliases ({n_aliases})")
+    stream.check_count(n_aliases, MAX_ALIASES, _MIN_ALIAS_BYTES, "aliases")
     aliases: dict[str, str] = {}
     for index in range(n_aliases):
         alias = stream.string(f"alias {index}")

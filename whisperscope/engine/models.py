@@ -296,15 +296,9 @@ def _finish(model: Whisper, name: str, source: str, device: str) -> LoadedModel:
 
 
 def place_model(model: Whisper, device: str) -> Whisper:
-    """Move a float32 CPU model to `device`; on CUDA halve it, keeping LayerNorms float32
-    (whisper's LayerNorm computes in float32 and rejects half weights)."""
-    import torch
-
+    """Move a float32 CPU model to `device`, in half precision on CUDA."""
     if uses_fp16(device):
-        model.half()
-        for module in model.modules():
-            if isinstance(module, torch.nn.LayerNorm):
-                module.float()
+        half_precision(model)
     if device == "mps":
         # sparse tensors do not exist on MPS: keep the alignment-heads mask on the CPU
         heads = model.alignment_heads
@@ -313,6 +307,18 @@ def place_model(model: Whisper, device: str) -> Whisper:
         model.register_buffer("alignment_heads", heads, persistent=False)
         return model
     return model.to(device)
+
+
+def half_precision(model: Whisper) -> Whisper:
+    """Halve the weights in place, except the LayerNorms: whisper's LayerNorm computes in
+    float32 and rejects half weights ("mixed dtype")."""
+    import torch
+
+    model.half()
+    for module in model.modules():
+        if isinstance(module, torch.nn.LayerNorm):
+            module.float()
+    return model
 
 
 def _package_file(package: str, name: str) -> Path | None:
