@@ -1,0 +1,340 @@
+"""Load a recording: the original samples for playback and 16 kHz mono for Whisper.
+
+soundfile (libsndfile) reads wav/flac/ogg/mp3/aiff and friends at any bit depth, rate and
+channel count. Whatever it can't read goes to ffmpeg when installed (m4a, aac, video files):
+an `ffmpeg` subprocess (no shell) decodes the first audio stream to float32 PCM at the
+original rate and channel count. The mix is downmixed to mono (channel mean) and resampled
+to 16 kHz with soxr ("HQ").
+
+Memory, for one hour of 44.1 kHz stereo: `original` (float32, kept for playback) is
+3600 x 44,100 x 2 x 4 B = 1.27 GB and `samples` (16 kHz mono float32) is 230 MB; while
+loading, the mono mix at the original rate adds a transient 635 MB, so the peak is about
+2.1 GB and 1.5 GB stays resident (48 kHz stereo: 1.38 GB + 230 MB). The decoded size is
+estimated from the header before anything is decoded, and a file whose load would need more
+than `MAX_DECODED_BYTES` is refused with a message that says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+from whisperscope.errors import AudioError
+from whisperscope.session.model import AudioInfo
+
+WHISPER_RATE = 16_000
+MAX_DECODED_BYTES = 8 * 1024**3  # refuse files whose decoded samples would exceed this
+FFMPEG_ONLY_SUFFIXES = frozenset(
+    {".m4a", ".m4b", ".aac", ".mp4", ".m4v", ".mkv", ".mka", ".webm", ".mov", ".avi",
+     ".wma", ".wmv", ".amr", ".3gp", ".ac3", ".dts", ".flv", ".ts"}
+)
+_BLOCK_FRAMES = 1 << 18
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedAudio:
+    """A decoded recording. Treat the arrays as read-only; they may be shared across threads.
+
+    samples: shape = (n,), float32, 16 kHz mono: what Whisper gets.
+    original: shape = (n_frames, channels), float32, at `original_rate`: what plays.
+    """
+
+    path: Path
+    samples: np.ndarray
+    original: np.ndarray
+    original_rate: int
+    channels: int
+    duration: float  # seconds, of the original
+    sha256: str  # of the file's bytes
+    decoder: str = "soundfile"  # or "ffmpeg"
+    warnings: tuple[str, ...] = ()  # e.g. a truncated file that was read as far as possible
+
+    def info(self) -> AudioInfo:
+        return AudioInfo(
+            path=str(self.path),
+            sha256=self.sha256,
+            duration=self.duration,
+            sample_rate=self.original_rate,
+            channels=self.channels,
+        )
+
+
+def load_audio(path: str | Path, *, max_decoded_bytes: int = MAX_DECODED_BYTES) -> LoadedAudio:
+    """Decode `path`; raises AudioError with a message a user can act on."""
+    path = Path(path).expanduser()
+    name = path.name
+    if not path.exists():
+        raise AudioError(f"Audio file not found: {path}")
+    if path.is_dir():
+        raise AudioError(f"'{path}' is a folder, not an audio file")
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise AudioError(f"Can't read '{path}': {e.strerror or e}") from e
+    if size == 0:
+        raise AudioError(f"'{name}' is empty (0 bytes)")
+
+    sha256 = file_sha256(path)
+    decoded = _read_soundfile(path, max_decoded_bytes)
+    if decoded is None or decoded.failed_midway:
+        fallback = _read_ffmpeg(path, max_decoded_bytes, soundfile_failed=decoded is None)
+        if decoded is None or (fallback is not None and len(fallback.frames) > len(decoded.frames)):
+            decoded = fallback
+    assert decoded is not None
+    if len(decoded.frames) == 0 and decoded.failed_midway:
+        raise AudioError(f"'{name}' is damaged: no audio could be decoded from it")
+    if len(decoded.frames) == 0:
+        raise AudioError(f"'{name}' contains no audio (0 frames)")
+
+    original = decoded.frames
+    rate, channels = decoded.rate, original.shape[1]
+    mono = original[:, 0] if channels == 1 else original.mean(axis=1, dtype=np.float32)
+    if rate == WHISPER_RATE:
+        samples = np.array(mono, dtype=np.float32)
+    else:
+        samples = soxr.resample(mono, rate, WHISPER_RATE, quality="HQ").astype(
+            np.float32, copy=False
+        )
+    del mono
+    duration = len(original) / rate
+    warnings = decoded.warnings
+    if decoded.failed_midway:
+        warnings += (f"'{name}' is damaged or truncated: read the first {duration:.2f} s",)
+    return LoadedAudio(
+        path=path.resolve(),
+        samples=samples,
+        original=original,
+        original_rate=rate,
+        channels=channels,
+        duration=duration,
+        sha256=sha256,
+        decoder=decoded.decoder,
+        warnings=warnings,
+    )
+
+
+def is_silent(samples: np.ndarray, threshold_db: float = -60.0) -> bool:
+    """True when no 64 ms stretch of `samples` has an RMS level above `threshold_db` dBFS."""
+    x = np.asarray(samples, dtype=np.float32).reshape(-1)
+    if x.size == 0:
+        return True
+    frame = 1024
+    threshold = np.float32(10.0 ** (threshold_db / 20.0))
+    for start in range(0, x.size, 1 << 20):
+        block = x[start : start + (1 << 20)]
+        n = (block.size + frame - 1) // frame
+        padded = np.zeros(n * frame, dtype=np.float32)
+        padded[: block.size] = block
+        rms = np.sqrt(np.mean(np.square(padded.reshape(n, frame)), axis=1))
+        if (rms > threshold).any():
+            return False
+    return True
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of the file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ffmpeg_available() -> bool:
+    return shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None
+
+
+# -- decoders ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Decoded:
+    frames: np.ndarray  # (n, channels) float32
+    rate: int
+    decoder: str
+    failed_midway: bool = False  # the decoder stopped with an error after some frames
+    warnings: tuple[str, ...] = ()
+
+
+def _check_size(name: str, n_frames: float, rate: int, channels: int, limit: int) -> None:
+    original = n_frames * channels * 4
+    mono = n_frames * 4 if channels > 1 else 0
+    resampled = n_frames * WHISPER_RATE / max(rate, 1) * 4
+    need = original + mono + resampled
+    if need > limit:
+        hours = n_frames / max(rate, 1) / 3600
+        raise AudioError(
+            f"'{name}' is too large to load: {hours:.1f} h of {channels}-channel audio at "
+            f"{rate} Hz needs about {need / 1024**3:.1f} GiB of memory once decoded "
+            f"(limit {limit / 1024**3:.1f} GiB). Split it into shorter files."
+        )
+
+
+def _read_soundfile(path: Path, limit: int) -> _Decoded | None:
+    """Decode with libsndfile; None if it doesn't recognise the file."""
+    try:
+        f = sf.SoundFile(str(path))
+    except (sf.SoundFileError, RuntimeError):
+        return None
+    with f:
+        rate, channels, declared = int(f.samplerate), int(f.channels), max(int(f.frames), 0)
+        if rate <= 0 or channels <= 0:
+            return None
+        _check_size(path.name, declared, rate, channels, limit)
+        warnings: tuple[str, ...] = ()
+        if _header_overstates_length(f):
+            warnings = (
+                f"'{path.name}' is shorter than its header says (truncated, or still being "
+                "written): read the audio that is there",
+            )
+        out = np.empty((declared, channels), dtype=np.float32)
+        pos = 0
+        failed = False
+        while True:
+            if pos == len(out):  # the header undercounted (seen with some mp3s): grow
+                out = _grow(out, max(_BLOCK_FRAMES, len(out) // 4))
+                _check_size(path.name, len(out), rate, channels, limit)
+            want = min(_BLOCK_FRAMES, len(out) - pos)
+            try:
+                got = len(f.read(want, dtype="float32", always_2d=True, out=out[pos : pos + want]))
+            except (sf.SoundFileError, RuntimeError):
+                failed = True
+                break
+            pos += got
+            if got < want:
+                break
+    return _Decoded(out[:pos], rate, "soundfile", failed_midway=failed, warnings=warnings)
+
+
+def _header_overstates_length(f: sf.SoundFile) -> bool:
+    """libsndfile trims a WAV/AIFF whose data chunk is cut short and logs "(should be N)"."""
+    if f.format not in ("WAV", "WAVEX", "AIFF", "RF64", "W64", "CAF"):
+        return False
+    for line in f.extra_info.splitlines():
+        key = line.strip().split(":", 1)[0].strip().lower()
+        if key in ("data", "ssnd") and "should be" in line:
+            return True
+    return False
+
+
+def _grow(a: np.ndarray, extra: int) -> np.ndarray:
+    grown = np.empty((len(a) + extra, a.shape[1]), dtype=a.dtype)
+    grown[: len(a)] = a
+    return grown
+
+
+def _read_ffmpeg(path: Path, limit: int, *, soundfile_failed: bool) -> _Decoded | None:
+    """Decode the first audio stream with ffmpeg.
+
+    When soundfile could not open the file at all, failures here raise AudioError; when
+    soundfile failed midway (a damaged file), they return None and its partial read is kept.
+    """
+    name = path.name
+    ffmpeg, ffprobe = shutil.which("ffmpeg"), shutil.which("ffprobe")
+    if ffmpeg is None or ffprobe is None:
+        if not soundfile_failed:
+            return None
+        missing = "ffmpeg" if ffmpeg is None else "ffprobe (part of ffmpeg)"
+        if path.suffix.lower() in FFMPEG_ONLY_SUFFIXES:
+            raise AudioError(
+                f"Can't open '{name}': {path.suffix.lower()} files are decoded with ffmpeg, "
+                f"and {missing} is not installed. Install ffmpeg (Debian/Ubuntu: "
+                "sudo apt install ffmpeg; macOS: brew install ffmpeg) and try again."
+            )
+        raise AudioError(
+            f"'{name}' is not an audio file soundfile can read ({missing}, which reads more "
+            "formats such as m4a and video files, is not installed)"
+        )
+
+    target = "file:" + str(path.resolve())  # "file:" so names like "pipe:x" stay files
+    not_audio = f"'{name}' is not an audio file soundfile or ffmpeg can read"
+    try:
+        probe = subprocess.run(
+            [ffprobe, "-v", "error", "-protocol_whitelist", "file", "-print_format", "json",
+             "-show_streams", "-select_streams", "a:0", "-show_format", target],
+            capture_output=True, timeout=60, check=False,
+        )
+        meta = json.loads(probe.stdout or b"{}")
+    except (subprocess.TimeoutExpired, ValueError, OSError):
+        meta = {}
+    streams = meta.get("streams") or []
+    if not streams:
+        if not soundfile_failed:
+            return None
+        if meta.get("format"):
+            raise AudioError(f"{not_audio}: it has no audio stream")
+        raise AudioError(not_audio)
+    stream = streams[0]
+    try:
+        rate, channels = int(stream["sample_rate"]), int(stream["channels"])
+    except (KeyError, TypeError, ValueError):
+        rate, channels = 0, 0
+    if rate <= 0 or channels <= 0:
+        if not soundfile_failed:
+            return None
+        raise AudioError(f"{not_audio}: its audio stream has no sample rate or channels")
+    seconds = _float(stream.get("duration")) or _float(meta.get("format", {}).get("duration"))
+    if seconds:
+        _check_size(name, seconds * rate, rate, channels, limit)
+
+    cmd = [ffmpeg, "-nostdin", "-v", "error", "-protocol_whitelist", "file", "-i", target,
+           "-map", "0:a:0", "-vn", "-sn", "-dn", "-f", "f32le", "-c:a", "pcm_f32le",
+           "-ar", str(rate), "-ac", str(channels), "pipe:1"]
+    frame_bytes = 4 * channels
+    # the most frames _check_size allows; decoding stops just past it
+    cap_bytes = int(limit / (frame_bytes + 4 * (channels > 1) + 4 * WHISPER_RATE / rate))
+    cap_bytes *= frame_bytes
+    buf = bytearray(min(int((seconds or 60.0) * rate * 1.01 + rate) * frame_bytes, cap_bytes))
+    pos = 0
+    with tempfile.TemporaryFile() as err, subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err
+    ) as proc:
+        assert proc.stdout is not None
+        view = memoryview(buf)
+        try:
+            while True:
+                if pos == len(buf):
+                    if len(buf) > cap_bytes:
+                        proc.kill()
+                        _check_size(name, len(buf) / frame_bytes, rate, channels, limit)
+                    view.release()
+                    grow = max(len(buf) // 2, 1 << 20)
+                    buf.extend(bytes(min(grow, cap_bytes + frame_bytes - len(buf))))
+                    view = memoryview(buf)
+                n = proc.stdout.readinto(view[pos:])
+                if not n:
+                    break
+                pos += n
+        finally:
+            view.release()
+        rc = proc.wait()
+        err.seek(0)
+        stderr = err.read(4000).decode("utf-8", "replace").strip()
+    n_frames = pos // frame_bytes
+    del buf[n_frames * frame_bytes :]
+    frames = np.frombuffer(buf, dtype=np.float32).reshape(n_frames, channels)
+    failed = rc != 0 or bool(stderr)
+    if n_frames == 0 and rc != 0:
+        if not soundfile_failed:
+            return None
+        detail = stderr.splitlines()[-1] if stderr else f"ffmpeg exited with status {rc}"
+        raise AudioError(f"{not_audio} ({detail})")
+    return _Decoded(frames, rate, "ffmpeg", failed_midway=failed and n_frames > 0)
+
+
+def _float(value: object) -> float | None:
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) and v > 0 else None
