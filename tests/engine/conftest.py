@@ -128,9 +128,11 @@ def small_whisper(torch_threads):
         n_vocab=100, n_text_ctx=8, n_text_state=16, n_text_head=4, n_text_layer=3,
     )  # fmt: skip
     model = Whisper(dims).eval()
-    with torch.no_grad():  # layer norms start as exactly 1 and 0: make them worth checking
+    with torch.no_grad():
+        # whisper leaves this one uninitialised (torch.empty): give it real numbers
+        model.decoder.positional_embedding.normal_(0, 0.1)
         for name, param in model.named_parameters():
-            if "ln" in name:
+            if "ln" in name:  # layer norms start as exactly 1 and 0: make them worth checking
                 param.add_(torch.randn_like(param) * 0.1)
     return model
 

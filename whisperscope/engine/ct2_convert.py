@@ -171,7 +171,8 @@ def whisper_from_ct2(ct2: CT2Model, alignment_heads: Iterable[Sequence[int]] | N
 def load_whisper_state(
     dims: ModelDimensions, state: Mapping[str, torch.Tensor], source: str
 ) -> Whisper:
-    """`Whisper(dims)` with `state` loaded strictly (every key, every shape), in eval mode.
+    """A float32 `Whisper(dims)` with `state` loaded strictly (every key, every shape), in
+    eval mode.
 
     The random initialisation is skipped (it costs more than the load): the strict load
     replaces every parameter and persistent buffer, and the non-persistent ones (causal
@@ -181,6 +182,7 @@ def load_whisper_state(
 
     with _SkipRandomInit():
         model = Whisper(dims)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
     try:
         model.load_state_dict(state, strict=True, assign=True)
     except RuntimeError as exc:
