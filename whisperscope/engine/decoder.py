@@ -20,7 +20,7 @@ from whisper.model import Whisper
 
 @dataclass(frozen=True)
 class StepOutput:
-    """logits: shape = (n_new, n_vocab), float32.
+    """logits: shape = (n_rows, n_vocab), float32, for the rows asked for.
     cross_attention: shape = (n_layers, n_heads, n_new, n_audio_ctx), float32, or None."""
 
     logits: Tensor
@@ -53,8 +53,15 @@ class CachedDecoder:
         """Forget all tokens (for a fallback re-decode of the same window)."""
         self.offset = 0
 
-    def step(self, tokens: Tensor, capture: bool = True) -> StepOutput:
-        """Feed `tokens` (shape = (1, n_new)) after those already fed."""
+    def step(
+        self, tokens: Tensor, capture: bool = True, logit_rows: list[int] | None = None
+    ) -> StepOutput:
+        """Feed `tokens` (shape = (1, n_new)) after those already fed.
+
+        logit_rows: which of the new positions need logits (default: all). Projecting onto
+        the ~52k-token vocabulary is the costliest part of a long prompt, so the first step
+        asks only for the rows it reads.
+        """
         decoder = self.model.decoder
         n_new = tokens.shape[-1]
         start, end = self.offset, self.offset + n_new
@@ -77,8 +84,10 @@ class CachedDecoder:
                 attentions.append(weights)
             x = x + block.mlp(block.mlp_ln(x))
         self.offset = end
-        x = decoder.ln(x)
-        logits = (x @ decoder.token_embedding.weight.to(x.dtype).T).float()[0]
+        x = decoder.ln(x)[0]
+        if logit_rows is not None:
+            x = x[logit_rows]
+        logits = (x @ decoder.token_embedding.weight.to(x.dtype).T).float()
         cross = torch.stack(attentions)[:, 0] if capture else None
         return StepOutput(logits=logits, cross_attention=cross)
 

@@ -97,10 +97,10 @@ def decode_window(
 
     decoder.reset()
     tokens = torch.tensor([start_tokens], device=device)
-    out = decoder.step(tokens)
+    out = decoder.step(tokens, logit_rows=[sot_index, sample_begin - 1])
     no_speech_prob = 0.0
     if tokenizer.no_speech is not None:
-        no_speech_prob = out.logits[sot_index].softmax(-1)[tokenizer.no_speech].item()
+        no_speech_prob = out.logits[0].softmax(-1)[tokenizer.no_speech].item()
 
     generated: list[int] = []
     probabilities: list[float] = []
