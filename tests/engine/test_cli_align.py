@@ -1,0 +1,90 @@
+"""`whisperscope align` end to end in a subprocess: real model, real files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import wave
+
+import pytest
+
+pytestmark = pytest.mark.model
+
+
+def whisperscope(*args, timeout=300):
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    return subprocess.run([sys.executable, "-m", "whisperscope", *args], capture_output=True,
+                          text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope="module")
+def sample_json(tmp_path_factory):
+    from importlib.resources import files
+
+    out = tmp_path_factory.mktemp("align") / "sample.json"
+    sample = files("whisperscope.resources") / "sample.flac"
+    result = whisperscope("align", str(sample), "--model", "tiny.en", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    return json.loads(out.read_text()), result.stderr
+
+
+def test_align_writes_words_with_times_and_shows_progress(sample_json):
+    data, stderr = sample_json
+    words = [w for s in data["segments"] for w in s.get("words", [])] or data.get("words", [])
+    assert len(words) >= 5
+    assert all(w["start"] <= w["end"] for w in words)
+    assert "%" in stderr  # the progress bar went to stderr
+    assert "tiny.en" in json.dumps(data)
+
+
+def test_not_audio_is_one_clear_line(tmp_path):
+    bogus = tmp_path / "notes.wav"
+    bogus.write_text("this is not audio\n" * 50)
+    result = whisperscope("align", str(bogus), "--model", "tiny.en")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "notes.wav" in result.stderr
+
+
+def test_zero_length_wav(tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    result = whisperscope("align", str(empty), "--model", "tiny.en")
+    assert result.returncode == 2 and "empty" in result.stderr.lower()
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_file(tmp_path):
+    result = whisperscope("align", str(tmp_path / "nowhere.wav"), "--model", "tiny.en")
+    assert result.returncode == 2 and "nowhere.wav" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_truncated_model_file(tmp_path, tiny_en_dir):
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_bytes((tiny_en_dir / "config.json").read_bytes())
+    with open(tiny_en_dir / "model.bin", "rb") as source:
+        (broken / "model.bin").write_bytes(source.read(5_000_000))
+    from importlib.resources import files
+
+    sample = files("whisperscope.resources") / "sample.flac"
+    result = whisperscope("align", str(sample), "--model", str(broken))
+    assert result.returncode == 2, result.stderr
+    assert "model.bin" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_silence_gives_no_words_not_an_error(tmp_path):
+    silent = tmp_path / "silence.wav"
+    with wave.open(str(silent), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"\0\0" * 16000 * 5)
+    out = tmp_path / "silence.json"
+    result = whisperscope("align", str(silent), "--model", "tiny.en", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert data["segments"] == []
