@@ -97,6 +97,15 @@ def test_broken_models_are_refused(small_whisper, whisper_to_ct2, write_ct2, cha
         assert word in message, message
 
 
+def test_output_projection_must_be_tied(small_whisper, whisper_to_ct2, write_ct2):
+    variables = whisper_to_ct2(small_whisper)
+    variables["decoder/projection/weight"] = variables["decoder/embeddings/weight"].copy()
+    whisper_from_ct2(read_ct2(write_ct2(variables)), None)  # a copy instead of an alias: fine
+    variables["decoder/projection/weight"][0, 0] += 1
+    with pytest.raises(ModelError, match="Whisper ties them"):
+        whisper_from_ct2(read_ct2(write_ct2(variables)), None)
+
+
 def test_missing_layer_number(small_whisper, whisper_to_ct2, write_ct2):
     variables = {
         k.replace("decoder/layer_1/", "decoder/layer_7/"): v

@@ -72,7 +72,7 @@ def ct2_state_dict(ct2: CT2Model, dims: ModelDimensions) -> dict[str, torch.Tens
     b.copy("decoder/embeddings/weight", "decoder.token_embedding.weight")
     b.copy("decoder/position_encodings/encodings", "decoder.positional_embedding")
     b.norm("decoder/layer_norm", "decoder.ln")
-    b.skip("decoder/projection/weight")  # Whisper ties the output projection to the embeddings
+    b.tied("decoder/projection/weight", "decoder/embeddings/weight")
     for side, n_layer, n_state in (
         ("encoder", dims.n_audio_layer, dims.n_audio_state),
         ("decoder", dims.n_text_layer, dims.n_text_state),
@@ -227,9 +227,18 @@ class _StateDictBuilder:
     def put(self, name: str, array: np.ndarray) -> None:
         self.state[name] = torch.from_numpy(np.array(array, dtype=np.float32))
 
-    def skip(self, name: str) -> None:
-        if name in self.ct2:
-            self.used.add(name)
+    def tied(self, name: str, target: str) -> None:
+        """Whisper ties the output projection to the token embeddings: accept `name` only as
+        an alias of `target`, or as a copy of it."""
+        if name not in self.ct2:
+            return
+        self.used.add(name)
+        if self.ct2.aliases.get(name) != target and not np.array_equal(
+            self.ct2[name], self.get(target)
+        ):
+            raise ModelError(
+                f"{self.ct2.source}: {name!r} differs from {target!r}; Whisper ties them."
+            )
 
     def copy(self, src: str, dst: str) -> None:
         self.put(dst, self.get(src))
