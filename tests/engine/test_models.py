@@ -66,6 +66,8 @@ def test_unknown_name_is_not_downloaded(empty_cache):
 
 
 def test_missing_paths(tmp_path):
+    with pytest.raises(ModelError, match="No model given"):
+        load_model(" ", "cpu")
     with pytest.raises(ModelError, match="does not exist"):
         load_model(tmp_path / "nope.pt", "cpu")
     with pytest.raises(ModelError, match="without model.bin"):

@@ -142,6 +142,8 @@ def load_model(
     """
     target = resolve_device(device)
     text = os.fspath(name_or_path)
+    if not text.strip():
+        raise ModelError(f"No model given; choose one of {', '.join(KNOWN_MODEL_NAMES)}.")
     if isinstance(name_or_path, os.PathLike) or _looks_like_path(text):
         model, source = _load_path(Path(text).expanduser())
         name = text
