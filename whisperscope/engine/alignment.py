@@ -21,6 +21,7 @@ import numba
 import numpy as np
 
 MEDIAN_FILTER_WIDTH = 7
+ABSOLUTE_SILENCE_DB = -80.0  # mean mel power below this is silence however quiet the file
 
 
 def normalise_heads(weights: np.ndarray) -> np.ndarray:
@@ -148,11 +149,12 @@ def dtw_spans(matrix: np.ndarray, voiced: np.ndarray | None = None) -> list[Toke
     return [TokenSpan(float(starts[i]), float(starts[i + 1])) for i in range(n_rows - 1)]
 
 
-def voiced_frames(frame_energy_db: np.ndarray, silence_db: float) -> np.ndarray:
-    """Frames within `silence_db` of the loudest one."""
-    if len(frame_energy_db) == 0:
+def voiced_frames(level_db: np.ndarray, silence_db: float) -> np.ndarray:
+    """Frames within `silence_db` of the loudest one and above the absolute floor below
+    which nothing is audible (so a silent file has no voiced frame at all)."""
+    if len(level_db) == 0:
         return np.zeros(0, bool)
-    return frame_energy_db > frame_energy_db.max() - silence_db
+    return level_db > max(level_db.max() - silence_db, ABSOLUTE_SILENCE_DB)
 
 
 def refine_spans(
@@ -207,5 +209,5 @@ def next_sound(level_db: np.ndarray, start: int, silence_db: float) -> int:
     frame; len(level_db) when only silence follows."""
     if start >= len(level_db):
         return len(level_db)
-    loud = np.flatnonzero(level_db[start:] > level_db.max() - silence_db)
+    loud = np.flatnonzero(voiced_frames(level_db, silence_db)[start:])
     return start + int(loud[0]) if loud.size else len(level_db)

@@ -25,6 +25,7 @@ from whisperscope.engine.alignment import (
     frame_energy_db,
     mel_level_db,
     next_sound,
+    voiced_frames,
 )
 from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.decoder import CachedDecoder
@@ -159,6 +160,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment) -> Iterator[Eng
                        time.monotonic() - started)
 
     analysis.elapsed = time.monotonic() - started
+    yield Progress(duration, duration, analysis.elapsed)
     yield Finished(analysis)
 
 
@@ -166,7 +168,7 @@ def _skip_silence(level_db: np.ndarray, seek: int, alignment: AlignmentOptions) 
     """Start the window shortly before the next sound. Whisper may not place its first
     timestamp later than 1 s into a window, so a window that opens on a long silence makes
     it invent speech at the start; skipping the silence keeps the next onset right."""
-    quiet = level_db <= level_db.max() - alignment.silence_db
+    quiet = ~voiced_frames(level_db, alignment.silence_db)
     # the window may open on the fading end of the previous word: step over it
     tail_end, limit = seek, min(seek + TAIL_FRAMES, len(level_db))
     while tail_end < limit and not quiet[tail_end]:
