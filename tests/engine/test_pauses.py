@@ -12,6 +12,7 @@ import difflib
 import re
 
 import pytest
+from whisperscope.synth import espeak_available, synthesize_phrases
 
 from whisperscope.engine.analyzer import analyze
 from whisperscope.engine.events import (
@@ -20,7 +21,6 @@ from whisperscope.engine.events import (
     TokenDecoded,
     WindowDone,
 )
-from whisperscope.synth import espeak_available, synthesize_phrases
 
 pytestmark = [
     pytest.mark.model,

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from whisperscope.session.model import Analysis, ModelInfo, Segment, TokenTiming, WindowAttention, Word
+from whisperscope.session.model import (
+    Analysis,
+    ModelInfo,
+    Segment,
+    TokenTiming,
+    WindowAttention,
+    Word,
+)
 
 
 @dataclass(frozen=True)
