@@ -128,6 +128,7 @@ class AlignmentOptions:
     #                                this fraction of the token's peak (after smoothing)
     silence_db: float = 45.0  # frames this far below the window's loudest are silence
     max_onset_shift: int = 25  # frames an onset may move earlier (0.5 s)
+    min_gap: int = 3  # a silence of this many frames (60 ms) separates words
 
 
 def dtw_spans(matrix: np.ndarray, voiced: np.ndarray | None = None) -> list[TokenSpan]:
@@ -147,6 +148,21 @@ def dtw_spans(matrix: np.ndarray, voiced: np.ndarray | None = None) -> list[Toke
     rows, frames = dtw(cost)
     starts = row_start_frames(rows, frames, n_rows)
     return [TokenSpan(float(starts[i]), float(starts[i + 1])) for i in range(n_rows - 1)]
+
+
+def give_punctuation_to_next(spans: list[TokenSpan], silent: list[bool]) -> list[TokenSpan]:
+    """Tokens that make no sound (punctuation) get no time: their frames go to the next
+    token, which DTW often starts late because the punctuation row took its onset."""
+    out = list(spans)
+    for i, span in enumerate(spans):
+        if not silent[i]:
+            continue
+        anchor = out[i - 1].end_frame if i else span.start_frame
+        if i + 1 < len(out) and not silent[i + 1]:
+            out[i + 1] = TokenSpan(min(span.start_frame, out[i + 1].start_frame),
+                                   out[i + 1].end_frame)
+        out[i] = TokenSpan(anchor, anchor)
+    return out
 
 
 def voiced_frames(level_db: np.ndarray, silence_db: float) -> np.ndarray:
@@ -171,14 +187,14 @@ def refine_spans(
     refined: list[TokenSpan] = []
     previous_end = 0
     for i, span in enumerate(spans):
+        if span.end_frame <= span.start_frame:  # a silent token: sits where the last ended
+            anchor = float(min(max(previous_end, span.start_frame), matrix.shape[1]))
+            refined.append(TokenSpan(anchor, anchor))
+            continue
         start = int(span.start_frame)
         end = max(int(span.end_frame), start + 1)
-        lo, hi = start, end
-        while lo < hi - 1 and not voiced[lo]:
-            lo += 1
-        while hi > lo + 1 and not voiced[hi - 1]:
-            hi -= 1
         row = matrix[i]
+        lo, hi = _core_piece(row, voiced, start, end, options.min_gap)
         peak = row[lo:hi].max()
         floor = row.min() + options.attention_floor * (peak - row.min())
         limit = max(previous_end, lo - options.max_onset_shift, 0)
@@ -187,6 +203,33 @@ def refine_spans(
         refined.append(TokenSpan(float(lo), float(hi)))
         previous_end = hi
     return refined
+
+
+def _core_piece(row, voiced, start: int, end: int, min_gap: int) -> tuple[int, int]:
+    """The sounding stretch of [start, end) that this token attends to most.
+
+    A span can reach across a pause into the next word's first frames (DTW steps late); a
+    silence of `min_gap` frames or more splits it, and the piece where the token's own
+    attention is highest is kept. Silence at either end is dropped.
+    """
+    pieces, piece_start, quiet_run = [], None, 0
+    for f in range(start, end):
+        if voiced[f]:
+            if piece_start is None:
+                piece_start = f
+            elif quiet_run >= min_gap:
+                pieces.append((piece_start, f - quiet_run))
+                piece_start = f
+            quiet_run = 0
+        else:
+            quiet_run += 1
+    if piece_start is None:
+        return start, end  # no sound at all: keep what DTW said
+    pieces.append((piece_start, end - quiet_run))
+    scores = [row[a:b].mean() for a, b in pieces]
+    best = max(scores)
+    floor = min(scores) + 0.5 * (best - min(scores))
+    return next(p for p, score in zip(pieces, scores, strict=True) if score >= floor)
 
 
 def mel_level_db(log_mel: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ with the tokenizer's own word splitting and whisper's punctuation merging.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from whisper.timing import WordTiming, merge_punctuations
@@ -18,6 +18,7 @@ from whisperscope.engine.alignment import (
     TokenSpan,
     alignment_matrix,
     dtw_spans,
+    give_punctuation_to_next,
     refine_spans,
     voiced_frames,
 )
@@ -25,6 +26,7 @@ from whisperscope.engine.window_decoding import TIME_PRECISION, DecodedWindow
 
 PREPEND_PUNCTUATIONS = "\"'“¿([{-"
 APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
+MAX_PAUSE_INSIDE_WORD = 0.3  # seconds
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,9 @@ def time_window(
     matrix = alignment_matrix(decoded.attention[:, dtw_rows], options.medfilt_width)
     if options.refine and frame_energy_db is not None:
         voiced = voiced_frames(frame_energy_db[: matrix.shape[1]], options.silence_db)
-        spans = refine_spans(dtw_spans(matrix, voiced), matrix, voiced, options)
+        silent = [_is_punctuation(tokenizer.decode([ids[r]])) for r in text_rows]
+        spans = give_punctuation_to_next(dtw_spans(matrix, voiced), silent)
+        spans = refine_spans(spans, matrix, voiced, options)
     else:
         spans = dtw_spans(matrix)
 
@@ -135,6 +139,7 @@ def time_window(
         _timed_token(r, ids[r], span, decoded, tokenizer, window_start, segment_of_row.get(r, 0))
         for r, span in zip(text_rows, spans, strict=False)
     ]
+    tokens = _keep_words_whole(tokens, _group_words(tokens, tokenizer))
     words = _group_words(tokens, tokenizer)
     segments = []
     for s, (first, end, start_ts, end_ts) in enumerate(raw_segments):
@@ -148,6 +153,22 @@ def time_window(
         if text.strip():
             segments.append(TimedSegment(seg_start, seg_end, text, members))
     return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, context)
+
+
+def _is_punctuation(text: str) -> bool:
+    return not text.strip(PREPEND_PUNCTUATIONS + APPEND_PUNCTUATIONS + " ")
+
+
+def _keep_words_whole(tokens: list[TimedToken], words: list[TimedWord]) -> list[TimedToken]:
+    """A word's later pieces follow its first without a pause: a piece that alignment put
+    past a pause (a sub-word squeezed against the next phrase) is moved back to the word."""
+    fixed = list(tokens)
+    for word in words:
+        for previous, current in zip(word.tokens, word.tokens[1:], strict=False):
+            if fixed[current].start - fixed[previous].end > MAX_PAUSE_INSIDE_WORD:
+                end = fixed[previous].end
+                fixed[current] = replace(fixed[current], start=end, end=end)
+    return fixed
 
 
 def _timed_token(row, token_id, span: TokenSpan, decoded, tokenizer, window_start, segment):
@@ -183,8 +204,7 @@ def _group_words(tokens: list[TimedToken], tokenizer: Tokenizer) -> list[TimedWo
                 continue
             indices = tuple(timing.tokens)
             # punctuation carries no sound: time the word by its spoken tokens
-            spoken = [i for i in indices if tokens[i].text.strip(PREPEND_PUNCTUATIONS
-                                                                  + APPEND_PUNCTUATIONS + " ")]
+            spoken = [i for i in indices if not _is_punctuation(tokens[i].text)]
             timed = spoken or list(indices)
             start = tokens[timed[0]].start
             if words and words[-1].segment == segment:

@@ -1,0 +1,135 @@
+"""How right are the word timestamps? WhisperScope against openai-whisper's
+`word_timestamps=True`, same model, same audio, one run.
+
+The audio is generated: every word is synthesised separately with espeak-ng, trimmed to its
+audible samples and joined with short gaps, and phrases are separated by pauses from 0.4 s
+to 13 s, so each word's true start and end are known to the sample. Recognised words are
+matched to the truth by their text (in order); errors are over matched words.
+
+    .venv/bin/python bench/alignment.py [--model tiny.en] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from whisperscope.audio.loader import load_audio
+from whisperscope.engine.analyzer import analyze
+from whisperscope.engine.events import Failed, Finished
+from whisperscope.engine.models import load_model
+from whisperscope.synth import synthesize_phrases
+
+SCRIPTS = {
+    "pauses-7-13": (
+        ["The quick brown fox", "jumps over the lazy dog.", "She sells sea shells",
+         "by the sea shore.", "Good morning everyone,", "thank you for coming."],
+        [0.8, 7.0, 0.8, 13.0, 0.8],
+    ),
+    "short-pauses": (
+        ["Please call Stella.", "Ask her to bring these things", "with her from the store.",
+         "Six spoons of fresh snow peas,", "five thick slabs of blue cheese,",
+         "and maybe a snack for her brother Bob."],
+        [0.4, 0.6, 1.0, 0.5, 0.7],
+    ),
+    "long-pauses": (
+        ["We also need a small plastic snake", "and a big toy frog for the kids.",
+         "She can scoop these things", "into three red bags,",
+         "and we will go meet her", "Wednesday at the train station."],
+        [3.0, 5.0, 2.0, 9.0, 4.0],
+    ),
+}
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    text: str
+    start: float
+    end: float
+
+
+def normalise(word: str) -> str:
+    return re.sub(r"[^a-z0-9']", "", word.lower())
+
+
+def matched(truth: list, found: list[TimedWord]) -> list[tuple]:
+    a = [normalise(w.text) for w in truth]
+    b = [normalise(w.text) for w in found]
+    blocks = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks()
+    return [(truth[m.a + k], found[m.b + k]) for m in blocks for k in range(m.size)]
+
+
+def whisperscope_words(audio, model) -> list[TimedWord]:
+    for event in analyze(audio, model):
+        if isinstance(event, Failed):
+            raise RuntimeError(event.message)
+        if isinstance(event, Finished):
+            return [TimedWord(w.text, w.start, w.end) for w in event.analysis.words]
+    raise RuntimeError("no result")
+
+
+def openai_whisper_words(audio, model) -> list[TimedWord]:
+    result = model.model.transcribe(torch.from_numpy(audio.samples), language="en",
+                                    fp16=False, word_timestamps=True)
+    return [TimedWord(w["word"], w["start"], w["end"])
+            for s in result["segments"] for w in s.get("words", [])]
+
+
+def stats(errors: np.ndarray) -> tuple:
+    if errors.size == 0:
+        return (float("nan"),) * 5
+    a = np.abs(errors)
+    return (a.mean(), np.median(a), *(100 * np.mean(a <= t) for t in (0.05, 0.1, 0.2)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="tiny.en")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    model = load_model(args.model, "cpu")
+    systems = {"WhisperScope": whisperscope_words, "openai-whisper": openai_whisper_words}
+    errors = {name: {"start": [], "end": []} for name in systems}
+    counts = {name: [0, 0] for name in systems}
+    with tempfile.TemporaryDirectory() as tmp:
+        for script, (phrases, pauses) in SCRIPTS.items():
+            speech = synthesize_phrases(phrases, pauses)
+            path = Path(tmp) / f"{script}.wav"
+            speech.write(path)
+            audio = load_audio(path)
+            for name, run in systems.items():
+                pairs = matched(speech.words, run(audio, model))
+                counts[name][0] += len(pairs)
+                counts[name][1] += len(speech.words)
+                errors[name]["start"] += [f.start - t.start for t, f in pairs]
+                errors[name]["end"] += [f.end - t.end for t, f in pairs]
+    print(f"model {args.model}, {len(SCRIPTS)} generated recordings, "
+          f"pauses 0.4-13 s, errors over words matched by text")
+    print("| system | words matched | edge | mean abs s | median abs s | <=50 ms | <=100 ms "
+          "| <=200 ms | mean signed s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in systems:
+        for edge in ("start", "end"):
+            e = np.array(errors[name][edge])
+            mean, median, p50, p100, p200 = stats(e)
+            print(f"| {name} | {counts[name][0]}/{counts[name][1]} | {edge} | {mean:.3f} | "
+                  f"{median:.3f} | {p50:.0f}% | {p100:.0f}% | {p200:.0f}% | "
+                  f"{(e.mean() if e.size else float('nan')):+.3f} |")
+    ours = np.abs(errors["WhisperScope"]["start"]).mean()
+    theirs = np.abs(errors["openai-whisper"]["start"]).mean()
+    print(f"\nmean abs start error ratio WhisperScope / openai-whisper: {ours / theirs:.2f} "
+          "(target <= 0.6)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
