@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import torch
-import whisper
 
 from whisperscope.audio.loader import load_audio
 from whisperscope.engine.analyzer import analyze
@@ -89,10 +88,10 @@ def main() -> int:
             audio = load_audio(path)
             samples = torch.from_numpy(audio.samples)
 
-            def plain():
+            def plain(samples=samples):
                 loaded.model.transcribe(samples, language="en", fp16=fp16)
 
-            def with_words():
+            def with_words(samples=samples):
                 loaded.model.transcribe(samples, language="en", fp16=fp16,
                                         word_timestamps=True)
 
@@ -100,7 +99,7 @@ def main() -> int:
             plain()
             t_plain = time_it(plain, args.repeat)
             t_words = time_it(with_words, args.repeat)
-            t_scope = time_it(lambda: whisperscope_run(audio, loaded), args.repeat)
+            t_scope = time_it(lambda audio=audio: whisperscope_run(audio, loaded), args.repeat)
             ratio = t_scope / t_plain
             worst = max(worst, ratio)
             print(f"| {path.name[:14]:<14} | {audio.duration:6.1f} | {t_plain:9.2f} | "

@@ -12,7 +12,6 @@ import difflib
 import re
 
 import pytest
-from whisperscope.synth import espeak_available, synthesize_phrases
 
 from whisperscope.engine.analyzer import analyze
 from whisperscope.engine.events import (
@@ -21,6 +20,7 @@ from whisperscope.engine.events import (
     TokenDecoded,
     WindowDone,
 )
+from whisperscope.synth import espeak_available, synthesize_phrases
 
 pytestmark = [
     pytest.mark.model,
