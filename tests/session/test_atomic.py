@@ -1,0 +1,127 @@
+"""Atomic writes: a failed write leaves the old file as it was and nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from whisperscope.errors import ExportError
+from whisperscope.session import exporters
+from whisperscope.session.atomic import atomic_open, atomic_write_bytes, atomic_write_text
+
+OLD = "old contents, must survive\n"
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".part"))
+
+
+def chmod_blocks_writes(folder: Path) -> bool:
+    """False when we run as root (or on a file system that ignores modes)."""
+    probe = folder / ".probe"
+    try:
+        probe.write_text("x")
+    except PermissionError:
+        return True
+    probe.unlink()
+    return False
+
+
+def test_write_replaces_and_keeps_permissions(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text(OLD)
+    target.chmod(0o640)
+    atomic_write_text(target, "new\n")
+    assert target.read_text() == "new\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert leftovers(tmp_path) == []
+
+
+def test_new_file_gets_umask_permissions(tmp_path):
+    old = os.umask(0o027)
+    try:
+        path = atomic_write_bytes(tmp_path / "new.bin", b"\x00\x01")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_error_in_writer_keeps_old_file(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text(OLD)
+    with pytest.raises(RuntimeError, match="boom"):
+        with atomic_open(target, "w") as f:
+            f.write("half of the new")
+            raise RuntimeError("boom")
+    assert target.read_text() == OLD
+    assert leftovers(tmp_path) == []
+
+
+def test_read_only_folder(tmp_path, analysis):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    target = folder / "talk.srt"
+    target.write_text(OLD)
+    folder.chmod(0o555)
+    try:
+        if not chmod_blocks_writes(folder):
+            pytest.skip("running as root: chmod 0o555 does not stop writes "
+                        "(test_parent_is_a_file and test_disk_full_mid_write cover failures)")
+        with pytest.raises(ExportError, match=r"talk\.srt: permission denied.*read-only"):
+            exporters.export(analysis, target)
+        assert target.read_text() == OLD
+        assert leftovers(folder) == []
+    finally:
+        folder.chmod(0o755)
+
+
+def test_parent_is_a_file(tmp_path, analysis):
+    """A real failure even for root: the 'folder' is a regular file."""
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text(OLD)
+    for fmt in exporters.FORMATS:
+        with pytest.raises(ExportError, match="is a file, not a folder"):
+            exporters.export(analysis, not_a_folder / f"out.{fmt}", fmt)
+    assert not_a_folder.read_text() == OLD
+
+
+def test_missing_folder(tmp_path, analysis):
+    with pytest.raises(ExportError, match="folder does not exist"):
+        exporters.export(analysis, tmp_path / "nowhere" / "out.json")
+
+
+def test_path_is_a_folder(tmp_path, analysis):
+    (tmp_path / "out.json").mkdir()
+    with pytest.raises(ExportError, match="is a folder"):
+        exporters.export(analysis, tmp_path / "out.json")
+
+
+def test_disk_full_mid_write(tmp_path):
+    """A write that fails halfway (file-size limit, EFBIG; as ENOSPC would) leaves the old
+    file whole and no partial file. Run in a child so the limit cannot hit pytest."""
+    target = tmp_path / "big.npz"
+    target.write_text(OLD)
+    script = textwrap.dedent(f"""
+        import resource, signal, sys
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+        from whisperscope.errors import ExportError
+        from whisperscope.session.atomic import atomic_write_bytes
+        try:
+            atomic_write_bytes({str(target)!r}, b"x" * 100_000)
+        except ExportError as error:
+            print(error)
+            sys.exit(3)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "too large" in done.stdout and "big.npz" in done.stdout
+    assert target.read_text() == OLD
+    assert leftovers(tmp_path) == []

@@ -1,0 +1,75 @@
+"""Cue building shared by SRT and VTT: openai-whisper's own subtitle writers, fed safe text.
+
+We reuse `whisper.utils.WriteSRT` / `WriteVTT` (their cue splitting, word-level cues and
+`<u>` word highlighting, exactly as `whisper --highlight_words True` does). They write text
+as given, so we make it safe first: every word and segment text is put on one line (a
+newline would end the cue early), "-->" can never appear in cue text (it would read as a
+timing line), VTT text has `&`, `<` and `>` escaped (they start entities and tags), and cues
+with no visible text are dropped (an empty cue is a blank line, which ends the block).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+
+from whisper.utils import SubtitlesWriter
+
+from whisperscope.session.model import Analysis
+
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
+OPTIONS = ("word_level", "highlight_words")
+
+
+def one_line(text: str) -> str:
+    """Text with its line breaks turned into spaces (no other change)."""
+    return _LINE_BREAKS.sub(" ", text)
+
+
+def srt_safe(text: str) -> str:
+    return one_line(text).replace("-->", "->")
+
+
+def vtt_safe(text: str) -> str:
+    return one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def whisper_result(analysis: Analysis, safe, with_words: bool) -> dict:
+    """The analysis as the result dict openai-whisper's writers take.
+
+    With words, a segment that has none gets one pseudo-word spanning it, so it is never
+    silently dropped (whisper's writers skip word-less segments in word mode)."""
+    segments = []
+    for segment in analysis.segments:
+        item = {"start": segment.start, "end": segment.end, "text": safe(segment.text)}
+        if with_words:
+            words = [analysis.words[i] for i in segment.words]
+            words = [w for w in words if w.text.strip()]
+            item["words"] = [{"word": safe(w.text), "start": w.start, "end": w.end}
+                             for w in words] or [
+                {"word": safe(segment.text), "start": segment.start, "end": segment.end}]
+        segments.append(item)
+    return {"segments": segments, "text": safe(analysis.text), "language": analysis.language}
+
+
+class SafeCues(SubtitlesWriter):
+    """Mixin over whisper's SubtitlesWriter: cues with no text are dropped, and "-->" made by
+    joining words is broken up."""
+
+    def iterate_result(self, result, options=None, **kwargs) -> Iterator[tuple[str, str, str]]:
+        for start, end, text in super().iterate_result(result, options, **kwargs):
+            text = text.replace("-->", "->")
+            if text.strip():
+                yield start, end, text
+
+
+def write_with(writer: SubtitlesWriter, analysis: Analysis, safe, word_level: bool,
+               highlight_words: bool) -> str:
+    result = whisper_result(analysis, safe, with_words=word_level or highlight_words)
+    out = io.StringIO()
+    options = {"highlight_words": highlight_words,
+               "max_words_per_line": 1 if word_level else None,
+               "max_line_width": None, "max_line_count": None}
+    writer.write_result(result, file=out, options=options)
+    return out.getvalue()

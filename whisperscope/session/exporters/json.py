@@ -1,0 +1,283 @@
+"""JSON: the whole analysis as plain data (no attention arrays; see npz for those).
+
+Layout (version 1), described exactly by `SCHEMA` (JSON Schema, draft 2020-12):
+
+    {"format": "whisperscope.analysis", "version": 1, "whisperscope_version": "0.1.0",
+     "audio": {...}, "model": {...}, "settings": {...}, "language": "en", "text": "...",
+     "elapsed": 1.2,
+     "segments": [{"index", "start", "end", "text", "words": [word indices], "window", ...}],
+     "words":    [{"index", "text", "start", "end", "probability", "tokens": [...], "segment"}],
+     "tokens":   [{"index", "token_id", "text", "start", "end", "probability",
+                   "window", "row", "segment"}],
+     "windows":  [{"index", "start", "end", "n_frames", "n_rows", "head_ids"}]}
+
+Times are seconds on the recording's timeline, rounded to the millisecond in exports.
+Lists are flat and linked by index, mirroring `whisperscope.session.model`. Numbers that are
+not finite (a log-probability of -inf) are written as the strings "-inf", "inf", "nan",
+since JSON has no such numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from whisperscope import __version__
+from whisperscope.session.atomic import atomic_write_text
+from whisperscope.session.exporters import milliseconds
+from whisperscope.session.model import (
+    Analysis,
+    AnalysisSettings,
+    AudioInfo,
+    ModelInfo,
+    Segment,
+    TokenTiming,
+    Word,
+)
+
+FORMAT_NAME = "whisperscope.analysis"
+FORMAT_VERSION = 1
+SUFFIXES = (".json",)
+OPTIONS: tuple[str, ...] = ()
+
+
+def to_text(analysis: Analysis) -> str:
+    """The analysis as a JSON document (UTF-8 text, non-ASCII kept as is): one line per
+    top-level field and per segment, word and token, so it reads and diffs well."""
+    return dumps_by_line(analysis_to_dict(analysis))
+
+
+def dumps_by_line(data: dict[str, Any]) -> str:
+    def compact(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+    fields_ = []
+    for key, value in data.items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            items = ",\n".join("  " + compact(v) for v in value)
+            fields_.append(f" {compact(key)}: [\n{items}\n ]")
+        else:
+            fields_.append(f" {compact(key)}: {compact(value)}")
+    return "{\n" + ",\n".join(fields_) + "\n}\n"
+
+
+def write(analysis: Analysis, path: str | Path) -> Path:
+    return atomic_write_text(path, to_text(analysis))
+
+
+def read(path: str | Path) -> Analysis:
+    """An Analysis (without attention) from a JSON export; times as written (ms)."""
+    with open(path, encoding="utf-8") as f:
+        return analysis_from_dict(json.load(f))
+
+
+# -- plain data <-> Analysis ---------------------------------------------------------------
+
+
+def analysis_to_dict(analysis: Analysis, exact: bool = False,
+                     windows: bool = True) -> dict[str, Any]:
+    """Plain, JSON-ready data. Times are rounded to the millisecond unless `exact` (sessions
+    keep every float as it is)."""
+
+    def t(x: float) -> float | str:
+        x = float(x)
+        if not math.isfinite(x):
+            return _nonfinite(x)
+        return x if exact else milliseconds(x) / 1000
+
+    data: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "whisperscope_version": __version__,
+        "audio": plain_data(asdict(analysis.audio)),
+        "model": plain_data(asdict(analysis.model)),
+        "settings": plain_data(asdict(analysis.settings)),
+        "language": analysis.language,
+        "text": analysis.text,
+        "elapsed": number(analysis.elapsed),
+        "segments": [
+            {"index": s.index, "start": t(s.start), "end": t(s.end), "text": s.text,
+             "words": list(s.words), "window": s.window,
+             "avg_logprob": number(s.avg_logprob), "no_speech_prob": number(s.no_speech_prob),
+             "temperature": number(s.temperature),
+             "compression_ratio": number(s.compression_ratio)}
+            for s in analysis.segments
+        ],
+        "words": [
+            {"index": i, "text": w.text, "start": t(w.start), "end": t(w.end),
+             "probability": number(w.probability), "tokens": list(w.tokens),
+             "segment": w.segment}
+            for i, w in enumerate(analysis.words)
+        ],
+        "tokens": [
+            {"index": k.index, "token_id": k.token_id, "text": k.text, "start": t(k.start),
+             "end": t(k.end), "probability": number(k.probability), "window": k.window,
+             "row": k.row, "segment": k.segment}
+            for k in analysis.tokens
+        ],
+    }
+    if windows:
+        data["windows"] = [
+            {"index": w.index, "start": t(w.start), "end": t(w.end), "n_frames": w.n_frames,
+             "n_rows": len(w.token_ids), "head_ids": [list(h) for h in w.head_ids]}
+            for w in analysis.windows
+        ]
+    return data
+
+
+def analysis_from_dict(data: dict[str, Any]) -> Analysis:
+    """Inverse of `analysis_to_dict` (windows are left empty: their arrays live elsewhere).
+    Unknown keys are ignored and missing optional ones take their defaults, so older and
+    newer files of the same major version load."""
+    return Analysis(
+        audio=_build(AudioInfo, data["audio"]),
+        model=_build(ModelInfo, data["model"]),
+        settings=_build(AnalysisSettings, data.get("settings", {})),
+        language=data.get("language", "en"),
+        segments=[
+            Segment(index=s["index"], start=from_number(s["start"]),
+                    end=from_number(s["end"]), text=s["text"], words=tuple(s["words"]),
+                    window=s["window"],
+                    avg_logprob=from_number(s.get("avg_logprob", 0.0)),
+                    no_speech_prob=from_number(s.get("no_speech_prob", 0.0)),
+                    temperature=from_number(s.get("temperature", 0.0)),
+                    compression_ratio=from_number(s.get("compression_ratio", 0.0)))
+            for s in data["segments"]
+        ],
+        words=[
+            Word(text=w["text"], start=from_number(w["start"]), end=from_number(w["end"]),
+                 probability=from_number(w["probability"]), tokens=tuple(w["tokens"]),
+                 segment=w["segment"])
+            for w in data["words"]
+        ],
+        tokens=[
+            TokenTiming(index=k["index"], token_id=k["token_id"], text=k["text"],
+                        start=from_number(k["start"]), end=from_number(k["end"]),
+                        probability=from_number(k["probability"]), window=k["window"],
+                        row=k["row"], segment=k["segment"])
+            for k in data["tokens"]
+        ],
+        elapsed=from_number(data.get("elapsed", 0.0)),
+    )
+
+
+def number(x: float) -> float | str:
+    """A float for JSON: finite as is, otherwise "inf", "-inf" or "nan"."""
+    x = float(x)
+    return x if math.isfinite(x) else _nonfinite(x)
+
+
+def from_number(x: float | int | str) -> float:
+    return float(x)
+
+
+def _nonfinite(x: float) -> str:
+    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+
+
+def plain_data(value: Any) -> Any:
+    """Tuples to lists, non-finite floats to strings, recursively."""
+    if isinstance(value, dict):
+        return {k: plain_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(v) for v in value]
+    if isinstance(value, float):
+        return number(value)
+    return value
+
+
+def _build(cls, data: dict[str, Any]):
+    """A frozen dataclass from plain data: lists become tuples (nested ones too), numbers
+    written as strings become floats, unknown keys are dropped."""
+    kwargs = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if isinstance(value, list):
+            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+        elif isinstance(value, str) and value in ("inf", "-inf", "nan") and "float" in str(
+                f.type):
+            value = float(value)
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+# -- JSON Schema -----------------------------------------------------------------------------
+
+_NUMBER = {"oneOf": [{"type": "number"}, {"enum": ["inf", "-inf", "nan"]}]}
+_TIME = {"type": "number", "minimum": 0}
+_INDEX = {"type": "integer", "minimum": 0}
+_INDICES = {"type": "array", "items": _INDEX}
+_PAIRS = {"type": "array", "items": {"type": "array", "items": _INDEX, "minItems": 2,
+                                     "maxItems": 2}}
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required}
+
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://whisperscope.invalid/schema/analysis-1.json",
+    "title": "WhisperScope analysis",
+    **_object({
+        "format": {"const": FORMAT_NAME},
+        "version": {"const": FORMAT_VERSION},
+        "whisperscope_version": {"type": "string"},
+        "audio": _object({
+            "path": {"type": "string"},
+            "sha256": {"type": "string", "pattern": "^([0-9a-f]{64})?$"},
+            "duration": _TIME,
+            "sample_rate": {"type": "integer", "minimum": 0},
+            "channels": {"type": "integer", "minimum": 0},
+        }),
+        "model": _object({
+            "name": {"type": "string"},
+            "source": {"type": "string"},
+            "device": {"type": "string"},
+            "dtype": {"type": "string"},
+            "multilingual": {"type": "boolean"},
+            "alignment_heads": _PAIRS,
+            "n_text_layer": _INDEX,
+            "n_text_head": _INDEX,
+        }, required=["name", "alignment_heads"]),
+        "settings": _object({
+            "language": {"type": ["string", "null"]},
+            "task": {"enum": ["transcribe", "translate"]},
+            "temperatures": {"type": "array", "items": {"type": "number"}},
+            "compression_ratio_threshold": _NUMBER,
+            "logprob_threshold": _NUMBER,
+            "no_speech_threshold": _NUMBER,
+            "condition_on_previous_text": {"type": "boolean"},
+            "initial_prompt": {"type": ["string", "null"]},
+            "max_tokens_per_window": {"type": "integer", "minimum": 1},
+        }, required=[]),
+        "language": {"type": "string"},
+        "text": {"type": "string"},
+        "elapsed": _NUMBER,
+        "segments": {"type": "array", "items": _object({
+            "index": _INDEX, "start": _TIME, "end": _TIME, "text": {"type": "string"},
+            "words": _INDICES, "window": _INDEX, "avg_logprob": _NUMBER,
+            "no_speech_prob": _NUMBER, "temperature": _NUMBER, "compression_ratio": _NUMBER,
+        }, required=["index", "start", "end", "text", "words", "window"])},
+        "words": {"type": "array", "items": _object({
+            "index": _INDEX, "text": {"type": "string"}, "start": _TIME, "end": _TIME,
+            "probability": _NUMBER, "tokens": _INDICES, "segment": _INDEX,
+        })},
+        "tokens": {"type": "array", "items": _object({
+            "index": _INDEX, "token_id": _INDEX, "text": {"type": "string"},
+            "start": _TIME, "end": _TIME, "probability": _NUMBER, "window": _INDEX,
+            "row": _INDEX, "segment": _INDEX,
+        })},
+        "windows": {"type": "array", "items": _object({
+            "index": _INDEX, "start": _TIME, "end": _TIME, "n_frames": _INDEX,
+            "n_rows": _INDEX, "head_ids": _PAIRS,
+        })},
+    }, required=["format", "version", "audio", "model", "settings", "language", "text",
+                 "segments", "words", "tokens"]),
+}
