@@ -1,0 +1,284 @@
+"""Saved sessions: one `.wscope` file that reopens an analysis instantly, without the model.
+
+The file is a zip archive (open it with any unzip tool):
+
+    manifest.json                  format name + version, the audio file (absolute path,
+                                   path relative to the session, sha256, size, mtime), the
+                                   analysis (segments, words, tokens, exact floats, model,
+                                   settings), each window's token ids and texts, and `extra`
+                                   (free JSON for the window's own state)
+    attention/w0000_heads.npy ...  each window's alignment-heads attention, float16, stored
+                                   uncompressed so loading is a plain read
+
+Saving is atomic. Loading checks the audio: if it is not at its recorded path (or beside the
+session at the same relative path, e.g. a moved project folder, which is relinked silently),
+or its contents differ, `load_session` raises `SessionAudioMissing`; the error carries the
+loaded session, so the caller asks the user for the file and calls `relink_audio` without
+reading the session again:
+
+    try:
+        session = load_session(path)
+    except SessionAudioMissing as missing:
+        new = ask_user_for(missing.expected_path)          # e.g. a file dialog
+        session = relink_audio(missing.session, new)       # verifies the checksum
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from whisperscope import __version__
+from whisperscope.errors import WhisperScopeError
+from whisperscope.session.atomic import atomic_write_with
+from whisperscope.session.exporters.json import analysis_from_dict, analysis_to_dict
+from whisperscope.session.model import Analysis, WindowAttention
+
+FORMAT_NAME = "whisperscope.session"
+FORMAT_VERSION = 1
+SUFFIX = ".wscope"
+MANIFEST = "manifest.json"
+
+
+class SessionError(WhisperScopeError):
+    """The session file cannot be read: not a session, damaged, or from a newer version."""
+
+
+class SessionAudioMissing(SessionError):
+    """The session's audio is not where it was saved, or it is not the same recording.
+
+    `session` is the fully loaded session (everything but the audio works); `expected_path`
+    is where the audio was; `reason` is "missing" or "changed" (different checksum)."""
+
+    def __init__(self, session: Session, expected_path: Path, reason: str,
+                 found_path: Path | None = None) -> None:
+        self.session = session
+        self.expected_path = expected_path
+        self.reason = reason
+        self.found_path = found_path
+        if reason == "missing":
+            message = f"the audio of this session is missing: {expected_path}"
+        else:
+            message = (f"{found_path or expected_path} is not the recording this session was "
+                       "made from (its checksum differs)")
+        super().__init__(message)
+
+
+@dataclass
+class Session:
+    """An analysis as saved: what the window restores.
+
+    `extra` is free JSON-serialisable state (view range, selected token, ...)."""
+
+    analysis: Analysis
+    path: Path | None = None  # the .wscope file it was loaded from or saved to
+    extra: dict[str, Any] = field(default_factory=dict)
+    saved_at: str = ""
+    saved_by: str = ""  # WhisperScope version that wrote it
+
+    @property
+    def audio_path(self) -> Path:
+        return Path(self.analysis.audio.path)
+
+
+def save_session(analysis: Analysis, path: str | Path,
+                 extra: dict[str, Any] | None = None) -> Path:
+    """Write `analysis` (and `extra`) to `path` atomically; return the path.
+
+    The audio's checksum is taken from `analysis.audio.sha256`, or computed now if empty and
+    the file exists. Raises ExportError when the file cannot be written."""
+    path = Path(path)
+    audio = Path(analysis.audio.path)
+    sha = analysis.audio.sha256
+    stat = _stat(audio)
+    if not sha and stat is not None:
+        sha = file_sha256(audio)
+    manifest = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "whisperscope_version": __version__,
+        "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "audio": {
+            "path": str(audio.absolute()) if str(audio) else "",
+            "relative": _relative(audio, path.parent),
+            "sha256": sha,
+            "size": stat.st_size if stat else None,
+            "mtime_ns": stat.st_mtime_ns if stat else None,
+        },
+        "analysis": analysis_to_dict(analysis, exact=True, windows=False),
+        "windows": [_window_meta(i, w) for i, w in enumerate(analysis.windows)],
+        "extra": extra or {},
+    }
+    manifest["analysis"]["audio"]["sha256"] = sha
+    text = json.dumps(manifest, ensure_ascii=False, allow_nan=False, indent=1)
+
+    def write(f) -> None:
+        with zipfile.ZipFile(f, "w") as archive:
+            archive.writestr(MANIFEST, text, compress_type=zipfile.ZIP_DEFLATED)
+            for i, window in enumerate(analysis.windows):
+                with archive.open(_heads_name(i), "w", force_zip64=True) as member:
+                    np.lib.format.write_array(
+                        member, np.ascontiguousarray(window.heads, dtype=np.float16),
+                        allow_pickle=False)
+
+    return atomic_write_with(path, write)
+
+
+def load_session(path: str | Path, check_audio: bool = True) -> Session:
+    """Read a session; never runs the model.
+
+    Raises SessionError for a file that is not a readable session, and (when `check_audio`)
+    SessionAudioMissing when its audio has moved or changed."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            manifest = _read_manifest(archive, path)
+            analysis = analysis_from_dict(manifest["analysis"])
+            analysis.windows = [_read_window(archive, meta) for meta in manifest["windows"]]
+    except SessionError:
+        raise
+    except FileNotFoundError as error:
+        raise SessionError(f"no such session file: {path}") from error
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
+        raise SessionError(f"{path.name} is not a readable WhisperScope session "
+                           f"({type(error).__name__}: {error})") from error
+    session = Session(analysis, path, manifest.get("extra") or {},
+                      manifest.get("saved_at", ""), manifest.get("whisperscope_version", ""))
+    if check_audio:
+        session = _locate_audio(session, manifest["audio"], path.parent)
+    return session
+
+
+def relink_audio(session: Session, new_path: str | Path, accept_different: bool = False
+                 ) -> Session:
+    """The session with its audio at `new_path`, after checking it is the same recording.
+
+    Raises SessionAudioMissing (reason "missing" or "changed"). With `accept_different`, a
+    file with another checksum is accepted and its checksum recorded (the user's choice,
+    e.g. a re-encoded copy); times are kept as they are."""
+    new_path = Path(new_path)
+    expected = session.analysis.audio.sha256
+    if not new_path.is_file():
+        raise SessionAudioMissing(session, new_path, "missing")
+    actual = file_sha256(new_path)
+    if expected and actual != expected and not accept_different:
+        raise SessionAudioMissing(session, session.audio_path, "changed", found_path=new_path)
+    audio = dataclasses.replace(session.analysis.audio, path=str(new_path.absolute()),
+                                sha256=actual)
+    analysis = dataclasses.replace(session.analysis, audio=audio)
+    return dataclasses.replace(session, analysis=analysis)
+
+
+def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
+    except KeyError as error:
+        raise SessionError(f"{path.name} is not a WhisperScope session (no manifest)") from error
+    if manifest.get("format") != FORMAT_NAME:
+        raise SessionError(f"{path.name} is not a WhisperScope session")
+    version = manifest.get("version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise SessionError(
+            f"{path.name} was saved by a newer WhisperScope "
+            f"({manifest.get('whisperscope_version', '?')}, session format {version}); "
+            f"this is {__version__}, which reads format {FORMAT_VERSION}: please update")
+    return manifest
+
+
+def _window_meta(i: int, w: WindowAttention) -> dict[str, Any]:
+    return {
+        "index": w.index,
+        "start": w.start,
+        "n_frames": w.n_frames,
+        "token_ids": [int(t) for t in w.token_ids],
+        "token_texts": list(w.token_texts),
+        "head_ids": [list(h) for h in w.head_ids],
+        "text_rows": [int(r) for r in w.text_rows],
+        "prompt_ids": [int(t) for t in w.prompt_ids],
+        "heads": _heads_name(i),
+    }
+
+
+def _read_window(archive: zipfile.ZipFile, meta: dict[str, Any]) -> WindowAttention:
+    with archive.open(meta["heads"]) as member:
+        heads = np.lib.format.read_array(member, allow_pickle=False)
+    window = WindowAttention(
+        index=meta["index"],
+        start=float(meta["start"]),
+        n_frames=int(meta["n_frames"]),
+        token_ids=np.array(meta["token_ids"], dtype=np.int64),
+        token_texts=tuple(meta["token_texts"]),
+        heads=heads,
+        head_ids=tuple(tuple(h) for h in meta["head_ids"]),
+        text_rows=np.array(meta["text_rows"], dtype=np.int64),
+        prompt_ids=np.array(meta["prompt_ids"], dtype=np.int64),
+    )
+    rows = len(window.token_ids)
+    if heads.ndim != 3 or (heads.size and heads.shape[1:] != (rows, window.n_frames)):
+        raise ValueError(f"window {window.index}: attention of shape {heads.shape} does not "
+                         f"match {rows} tokens x {window.n_frames} frames")
+    return window
+
+
+def _heads_name(i: int) -> str:
+    return f"attention/w{i:04d}_heads.npy"
+
+
+def _locate_audio(session: Session, recorded: dict[str, Any], folder: Path) -> Session:
+    expected = Path(recorded.get("path") or session.analysis.audio.path)
+    if _same_file(expected, recorded, session.analysis.audio.sha256):
+        return session
+    beside = folder / recorded["relative"] if recorded.get("relative") else None
+    if beside is not None and beside.is_file() and beside.absolute() != expected.absolute():
+        if file_sha256(beside) == session.analysis.audio.sha256:
+            return relink_audio(session, beside)
+    if expected.is_file():
+        raise SessionAudioMissing(session, expected, "changed", found_path=expected)
+    raise SessionAudioMissing(session, expected, "missing")
+
+
+def _same_file(path: Path, recorded: dict[str, Any], sha: str) -> bool:
+    """Whether `path` holds the recorded audio. Unchanged size and mtime are trusted (as
+    make does), so reopening a session does not re-read an hour of audio."""
+    stat = _stat(path)
+    if stat is None:
+        return False
+    if stat.st_size == recorded.get("size") and stat.st_mtime_ns == recorded.get("mtime_ns"):
+        return True
+    return not sha or file_sha256(path) == sha
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat() if str(path) and path.is_file() else None
+    except OSError:
+        return None
+
+
+def _relative(audio: Path, folder: Path) -> str | None:
+    if not str(audio):
+        return None
+    try:
+        return os.path.relpath(audio.absolute(), folder.absolute())
+    except ValueError:  # another drive on Windows
+        return None
