@@ -40,8 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
 
-    speech = synthesize_phrases(PHRASES, PAUSES, word_gap=WORD_GAP, lead_in=LEAD_IN,
-                                voice=VOICE)
+    speech = synthesize_phrases(PHRASES, PAUSES, word_gap=WORD_GAP, lead_in=LEAD_IN, voice=VOICE)
     flac = speech.write(out / "sample.flac")
     truth = {
         "audio": flac.name,
@@ -55,15 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     }
     (out / "sample.json").write_text(json.dumps(truth, indent=1) + "\n", encoding="utf-8")
     (out / "SAMPLE.md").write_text(_sample_md(speech.duration), encoding="utf-8")
-    print(f"{flac}: {speech.duration:.2f} s, {flac.stat().st_size / 1024:.0f} KiB, "
-          f"{len(speech.words)} words")
+    print(
+        f"{flac}: {speech.duration:.2f} s, {flac.stat().st_size / 1024:.0f} KiB, "
+        f"{len(speech.words)} words"
+    )
     return 0
 
 
 def _espeak_version() -> str:
     try:
-        done = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True,
-                              check=False, timeout=30)
+        done = subprocess.run(
+            ["espeak-ng", "--version"], capture_output=True, text=True, check=False, timeout=30
+        )
         words = done.stdout.split()
         version = next((w for w in words if w[:1].isdigit()), "")
         return f"espeak-ng {version}".strip()
@@ -72,8 +74,10 @@ def _espeak_version() -> str:
 
 
 def _sample_md(duration: float) -> str:
-    lines = "\n".join(f"{i + 1}. \"{p}\" then {s:g} s of silence"
-                      for i, (p, s) in enumerate(zip(PHRASES, PAUSES, strict=True)))
+    lines = "\n".join(
+        f'{i + 1}. "{p}" then {s:g} s of silence'
+        for i, (p, s) in enumerate(zip(PHRASES, PAUSES, strict=True))
+    )
     return f"""# sample.flac
 
 The recording the app opens when no file is given ("Open sample"). Synthetic speech, so

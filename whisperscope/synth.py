@@ -66,8 +66,12 @@ class SynthSpeech:
     def write(self, path: str | Path) -> Path:
         """Write as 16-bit PCM; the format follows the suffix (.wav, .flac, .ogg ...)."""
         path = Path(path)
-        sf.write(str(path), self.samples, self.sample_rate, subtype="PCM_16"
-                 if path.suffix.lower() in (".wav", ".flac") else None)
+        sf.write(
+            str(path),
+            self.samples,
+            self.sample_rate,
+            subtype="PCM_16" if path.suffix.lower() in (".wav", ".flac") else None,
+        )
         return path
 
     def truth(self) -> dict:
@@ -76,8 +80,12 @@ class SynthSpeech:
             "sample_rate": self.sample_rate,
             "duration": round(self.duration, 6),
             "words": [
-                {"text": w.text, "start": round(w.start, 6), "end": round(w.end, 6),
-                 "phrase": w.phrase}
+                {
+                    "text": w.text,
+                    "start": round(w.start, 6),
+                    "end": round(w.end, 6),
+                    "phrase": w.phrase,
+                }
                 for w in self.words
             ],
             "phrase_onsets": [round(t, 6) for t in self.phrase_onsets],
@@ -92,8 +100,9 @@ def espeak_available() -> bool:
     if exe is None:
         return False
     try:
-        done = subprocess.run([exe, "-v", "en-us", "-q", "test"], capture_output=True,
-                              timeout=30, check=False)
+        done = subprocess.run(
+            [exe, "-v", "en-us", "-q", "test"], capture_output=True, timeout=30, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
@@ -112,8 +121,9 @@ def synthesize_words(
 
     speed: espeak-ng words per minute (its default is 175).
     """
-    return synthesize_phrases([" ".join(words)], [tail], word_gap=gap, lead_in=lead_in,
-                              voice=voice, speed=speed)
+    return synthesize_phrases(
+        [" ".join(words)], [tail], word_gap=gap, lead_in=lead_in, voice=voice, speed=speed
+    )
 
 
 def synthesize_phrases(
@@ -144,12 +154,14 @@ def synthesize_phrases(
         tokens = phrase.split()
         for i, token in enumerate(tokens):
             audio = _speak_word(token, voice, speed)
-            truth.append(TruthWord(
-                text=token.strip(_PUNCTUATION) or token,
-                start=cursor / SAMPLE_RATE,
-                end=(cursor + len(audio)) / SAMPLE_RATE,
-                phrase=p,
-            ))
+            truth.append(
+                TruthWord(
+                    text=token.strip(_PUNCTUATION) or token,
+                    start=cursor / SAMPLE_RATE,
+                    end=(cursor + len(audio)) / SAMPLE_RATE,
+                    phrase=p,
+                )
+            )
             pieces.append(audio)
             cursor += len(audio)
             after = _silence(word_gap if i < len(tokens) - 1 else pause)

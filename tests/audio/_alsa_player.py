@@ -27,8 +27,11 @@ def main() -> None:
     report: dict = {}
 
     chosen = create_player()
-    report["create_player"] = [type(chosen).__name__, chosen.sound_available,
-                               chosen.unavailable_reason]
+    report["create_player"] = [
+        type(chosen).__name__,
+        chosen.sound_available,
+        chosen.unavailable_reason,
+    ]
     chosen.close()
 
     # rec0: the whole file at speed 1
@@ -36,8 +39,7 @@ def main() -> None:
     p.load(audio)
     p.play()
     wait_done(p)
-    report["full"] = {"position": p.position(), "playing": p.is_playing,
-                      "duration": p.duration}
+    report["full"] = {"position": p.position(), "playing": p.is_playing, "duration": p.duration}
     p.close()
 
     # rec1: one word's worth, then stop

@@ -235,8 +235,9 @@ def test_create_player_matches_this_machine():
             assert player.unavailable_reason is None
         else:
             assert isinstance(player, SilentClockPlayer)
-            assert player.unavailable_reason == (NO_PORTAUDIO if exists is None
-                                                 else NO_OUTPUT_DEVICE)
+            assert player.unavailable_reason == (
+                NO_PORTAUDIO if exists is None else NO_OUTPUT_DEVICE
+            )
     finally:
         player.close()
 
@@ -279,8 +280,9 @@ def test_sound_player_on_recording_devices(tmp_path):
         pytest.skip("PortAudio (libportaudio2) is not installed")
     # never zero, so where playback starts and stops is visible in the recording
     t = np.arange(96000) / 48000
-    signal = np.stack([0.3 + 0.2 * np.sin(2 * np.pi * 300 * t),
-                       -0.3 + 0.2 * np.cos(2 * np.pi * 450 * t)], 1).astype(np.float32)
+    signal = np.stack(
+        [0.3 + 0.2 * np.sin(2 * np.pi * 300 * t), -0.3 + 0.2 * np.cos(2 * np.pi * 450 * t)], 1
+    ).astype(np.float32)
     sf.write(str(tmp_path / "in.wav"), signal, 48000, subtype="FLOAT")
     home = tmp_path / "home"
     home.mkdir()
@@ -292,9 +294,16 @@ def test_sound_player_on_recording_devices(tmp_path):
     env = {**os.environ, "HOME": str(home), "PYTHONPATH": str(REPO)}
     env.pop("ALSA_CONFIG_PATH", None)
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("_alsa_player.py")),
-         str(tmp_path / "in.wav")],
-        capture_output=True, text=True, timeout=120, env=env, check=False,
+        [
+            sys.executable,
+            str(Path(__file__).with_name("_alsa_player.py")),
+            str(tmp_path / "in.wav"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])

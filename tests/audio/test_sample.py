@@ -58,8 +58,9 @@ def test_tiny_en_transcribes_the_sample():
     torch.set_num_threads(2)
     model = load_model("tiny.en", "cpu", download=False).model
     audio = load_audio(str(RESOURCES.joinpath("sample.flac")))
-    result = whisper.transcribe(model, audio.samples, language="en", fp16=False,
-                                condition_on_previous_text=False)
+    result = whisper.transcribe(
+        model, audio.samples, language="en", fp16=False, condition_on_previous_text=False
+    )
 
     def words(text: str) -> list[str]:
         return re.sub(r"[^a-z' ]", " ", text.lower()).split()

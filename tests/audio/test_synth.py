@@ -17,8 +17,9 @@ from whisperscope.synth import (
     trim_silence,
 )
 
-needs_espeak = pytest.mark.skipif(not espeak_available(),
-                                  reason="espeak-ng is not installed (apt install espeak-ng)")
+needs_espeak = pytest.mark.skipif(
+    not espeak_available(), reason="espeak-ng is not installed (apt install espeak-ng)"
+)
 
 
 def check_truth_matches_audio(speech: SynthSpeech) -> None:
@@ -51,8 +52,9 @@ def test_words_with_gaps():
 
 @needs_espeak
 def test_phrases_with_long_pauses():
-    speech = synthesize_phrases(["Good morning everyone.", "Thank you for coming."],
-                                [7.0, 13.0], word_gap=0.1, lead_in=0.5)
+    speech = synthesize_phrases(
+        ["Good morning everyone.", "Thank you for coming."], [7.0, 13.0], word_gap=0.1, lead_in=0.5
+    )
     assert [w.phrase for w in speech.words] == [0, 0, 0, 1, 1, 1, 1]
     assert speech.text == "Good morning everyone Thank you for coming"
     onsets, offsets = speech.phrase_onsets, speech.phrase_offsets
@@ -89,8 +91,12 @@ def test_write_round_trips(tmp_path, suffix):
     assert audio.duration == pytest.approx(speech.duration)
     np.testing.assert_allclose(audio.samples, speech.samples, atol=1 / 32768)
     truth = speech.truth()
-    assert truth["words"][0] == {"text": "testing", "start": 0.3,
-                                 "end": round(speech.words[0].end, 6), "phrase": 0}
+    assert truth["words"][0] == {
+        "text": "testing",
+        "start": 0.3,
+        "end": round(speech.words[0].end, 6),
+        "phrase": 0,
+    }
 
 
 def test_trim_silence():

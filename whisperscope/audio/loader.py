@@ -34,8 +34,9 @@ from whisperscope.session.model import AudioInfo
 WHISPER_RATE = 16_000
 MAX_DECODED_BYTES = 8 * 1024**3  # refuse files whose decoded samples would exceed this
 FFMPEG_ONLY_SUFFIXES = frozenset(
-    {".m4a", ".m4b", ".aac", ".mp4", ".m4v", ".mkv", ".mka", ".webm", ".mov", ".avi",
-     ".wma", ".wmv", ".amr", ".3gp", ".ac3", ".dts", ".flv", ".ts"}
+    (
+        ".m4a .m4b .aac .mp4 .m4v .mkv .mka .webm .mov .avi .wma .wmv .amr .3gp .ac3 .dts .flv .ts"
+    ).split()
 )
 _BLOCK_FRAMES = 1 << 18
 _HASH_CHUNK = 1 << 20
@@ -258,12 +259,10 @@ def _read_ffmpeg(path: Path, limit: int, *, soundfile_failed: bool) -> _Decoded 
 
     target = "file:" + str(path.resolve())  # "file:" so names like "pipe:x" stay files
     not_audio = f"'{name}' is not an audio file soundfile or ffmpeg can read"
+    probe_cmd = [ffprobe, "-v", "error", "-protocol_whitelist", "file", "-print_format", "json",
+                 "-show_streams", "-select_streams", "a:0", "-show_format", target]  # fmt: skip
     try:
-        probe = subprocess.run(
-            [ffprobe, "-v", "error", "-protocol_whitelist", "file", "-print_format", "json",
-             "-show_streams", "-select_streams", "a:0", "-show_format", target],
-            capture_output=True, timeout=60, check=False,
-        )
+        probe = subprocess.run(probe_cmd, capture_output=True, timeout=60, check=False)
         meta = json.loads(probe.stdout or b"{}")
     except (subprocess.TimeoutExpired, ValueError, OSError):
         meta = {}
@@ -289,16 +288,17 @@ def _read_ffmpeg(path: Path, limit: int, *, soundfile_failed: bool) -> _Decoded 
 
     cmd = [ffmpeg, "-nostdin", "-v", "error", "-protocol_whitelist", "file", "-i", target,
            "-map", "0:a:0", "-vn", "-sn", "-dn", "-f", "f32le", "-c:a", "pcm_f32le",
-           "-ar", str(rate), "-ac", str(channels), "pipe:1"]
+           "-ar", str(rate), "-ac", str(channels), "pipe:1"]  # fmt: skip
     frame_bytes = 4 * channels
     # the most frames _check_size allows; decoding stops just past it
     cap_bytes = int(limit / (frame_bytes + 4 * (channels > 1) + 4 * WHISPER_RATE / rate))
     cap_bytes *= frame_bytes
     buf = bytearray(min(int((seconds or 60.0) * rate * 1.01 + rate) * frame_bytes, cap_bytes))
     pos = 0
-    with tempfile.TemporaryFile() as err, subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err
-    ) as proc:
+    with (
+        tempfile.TemporaryFile() as err,
+        subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err) as proc,
+    ):
         assert proc.stdout is not None
         view = memoryview(buf)
         try:

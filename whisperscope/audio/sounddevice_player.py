@@ -126,8 +126,11 @@ class SoundDevicePlayer(Player):
         for rate in dict.fromkeys(rates):
             try:
                 stream = sd.OutputStream(
-                    samplerate=rate, channels=channels, dtype="float32",
-                    device=self._device, callback=self._callback,
+                    samplerate=rate,
+                    channels=channels,
+                    dtype="float32",
+                    device=self._device,
+                    callback=self._callback,
                 )
                 return stream, float(stream.samplerate)
             except Exception as e:  # PortAudioError: rate or channels not supported, busy

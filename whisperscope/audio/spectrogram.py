@@ -61,7 +61,11 @@ def log_mel_spectrogram(
             f1 = min(f0 + chunk_frames, n_frames)
             seg = _padded_slice(x, total, f0 * HOP_LENGTH, (f1 - 1) * HOP_LENGTH + N_FFT)
             stft = torch.stft(
-                torch.from_numpy(seg), N_FFT, HOP_LENGTH, window=window, center=False,
+                torch.from_numpy(seg),
+                N_FFT,
+                HOP_LENGTH,
+                window=window,
+                center=False,
                 return_complex=True,
             )
             magnitudes = stft.abs() ** 2
