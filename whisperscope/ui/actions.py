@@ -1,0 +1,79 @@
+"""The window's actions and menus (File, View, Playback, Help), with their shortcuts.
+
+Only creates and arranges QActions; what they do is wired by the main window.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+
+class WindowActions:
+    def __init__(self, window: QMainWindow) -> None:
+        def action(text: str, shortcut=None, tip: str = "") -> QAction:
+            a = QAction(text, window)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            if tip:
+                a.setStatusTip(tip)
+            window.addAction(a)  # shortcuts work wherever focus is in the window
+            return a
+
+        keys = QKeySequence.StandardKey
+        self.open = action("&Open Recording…", keys.Open, "Open an audio file and analyse it")
+        self.open_sample = action("Open &Sample Recording", None,
+                                  "The bundled 20 s sample, with a long pause")
+        self.open_session = action("Open Sa&ved Session…", "Ctrl+Shift+O")
+        self.save_session = action("Save &Session…", keys.Save)
+        self.export = action("&Export…", "Ctrl+E", "JSON, SRT, VTT, TextGrid, PNG")
+        self.quit = action("&Quit", keys.Quit)
+        self.recent_menu = QMenu("Open &Recent", window)
+
+        self.zoom_in = action("Zoom &In", keys.ZoomIn)
+        self.zoom_out = action("Zoom &Out", keys.ZoomOut)
+        self.zoom_all = action("Show &Whole Recording", "Ctrl+0")
+        self.follow = action("&Follow Playhead", "F")
+        self.follow.setCheckable(True)
+        self.normalise = action("&Normalise Attention Rows", "N")
+        self.normalise.setCheckable(True)
+
+        self.play = action("&Play / Pause", "Space")
+        self.back = action("Step &Back", "Left")
+        self.forward = action("Step &Forward", "Right")
+        self.slower = action("&Slower", "[")
+        self.faster = action("F&aster", "]")
+
+        self.analyse = action("&Analyse Again", "Ctrl+R", "Run the analysis again")
+        self.cancel = action("&Cancel Analysis", "Esc")
+
+        self.about = action("&About WhisperScope")
+
+        bar = window.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.open, self.open_sample])
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addActions([self.open_session, self.save_session, self.export])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit)
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([self.zoom_in, self.zoom_out, self.zoom_all])
+        view_menu.addSeparator()
+        view_menu.addActions([self.follow, self.normalise])
+        play_menu = bar.addMenu("&Playback")
+        play_menu.addActions([self.play, self.back, self.forward])
+        play_menu.addSeparator()
+        play_menu.addActions([self.slower, self.faster])
+        analysis_menu = bar.addMenu("&Analysis")
+        analysis_menu.addActions([self.analyse, self.cancel])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about)
+
+    def set_recent(self, paths, open_path) -> None:
+        """Fill the recent-files menu; `open_path(path)` is called when one is chosen."""
+        self.recent_menu.clear()
+        for i, path in enumerate(paths):
+            a = self.recent_menu.addAction(f"&{i + 1}  {path}" if i < 9 else path)
+            a.triggered.connect(lambda _checked=False, p=path: open_path(p))
+        self.recent_menu.setEnabled(bool(paths))

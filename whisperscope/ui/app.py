@@ -1,0 +1,83 @@
+"""`whisperscope [FILE]`: the application object, icon, theme and main window.
+
+Only Qt, pyqtgraph and the Qt-free core data types load here; torch and whisper load on the
+analysis worker's thread, so the window shows quickly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from importlib import resources
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from whisperscope import __version__
+
+ICON_SIZES = (16, 32, 48, 64, 128, 256)
+
+
+def app_icon() -> QIcon:
+    folder = resources.files("whisperscope.resources")
+    icon = QIcon()
+    for size in ICON_SIZES:
+        png = folder / f"icon-{size}.png"
+        if png.is_file():
+            icon.addFile(str(png))
+    if icon.isNull():
+        icon = QIcon(str(folder / "icon.svg"))
+    return icon
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="whisperscope", description="Open the window.")
+    parser.add_argument("file", nargs="?", help="a recording to open and analyse at once")
+    parser.add_argument("--model", help="model for this run (default: the last used)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    return parser.parse_args(argv)
+
+
+def create_app() -> QApplication:
+    from whisperscope.ui import theme
+
+    app = QApplication.instance()
+    if app is None:
+        QApplication.setApplicationName("WhisperScope")
+        QApplication.setOrganizationName("WhisperScope")
+        QApplication.setApplicationVersion(__version__)
+        QApplication.setDesktopFileName("whisperscope")
+        app = QApplication(sys.argv[:1])
+    theme.configure_pyqtgraph()
+    theme.apply_palette(app)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def create_window(args: argparse.Namespace, settings: QSettings | None = None):
+    """The main window for parsed `args` (not shown). A FILE starts its analysis as soon as
+    the event loop runs."""
+    from whisperscope.ui.main_window import MainWindow
+    from whisperscope.ui.settings_store import SettingsStore
+
+    window = MainWindow(SettingsStore(settings))
+    if args.model:
+        window.analysis_bar.set_model(args.model)
+    if args.device:
+        window.analysis_bar.set_device(args.device)
+    if args.file:
+        path = os.path.abspath(args.file)
+        QTimer.singleShot(0, lambda: window.open_file(path))
+    return window
+
+
+def run_app(argv: list[str]) -> int:
+    args = parse_args(argv)
+    app = create_app()
+    window = create_window(args)
+    window.show()
+    code = app.exec()
+    window.shutdown()
+    return code

@@ -1,0 +1,67 @@
+"""Spectrogram on top, cross-attention heatmap below, both on the shared time axis.
+
+Both plots keep a left axis of the same width, so a second maps to the same pixel column in
+each; their x ranges are bound to the one Timeline.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from whisperscope.ui.attention_rows import AttentionRows
+from whisperscope.ui.heatmap_controls import HeatmapControls
+from whisperscope.ui.heatmap_view import HeatmapPlot
+from whisperscope.ui.spectrogram_view import SpectrogramPlot
+from whisperscope.ui.timeline import Timeline
+
+HOVER_RATE = 30  # tooltips update at most this often (Hz)
+
+
+class PlotsPanel(QWidget):
+    def __init__(self, timeline: Timeline, rows: AttentionRows,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spectrogram = SpectrogramPlot(timeline)
+        self.heatmap = HeatmapPlot(timeline, rows)
+        self.controls = HeatmapControls()
+
+        self.spectrogram_widget = pg.GraphicsLayoutWidget()
+        self.spectrogram_widget.ci.setContentsMargins(0, 6, 12, 0)
+        self.spectrogram_widget.addItem(self.spectrogram)
+        self.heatmap_widget = pg.GraphicsLayoutWidget()
+        self.heatmap_widget.ci.setContentsMargins(0, 0, 12, 0)
+        self.heatmap_widget.addItem(self.heatmap)
+
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.setSpacing(0)
+        lower_layout.addWidget(self.controls)
+        lower_layout.addWidget(self.heatmap_widget, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.spectrogram_widget)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+        self.controls.choice_changed.connect(self.heatmap.set_choice)
+        self.controls.normalised_changed.connect(self.heatmap.set_normalised)
+        self._hover = pg.SignalProxy(self.heatmap_widget.scene().sigMouseMoved,
+                                     rateLimit=HOVER_RATE, slot=self._on_hover)
+
+    def _on_hover(self, args) -> None:
+        self.heatmap.show_hover(args[0])
+
+    def stop(self) -> None:
+        """Stop timers (the heatmap's redraw, the hover proxy's)."""
+        self.heatmap.stop()
+        self._hover.disconnect()
+        self._hover.timer.stop()

@@ -1,0 +1,55 @@
+"""Reads and writes `whisperscope.settings.Settings` (and window geometry) with QSettings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from whisperscope.settings import Settings
+
+
+def _bool(value, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.lower() in ("1", "true", "yes")
+    return bool(value)
+
+
+class SettingsStore:
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self.qsettings = qsettings if qsettings is not None else QSettings()
+
+    def load(self) -> Settings:
+        q = self.qsettings
+        recent = q.value("recent_files", [])
+        if isinstance(recent, str):
+            recent = [recent]
+        try:
+            speed = float(q.value("speed", 1.0))
+        except (TypeError, ValueError):
+            speed = 1.0
+        return Settings(
+            model=str(q.value("model", "") or ""),
+            device=str(q.value("device", "auto") or "auto"),
+            recent_files=tuple(str(p) for p in (recent or [])),
+            speed=speed,
+            follow_playhead=_bool(q.value("follow_playhead"), True),
+            normalised_attention=_bool(q.value("normalised_attention"), True),
+        ).validated()
+
+    def save(self, settings: Settings) -> None:
+        q = self.qsettings
+        q.setValue("model", settings.model)
+        q.setValue("device", settings.device)
+        q.setValue("recent_files", list(settings.recent_files))
+        q.setValue("speed", settings.speed)
+        q.setValue("follow_playhead", settings.follow_playhead)
+        q.setValue("normalised_attention", settings.normalised_attention)
+        q.sync()
+
+    def geometry(self, key: str) -> QByteArray | None:
+        value = self.qsettings.value(f"window/{key}")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_geometry(self, key: str, value: QByteArray) -> None:
+        self.qsettings.setValue(f"window/{key}", value)

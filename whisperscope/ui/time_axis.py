@@ -1,0 +1,28 @@
+"""The bottom axis of every time plot: minutes:seconds ticks, and a click seeks there."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from whisperscope.ui.timefmt import format_time, tick_decimals
+from whisperscope.ui.timeline import Timeline
+
+
+class TimeAxis(pg.AxisItem):
+    def __init__(self, timeline: Timeline, orientation: str = "bottom", **kwargs) -> None:
+        super().__init__(orientation, **kwargs)
+        self._timeline = timeline
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph naming)
+        decimals = tick_decimals(spacing * scale)
+        return [format_time(v * scale, decimals) for v in values]
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802
+        view = self.linkedView()
+        if view is None or ev.button() != Qt.MouseButton.LeftButton:
+            ev.ignore()
+            return
+        ev.accept()
+        self._timeline.request_seek(view.mapSceneToView(ev.scenePos()).x())

@@ -1,0 +1,113 @@
+"""The transcript at the side: words and tokens with times and confidence.
+
+The row under the playhead is highlighted and kept in view; a click seeks to the item's
+start, a double-click plays just that word.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from whisperscope.engine.events import TokenDecoded, WindowDone
+from whisperscope.ui import theme
+from whisperscope.ui.attention_rows import is_text_token
+from whisperscope.ui.transcript_model import END, PROB, START, TEXT, TranscriptModel
+
+
+def _table(model: TranscriptModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(22)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
+    for col in (START, END, PROB):
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+    view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+    return view
+
+
+class TokenListPanel(QWidget):
+    seek_requested = Signal(float)
+    play_requested = Signal(float, float)  # start, end: play just this span
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.words = TranscriptModel("words", self)
+        self.tokens = TranscriptModel("tokens", self)
+        self.word_view = _table(self.words)
+        self.token_view = _table(self.tokens)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.word_view, "Words")
+        self.tabs.addTab(self.token_view, "Tokens")
+        self.legend = QLabel(
+            f"<span style='color:{theme.LOW_CONFIDENCE}'>■</span> p &lt; {theme.LOW} &nbsp; "
+            f"<span style='color:{theme.VERY_LOW_CONFIDENCE}'>■</span> p &lt; {theme.VERY_LOW}"
+            " &nbsp;·&nbsp; double-click plays a word")
+        self.legend.setObjectName("section_title")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.legend)
+        for view, model in ((self.word_view, self.words), (self.token_view, self.tokens)):
+            view.clicked.connect(lambda index, m=model: self._seek(m, index))
+            view.activated.connect(lambda index, m=model: self._seek(m, index))
+            view.doubleClicked.connect(lambda index, m=model: self._play(m, index))
+
+    # --- events ------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.words.reset()
+        self.tokens.reset()
+
+    def token_decoded(self, event: TokenDecoded) -> None:
+        if is_text_token(event):
+            self.tokens.add_pending(event.text, event.probability)
+
+    def window_voided(self) -> None:
+        self.tokens.clear_pending()
+
+    def window_done(self, event: WindowDone) -> None:
+        self.tokens.extend(event.tokens)
+        self.words.extend(event.words)
+
+    # --- playhead ----------------------------------------------------------------------
+    def set_current(self, token_index: int, word_index: int) -> None:
+        """Highlight the token and word under the playhead (-1: none) and keep them in
+        view."""
+        self.tokens.set_current(token_index)
+        self.words.set_current(word_index)
+        for view, row in ((self.token_view, token_index), (self.word_view, word_index)):
+            if row >= 0 and view.isVisible():
+                view.scrollTo(view.model().index(row, 0),
+                              QAbstractItemView.ScrollHint.EnsureVisible)
+
+    # --- clicks ------------------------------------------------------------------------
+    def _seek(self, model: TranscriptModel, index: QModelIndex) -> None:
+        item = model.item(index.row())
+        if item is not None:
+            self.seek_requested.emit(item.start)
+
+    def _play(self, model: TranscriptModel, index: QModelIndex) -> None:
+        item = model.item(index.row())
+        if item is None:
+            return
+        if model is self.tokens:  # play the word this token belongs to
+            word = next((w for w in self.words.items if item.index in w.tokens), None)
+            item = word or item
+        self.play_requested.emit(item.start, item.end)
