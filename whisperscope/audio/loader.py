@@ -196,7 +196,7 @@ def _read_soundfile(path: Path, limit: int) -> _Decoded | None:
         if _header_overstates_length(f):
             warnings = (
                 f"'{path.name}' is shorter than its header says (truncated, or still being "
-                "written): read the audio that is there",
+                f"written): read the {declared / rate:.2f} s that are there",
             )
         out = np.empty((declared, channels), dtype=np.float32)
         pos = 0
