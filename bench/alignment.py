@@ -16,7 +16,7 @@ import difflib
 import re
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,21 @@ SCRIPTS = {
         [3.0, 5.0, 2.0, 9.0, 4.0],
     ),
 }
+
+
+# (name, script, signal-to-noise ratio in dB of added white noise or None for clean)
+RECORDINGS = [(name, script, None) for name, script in SCRIPTS.items()] + [
+    ("short-pauses-noisy", SCRIPTS["short-pauses"], 30.0),
+    ("pauses-7-13-noisy", SCRIPTS["pauses-7-13"], 20.0),
+]
+
+
+def with_noise(speech, snr_db: float):
+    """The same speech with steady white noise, `snr_db` below the speech's RMS."""
+    voiced = speech.samples[np.abs(speech.samples) > 1e-4]
+    rms = np.sqrt(np.mean(voiced**2))
+    noise = np.random.default_rng(0).normal(0, rms * 10 ** (-snr_db / 20), speech.samples.size)
+    return replace(speech, samples=(speech.samples + noise).astype(np.float32))
 
 
 @dataclass(frozen=True)
@@ -101,8 +116,10 @@ def main() -> int:
     errors = {name: {"start": [], "end": []} for name in systems}
     counts = {name: [0, 0] for name in systems}
     with tempfile.TemporaryDirectory() as tmp:
-        for script, (phrases, pauses) in SCRIPTS.items():
+        for script, (phrases, pauses), snr_db in RECORDINGS:
             speech = synthesize_phrases(phrases, pauses)
+            if snr_db is not None:
+                speech = with_noise(speech, snr_db)
             path = Path(tmp) / f"{script}.wav"
             speech.write(path)
             audio = load_audio(path)
@@ -112,8 +129,8 @@ def main() -> int:
                 counts[name][1] += len(speech.words)
                 errors[name]["start"] += [f.start - t.start for t, f in pairs]
                 errors[name]["end"] += [f.end - t.end for t, f in pairs]
-    print(f"model {args.model}, {len(SCRIPTS)} generated recordings, "
-          f"pauses 0.4-13 s, errors over words matched by text")
+    print(f"model {args.model}, {len(RECORDINGS)} generated recordings (two with white noise "
+          "at 30 and 20 dB SNR), pauses 0.4-13 s, errors over words matched by text")
     print("| system | words matched | edge | mean abs s | median abs s | <=50 ms | <=100 ms "
           "| <=200 ms | mean signed s |")
     print("|---|---|---|---|---|---|---|---|---|")

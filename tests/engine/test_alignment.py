@@ -8,7 +8,9 @@ from whisperscope.engine.alignment import (
     alignment_matrix,
     dtw,
     dtw_spans,
-    frame_energy_db,
+    encoder_frames,
+    mel_level_db,
+    next_sound,
     median_filter,
     normalise_heads,
     refine_spans,
@@ -109,7 +111,7 @@ def test_plain_dtw_absorbs_a_pause_and_refinement_ends_the_word_at_its_speech():
         energy[s:e] = -20.0
     matrix = alignment_matrix(weights)
     plain = dtw_spans(matrix)
-    voiced = voiced_frames(energy, 45.0)
+    voiced = energy > -50
     refined = refine_spans(dtw_spans(matrix, voiced), matrix, voiced, AlignmentOptions())
     # plain DTW spans tile the time axis, so the pause goes to one of the two words
     assert plain[1].end_frame == plain[2].start_frame
@@ -119,9 +121,25 @@ def test_plain_dtw_absorbs_a_pause_and_refinement_ends_the_word_at_its_speech():
         assert abs(span.end_frame - e) <= 2, (span, e)
 
 
-def test_frame_energy_tells_speech_from_silence():
+def test_levels_tell_speech_from_silence_and_from_steady_noise():
     mel = np.full((80, 400), -0.5, np.float32)  # whisper's floor after clamping
     mel[:, 100:200] = 1.0
-    level = frame_energy_db(mel)
-    assert level.shape == (200,)
-    assert level[60] - level[10] > 30
+    level = mel_level_db(mel)
+    assert level.shape == (400,)
+    voiced = voiced_frames(level, 45.0)
+    np.testing.assert_array_equal(np.flatnonzero(voiced), np.arange(100, 200))
+    # the same with noise 20 dB below the speech: the pause is still a pause
+    noisy = np.where(np.arange(400) % 200 < 100, 0.5, 1.0).astype(np.float32) * np.ones((80, 1))
+    voiced = voiced_frames(mel_level_db(noisy), 45.0)
+    assert voiced[100:200].all() and not voiced[:100].any()
+    assert next_sound(voiced, 0) == 100 and next_sound(voiced, 200) == 300
+    assert next_sound(voiced, 400) == 400
+
+
+def test_a_silent_recording_has_no_voiced_frame():
+    assert not voiced_frames(np.full(300, -100.0, np.float32), 45.0).any()
+
+
+def test_encoder_frames_keep_sound_from_either_half():
+    mask = np.array([0, 1, 0, 0, 1, 1, 1], bool)
+    np.testing.assert_array_equal(encoder_frames(mask), [True, False, True, True])

@@ -22,6 +22,8 @@ import numpy as np
 
 MEDIAN_FILTER_WIDTH = 7
 ABSOLUTE_SILENCE_DB = -80.0  # mean mel power below this is silence however quiet the file
+NOISE_FLOOR_PERCENTILE = 5
+NOISE_MARGIN_DB = 6.0
 
 
 def normalise_heads(weights: np.ndarray) -> np.ndarray:
@@ -166,11 +168,29 @@ def give_punctuation_to_next(spans: list[TokenSpan], silent: list[bool]) -> list
 
 
 def voiced_frames(level_db: np.ndarray, silence_db: float) -> np.ndarray:
-    """Frames within `silence_db` of the loudest one and above the absolute floor below
-    which nothing is audible (so a silent file has no voiced frame at all)."""
+    """Frames that hold sound, from their level in dB.
+
+    The threshold sits above the recording's noise floor (its quietest 5 % of frames) by a
+    quarter of the floor-to-peak range, never lower than `silence_db` below the loudest
+    frame, nor below the absolute floor under which nothing is audible: a clean recording's
+    pauses, a noisy one's pauses and a silent file all come out as silence.
+    """
     if len(level_db) == 0:
         return np.zeros(0, bool)
-    return level_db > max(level_db.max() - silence_db, ABSOLUTE_SILENCE_DB)
+    loudest = float(level_db.max())
+    floor = float(np.percentile(level_db, NOISE_FLOOR_PERCENTILE))
+    threshold = max(floor + max(NOISE_MARGIN_DB, 0.25 * (loudest - floor)),
+                    loudest - silence_db, ABSOLUTE_SILENCE_DB)
+    return level_db > threshold
+
+
+def encoder_frames(mask_10ms: np.ndarray) -> np.ndarray:
+    """A per-mel-frame (10 ms) mask as a per-encoder-frame (20 ms) one: either half counts."""
+    n = len(mask_10ms) // 2
+    out = mask_10ms[: 2 * n : 2] | mask_10ms[1 : 2 * n : 2]
+    if len(mask_10ms) % 2:
+        out = np.append(out, mask_10ms[-1])
+    return out
 
 
 def refine_spans(
@@ -240,17 +260,7 @@ def mel_level_db(log_mel: np.ndarray) -> np.ndarray:
     return (10.0 * np.log10(np.mean(10.0 ** log_power, axis=0) + 1e-10)).astype(np.float32)
 
 
-def frame_energy_db(log_mel: np.ndarray) -> np.ndarray:
-    """Level in dB of each 20 ms encoder frame: the louder of its two mel frames."""
-    level = mel_level_db(log_mel)
-    n = level.shape[0] // 2
-    return np.maximum(level[: 2 * n : 2], level[1 : 2 * n : 2])
-
-
-def next_sound(level_db: np.ndarray, start: int, silence_db: float) -> int:
-    """Index of the first frame at or after `start` within `silence_db` of the loudest
-    frame; len(level_db) when only silence follows."""
-    if start >= len(level_db):
-        return len(level_db)
-    loud = np.flatnonzero(voiced_frames(level_db, silence_db)[start:])
-    return start + int(loud[0]) if loud.size else len(level_db)
+def next_sound(voiced: np.ndarray, start: int) -> int:
+    """Index of the first voiced frame at or after `start`; len(voiced) if none."""
+    loud = np.flatnonzero(voiced[start:])
+    return start + int(loud[0]) if loud.size else len(voiced)

@@ -22,7 +22,7 @@ from whisper.tokenizer import LANGUAGES, get_tokenizer
 
 from whisperscope.engine.alignment import (
     AlignmentOptions,
-    frame_energy_db,
+    encoder_frames,
     mel_level_db,
     next_sound,
     voiced_frames,
@@ -116,11 +116,12 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment) -> Iterator[Eng
     if settings.initial_prompt:
         prompt = tokenizer.encode(" " + settings.initial_prompt.strip())
 
-    level = mel_level_db(mel[:, :content_frames].numpy())
+    # which 10 ms frames hold sound, judged on the whole recording's levels
+    voiced_10ms = voiced_frames(mel_level_db(mel[:, :content_frames].numpy()), alignment.silence_db)
     seek, window = 0, 0
     while seek < content_frames:
         cancel.raise_if_cancelled()
-        seek = _skip_silence(level, seek, alignment)
+        seek = _skip_silence(voiced_10ms, seek)
         if seek >= content_frames:
             break
         segment_size = min(N_FRAMES, content_frames - seek)
@@ -138,8 +139,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment) -> Iterator[Eng
         if skip:
             timing = WindowTiming((), (), (), segment_size)
         else:
-            energy = frame_energy_db(mel_window[:, :segment_size].float().cpu().numpy())
-            timing = time_window(decoded, tokenizer, window_start, segment_size, energy, alignment)
+            voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
+            timing = time_window(decoded, tokenizer, window_start, segment_size, voiced, alignment)
         done = _record_window(analysis, window, window_start, n_frames, decoded, timing,
                               tokenizer, head_ids, skip)
         yield done
@@ -164,19 +165,18 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment) -> Iterator[Eng
     yield Finished(analysis)
 
 
-def _skip_silence(level_db: np.ndarray, seek: int, alignment: AlignmentOptions) -> int:
+def _skip_silence(voiced: np.ndarray, seek: int) -> int:
     """Start the window shortly before the next sound. Whisper may not place its first
     timestamp later than 1 s into a window, so a window that opens on a long silence makes
     it invent speech at the start; skipping the silence keeps the next onset right."""
-    quiet = ~voiced_frames(level_db, alignment.silence_db)
     # the window may open on the fading end of the previous word: step over it
-    tail_end, limit = seek, min(seek + TAIL_FRAMES, len(level_db))
-    while tail_end < limit and not quiet[tail_end]:
+    tail_end, limit = seek, min(seek + TAIL_FRAMES, len(voiced))
+    while tail_end < limit and voiced[tail_end]:
         tail_end += 1
-    if tail_end < len(level_db) and not quiet[tail_end]:
+    if tail_end < len(voiced) and voiced[tail_end]:
         return seek  # sound goes on: no pause here
-    onset = next_sound(level_db, tail_end, alignment.silence_db)
-    if onset >= len(level_db):
+    onset = next_sound(voiced, tail_end)
+    if onset >= len(voiced):
         return onset  # only silence is left
     if onset - tail_end > SKIP_SILENCE_FRAMES:
         return onset - LEAD_IN_FRAMES

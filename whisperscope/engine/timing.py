@@ -20,7 +20,6 @@ from whisperscope.engine.alignment import (
     dtw_spans,
     give_punctuation_to_next,
     refine_spans,
-    voiced_frames,
 )
 from whisperscope.engine.window_decoding import TIME_PRECISION, DecodedWindow
 
@@ -109,7 +108,7 @@ def time_window(
     tokenizer: Tokenizer,
     window_start: float,
     n_mel_frames: int,
-    frame_energy_db: np.ndarray | None,
+    voiced: np.ndarray | None,
     options: AlignmentOptions = AlignmentOptions(),
 ) -> WindowTiming:
     """Place every text token of the window in time from its cross-attention."""
@@ -123,8 +122,8 @@ def time_window(
     # DTW rows: every text token, then the row right after the last one (what ended it)
     dtw_rows = text_rows + [min(text_rows[-1] + 1, len(ids) - 1)]
     matrix = alignment_matrix(decoded.attention[:, dtw_rows], options.medfilt_width)
-    if options.refine and frame_energy_db is not None:
-        voiced = voiced_frames(frame_energy_db[: matrix.shape[1]], options.silence_db)
+    if options.refine and voiced is not None:
+        voiced = voiced[: matrix.shape[1]]
         silent = [_is_punctuation(tokenizer.decode([ids[r]])) for r in text_rows]
         spans = give_punctuation_to_next(dtw_spans(matrix, voiced), silent)
         spans = refine_spans(spans, matrix, voiced, options)
