@@ -26,7 +26,6 @@ reading the session again:
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import zipfile
@@ -38,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from whisperscope import __version__
+from whisperscope.audio.loader import file_sha256
 from whisperscope.errors import WhisperScopeError
 from whisperscope.session.atomic import atomic_write_with
 from whisperscope.session.exporters.json import analysis_from_dict, analysis_to_dict
@@ -176,14 +176,6 @@ def relink_audio(session: Session, new_path: str | Path, accept_different: bool 
                                 sha256=actual)
     analysis = dataclasses.replace(session.analysis, audio=audio)
     return dataclasses.replace(session, analysis=analysis)
-
-
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # -- helpers ---------------------------------------------------------------------------------

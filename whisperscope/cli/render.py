@@ -1,0 +1,86 @@
+"""`whisperscope render AUDIO -o heatmap.png`: analyse headless and draw the seed's figure.
+
+The figure is the window's File > Export PNG (`whisperscope.session.render.render_png`):
+the spectrogram above the token-by-time cross-attention. By default the attention shown is
+the alignment heads' average, as decoded; `--layer L --head H` shows one other head,
+recomputed exactly by a teacher-forced pass over each window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from whisperscope.cli.align import add_engine_arguments, analyse_from_args
+from whisperscope.errors import WhisperScopeError
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "render",
+        help="draw the token-to-time cross-attention heatmap under the spectrogram (PNG)",
+        description="Transcribe AUDIO and draw the decoder's cross-attention: one row per "
+        "token, one column per 20 ms of audio, the spectrogram above on the same time axis. "
+        "By default the alignment heads' average; --layer/--head picks one head.",
+    )
+    add_engine_arguments(parser)
+    parser.add_argument("-o", "--output", type=Path,
+                        help="PNG to write (default: AUDIO's name + _attention.png, here)")
+    parser.add_argument("--layer", type=int, help="decoder layer of the head to show (from 0)")
+    parser.add_argument("--head", type=int, help="head within --layer to show (from 0)")
+    parser.add_argument("--start", type=float, help="first second to show (default: 0)")
+    parser.add_argument("--end", type=float, help="last second to show (default: the end)")
+    parser.add_argument("--dpi", type=int, default=150, help="resolution (default 150)")
+    parser.add_argument("--session", type=Path, metavar="FILE.wscope",
+                        help="also save the analysis as a session (opens in the window "
+                        "without running the model again)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from whisperscope.audio.loader import load_audio
+    from whisperscope.session.render import render_png
+
+    if (args.layer is None) != (args.head is None):
+        raise WhisperScopeError("--layer and --head go together")
+    output = args.output or Path(f"{Path(args.audio).stem}_attention.png")
+    analysis = analyse_from_args(args, quiet=args.quiet)
+    samples = load_audio(args.audio).samples
+    attention, label = None, None
+    if args.layer is not None:
+        attention = _one_head(args, analysis, samples)
+        label = f"layer {args.layer}, head {args.head}"
+    time_range = None
+    if args.start is not None or args.end is not None:
+        start = max(0.0, args.start or 0.0)
+        end = args.end if args.end is not None else analysis.audio.duration
+        if end <= start:
+            raise WhisperScopeError(f"--end ({end:g} s) must come after --start ({start:g} s)")
+        time_range = (start, end)
+    result = render_png(analysis, output, samples, attention=attention, attention_label=label,
+                        time_range=time_range, dpi=args.dpi)
+    if args.session is not None:
+        from whisperscope.session.store import save_session
+
+        save_session(analysis, args.session)
+    if not args.quiet:
+        print(f"wrote {result.path} ({len(analysis.tokens)} tokens, "
+              f"{analysis.audio.duration:.1f} s)", file=sys.stderr)
+    return 0
+
+
+def _one_head(args, analysis, samples):
+    """Layer/head attention for every window, shape (n_rows, n_frames) each."""
+    from whisperscope.engine.attention import recompute_window_attention
+    from whisperscope.engine.models import best_offline_model, load_model
+
+    model = load_model(args.model or best_offline_model(), args.device)
+    dims = model.model.dims
+    if not (0 <= args.layer < dims.n_text_layer and 0 <= args.head < dims.n_text_head):
+        raise WhisperScopeError(
+            f"{model.info.name} has decoder layers 0-{dims.n_text_layer - 1} and heads "
+            f"0-{dims.n_text_head - 1}; no layer {args.layer}, head {args.head}")
+    return [recompute_window_attention(model, samples, window)[args.layer, args.head]
+            for window in analysis.windows]
