@@ -165,6 +165,11 @@ class HeatmapPlot(pg.PlotItem):
                 r0, r1 = 0, r1 - r0
         self.setYRange(r0, r1, padding=0)
 
+    def row_images(self) -> int:
+        """How many rows the drawn images hold (what a user sees right now)."""
+        return sum(image.image.shape[0] for image in self._images.values()
+                   if image.isVisible() and image.image is not None)
+
     # --- the token under the playhead --------------------------------------------------
     def set_current_row(self, row: int | None) -> None:
         self.current_row = row

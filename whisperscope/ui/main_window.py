@@ -476,6 +476,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.playback.close()
         self.plots.stop()
+        self.statusBar().clearMessage()  # and its timeout timer
         self.controller.shutdown()
         self.recomputer.shutdown()
         self.store.set_geometry("geometry", self.saveGeometry())

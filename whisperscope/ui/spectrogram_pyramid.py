@@ -11,7 +11,7 @@ import numpy as np
 
 MEL_FRAME_SECONDS = 0.01  # whisper's log-mel hop: 160 samples at 16 kHz
 FACTOR = 4  # time downsampling between successive levels
-MIN_COLUMNS = 2048  # the coarsest level keeps at least this many columns
+MIN_COLUMNS = 2048  # levels are added until one has no more than this many columns
 DYNAMIC_RANGE = 2.0  # whisper's log-mel units (log10 / 4 ... ) after its 8-decade clamp
 
 
@@ -43,10 +43,11 @@ class SpectrogramPyramid:
         base = np.clip((mel - low) * (255.0 / (high - low)), 0, 255).astype(np.uint8)
         self.images: list[np.ndarray] = [base]
         self.factors: list[int] = [1]
-        while self.images[-1].shape[1] > MIN_COLUMNS * FACTOR:
+        while self.images[-1].shape[1] > MIN_COLUMNS:
             prev = self.images[-1]
-            n = prev.shape[1] // FACTOR
-            coarse = prev[:, : n * FACTOR].reshape(self.n_mels, n, FACTOR).mean(axis=2)
+            n = -(-prev.shape[1] // FACTOR)  # the last column averages what is left
+            padded = np.pad(prev, ((0, 0), (0, n * FACTOR - prev.shape[1])), mode="edge")
+            coarse = padded.reshape(self.n_mels, n, FACTOR).mean(axis=2)
             self.images.append(coarse.astype(np.uint8))
             self.factors.append(self.factors[-1] * FACTOR)
 

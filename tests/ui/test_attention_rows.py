@@ -1,0 +1,89 @@
+"""Heatmap rows from engine events: live rows per token, replaced at WindowDone."""
+
+import numpy as np
+import pytest
+
+from whisperscope.engine.events import TokenDecoded, WindowStarted
+from whisperscope.ui.attention_rows import MEAN, AttentionRows, HeadChoice
+
+from .conftest import WORDS, synthetic_analysis
+
+
+def _events():
+    return synthetic_analysis("x.wav", 6.0)
+
+
+def test_rows_appear_one_per_text_token_and_are_replaced_when_the_window_is_done():
+    analysis, events = _events()
+    rows = AttentionRows()
+    seen = []
+    for event in events:
+        if isinstance(event, WindowStarted):
+            rows.start_window(event)
+        elif isinstance(event, TokenDecoded):
+            rows.add_token(event)
+            seen.append(rows.n_rows)
+        elif type(event).__name__ == "WindowDone":
+            rows.finish_window(event)
+    assert seen == [*range(1, len(WORDS) + 1), len(WORDS)]  # EOT adds no row
+    assert rows.n_rows == len(analysis.tokens)
+    assert all(rows.token_index(r) == r for r in range(rows.n_rows))
+    assert rows.row_of_token(4) == 4
+    assert rows.label(3) == " fox"
+
+
+def test_timestamps_and_special_tokens_get_no_row():
+    rows = AttentionRows()
+    attention = np.ones((2, 50), np.float32)
+    rows.add_token(TokenDecoded(0, 0, 50364, "<|0.00|>", 1.0, True, 0.0, attention))
+    rows.add_token(TokenDecoded(0, 1, 50256, "<|endoftext|>", 1.0, False, 0.0, attention))
+    assert rows.n_rows == 0
+    rows.add_token(TokenDecoded(0, 2, 11, " hi", 1.0, False, 0.0, attention))
+    assert rows.n_rows == 1
+
+
+def test_a_retried_window_loses_its_rows():
+    _, events = _events()
+    rows = AttentionRows()
+    for event in events[:5]:
+        if isinstance(event, TokenDecoded):
+            rows.add_token(event)
+    assert rows.n_rows == 3
+    rows.void_window(0)
+    assert rows.n_rows == 0
+
+
+def test_normalised_rows_peak_at_one_and_raw_rows_keep_the_weights():
+    analysis, _ = _events()
+    rows = AttentionRows()
+    from whisperscope.engine.events import WindowDone
+
+    rows.finish_window(WindowDone(0, analysis.windows[0], tuple(analysis.segments),
+                                  tuple(analysis.words), tuple(analysis.tokens)))
+    block = rows.blocks[0]
+    normalised = block.values(MEAN, True)
+    assert normalised.shape == (len(WORDS), analysis.windows[0].n_frames)
+    assert np.allclose(normalised.max(axis=1), 1.0)
+    raw = block.values(MEAN, False)
+    assert raw.max() == pytest.approx(0.12, abs=1e-3)
+    one_head = block.values(HeadChoice("alignment", index=1, layer=3, head=0), False)
+    assert one_head.shape == raw.shape
+    # a layer/head outside the alignment heads needs a recomputation first
+    assert block.values(HeadChoice("layer", layer=0, head=0), False) is None
+    full = np.zeros((4, 6, len(WORDS) + 1, block.n_frames), np.float16)
+    full[0, 0, :, 7] = 1.0
+    rows.set_full(0, full)
+    assert block.values(HeadChoice("layer", layer=0, head=0), False)[:, 7].min() == 1.0
+
+
+def test_visible_rows_follow_the_time_range():
+    analysis, _ = _events()
+    from whisperscope.engine.events import WindowDone
+
+    rows = AttentionRows()
+    rows.finish_window(WindowDone(0, analysis.windows[0], tuple(analysis.segments),
+                                  tuple(analysis.words), tuple(analysis.tokens)))
+    t = analysis.tokens
+    r0, r1 = rows.visible_rows(t[3].start + 0.01, t[5].end - 0.01)
+    assert (r0, r1) == (3, 6)
+    assert rows.row_span(4) == (t[4].start, t[4].end)

@@ -1,0 +1,231 @@
+"""The window on synthetic events (no model): live rows, clicks seek, the playhead
+highlights, views share one time axis, settings persist, errors show."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+
+from .conftest import QT_LOG_IGNORE, WORDS, FakeEngine
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore(*QT_LOG_IGNORE)]
+
+
+def open_and_finish(qtbot, window, path="/tmp/fake.wav", timeout=10_000):
+    with qtbot.waitSignal(window.controller.finished, timeout=timeout):
+        window.open_file(path)
+    window.plots.heatmap.redraw()
+    return window.analysis
+
+
+def click_scene(qtbot, widget, vb, x, y):
+    """Click a pyqtgraph GraphicsLayoutWidget at view coordinates (x, y) of `vb`."""
+    scene_point = vb.mapViewToScene(QPointF(x, y))
+    pos = widget.mapFromScene(scene_point)
+    qtbot.mouseClick(widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_rows_and_tokens_fill_in_live_before_the_window_is_done(qtbot, make_window):
+    window = make_window(FakeEngine(delay=0.05))
+    live = []
+
+    def on_token(_event):
+        live.append((window.rows.n_rows, window.token_list.tokens.rowCount(),
+                     window.analysis is None))
+
+    window.controller.token_decoded.connect(on_token)
+    open_and_finish(qtbot, window)
+    assert [n for n, _, _ in live[:3]] == [1, 2, 3]
+    assert all(pending for _, _, pending in live)  # all before Finished
+    assert live[-2][1] == len(WORDS)  # pending token rows, before times are known
+    assert window.rows.n_rows == len(WORDS)
+    assert window.token_list.tokens.pending == []
+    assert window.token_list.words.rowCount() == len(WORDS)
+
+
+def test_clicking_a_token_seeks_to_its_start(qtbot, make_window):
+    window = make_window()
+    analysis = open_and_finish(qtbot, window)
+    view = window.token_list.word_view
+    for row in (1, 5):
+        rect = view.visualRect(view.model().index(row, 0))
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert window.playback.position() == pytest.approx(analysis.words[row].start)
+        assert window.timeline.playhead == pytest.approx(analysis.words[row].start)
+
+
+def test_the_playhead_highlights_the_token_being_spoken(qtbot, make_window, clock):
+    window = make_window()
+    analysis = open_and_finish(qtbot, window)
+    window.playback.play()
+    for i in (0, 3, 7):
+        tok = analysis.tokens[i]
+        clock.advance((tok.start + tok.end) / 2 - window.playback.position())
+        window.playback._tick()  # what the 30 Hz timer does
+        assert window.token_list.tokens.current == i
+        assert window.token_list.words.current == i
+        assert window.plots.heatmap.current_row == i
+    window.playback.pause()
+    gap = (analysis.tokens[3].end + analysis.tokens[4].start) / 2
+    window.playback.seek(gap)
+    assert window.token_list.tokens.current == -1
+    assert window.plots.heatmap.current_row is None
+
+
+def test_space_plays_and_the_timer_moves_the_playhead(qtbot, make_window, clock):
+    window = make_window()
+    open_and_finish(qtbot, window)
+    window.plots.spectrogram_widget.setFocus()
+    QTest.keyClick(window, Qt.Key.Key_Space)
+    assert window.playback.is_playing and window.playback.timer.isActive()
+    clock.advance(1.5)
+    qtbot.waitUntil(lambda: window.timeline.playhead == pytest.approx(1.5), timeout=2000)
+    assert window.transport.readout.text().startswith("0:01.50")
+    QTest.keyClick(window, Qt.Key.Key_Right)
+    assert window.playback.position() == pytest.approx(2.5)
+    QTest.keyClick(window, Qt.Key.Key_Space)
+    assert not window.playback.is_playing
+    qtbot.waitUntil(lambda: not window.playback.timer.isActive(), timeout=1000)
+
+
+def test_clicks_on_the_spectrogram_heatmap_and_time_axis_seek(qtbot, make_window):
+    window = make_window()
+    open_and_finish(qtbot, window)
+    plots = window.plots
+    click_scene(qtbot, plots.spectrogram_widget, plots.spectrogram.vb, 2.0, 40)
+    assert window.playback.position() == pytest.approx(2.0, abs=0.05)
+    click_scene(qtbot, plots.heatmap_widget, plots.heatmap.vb, 4.0, 3.5)
+    assert window.playback.position() == pytest.approx(4.0, abs=0.05)
+    axis = plots.spectrogram.getAxis("bottom")
+    x = plots.spectrogram.vb.mapViewToScene(QPointF(1.0, 0)).x()
+    y = axis.sceneBoundingRect().center().y()
+    pos = plots.spectrogram_widget.mapFromScene(QPointF(x, y))
+    qtbot.mouseClick(plots.spectrogram_widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert window.playback.position() == pytest.approx(1.0, abs=0.05)
+
+
+def test_both_plots_share_the_time_axis(qtbot, make_window):
+    window = make_window()
+    open_and_finish(qtbot, window)
+    window.timeline.set_view_range(1.0, 3.0)
+    for plot in (window.plots.spectrogram, window.plots.heatmap):
+        assert plot.vb.viewRange()[0] == pytest.approx([1.0, 3.0])
+    # a time maps to the same screen column in both plots
+    xs = [plot.vb.mapViewToScene(QPointF(2.0, 0)).x()
+          for plot in (window.plots.spectrogram, window.plots.heatmap)]
+    assert xs[0] == pytest.approx(xs[1], abs=1.0)
+    window.plots.heatmap.vb.setXRange(2.0, 4.0, padding=0)  # a drag in one plot...
+    assert window.timeline.view_range == pytest.approx((2.0, 4.0))
+    assert window.plots.spectrogram.vb.viewRange()[0] == pytest.approx([2.0, 4.0])
+
+
+def test_heatmap_rows_follow_the_view_and_hover_names_the_cell(qtbot, make_window):
+    window = make_window()
+    analysis = open_and_finish(qtbot, window)
+    tok = analysis.tokens[4]
+    window.timeline.set_view_range(tok.start - 0.05, tok.end + 0.05)
+    y0, y1 = window.plots.heatmap.vb.viewRange()[1]
+    assert y0 <= 4 < y1
+    text = window.plots.heatmap.describe((tok.start + tok.end) / 2, 4.5)
+    assert "jumps" in text and "weight" in text
+    image = next(iter(window.plots.heatmap._images.values()))
+    assert image.image.shape == (len(WORDS), analysis.windows[0].n_frames)
+
+
+def test_choosing_another_layer_asks_for_a_recomputation(qtbot, make_window):
+    window = make_window()
+    open_and_finish(qtbot, window)
+    combo = window.plots.controls.heads
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert labels[0] == "Alignment heads (mean)"
+    assert "Alignment head L2 H1" in labels and "Layer 3 · Head 5" in labels
+    requested = []
+    window.recomputer.request = lambda w: requested.append(w.index) or True
+    combo.setCurrentIndex(labels.index("Layer 0 · Head 0"))
+    assert requested == [0]
+    full = np.zeros((4, 6, len(WORDS) + 1, window.analysis.windows[0].n_frames), np.float16)
+    window._on_window_recomputed(0, full)
+    assert next(iter(window.plots.heatmap._images.values())).isVisible()
+
+
+def test_a_file_that_is_not_audio_shows_a_message(qtbot, make_window, tmp_path):
+    window = make_window()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not audio")
+    with qtbot.waitSignal(window.controller.failed, timeout=5000):
+        window.open_file(str(notes))
+    assert window.error_box is not None and window.error_box.isVisible()
+    assert "not an audio file" in window.error_box.text()
+    window.error_box.close()
+
+
+def test_opening_another_file_cancels_the_first(qtbot, make_window):
+    window = make_window(FakeEngine(delay=0.05))
+    with qtbot.waitSignal(window.controller.token_decoded, timeout=5000):
+        window.open_file("/tmp/first.wav")
+    with qtbot.waitSignal(window.controller.finished, timeout=10_000) as blocker:
+        window.open_file("/tmp/second.wav")
+    assert blocker.args[0].analysis.audio.path.endswith("second.wav")
+    assert window.rows.n_rows == len(WORDS)  # no rows left over from the first file
+    assert window.token_list.words.rowCount() == len(WORDS)
+    qtbot.waitUntil(lambda: not any(t.isRunning() for t in window.controller.threads),
+                    timeout=2000)
+
+
+def test_cancel_stops_the_worker(qtbot, make_window):
+    window = make_window(FakeEngine(delay=0.1))
+    with qtbot.waitSignal(window.controller.token_decoded, timeout=5000):
+        window.open_file("/tmp/fake.wav")
+    with qtbot.waitSignal(window.controller.failed, timeout=1000) as blocker:
+        window.analysis_bar.cancel.click()
+    assert blocker.args[0].kind == "cancelled"
+    qtbot.waitUntil(lambda: not any(t.isRunning() for t in window.controller.threads),
+                    timeout=1000)
+    assert window.analysis_bar.progress.format() == "Cancelled"
+    assert not window.analysis_bar.cancel.isEnabled()
+
+
+def test_settings_and_recent_files_are_remembered(qtbot, make_window):
+    window = make_window()
+    open_and_finish(qtbot, window, "/tmp/one.wav")
+    window.transport.speed.setCurrentIndex(4)  # 1.5x
+    window.close()
+    again = make_window()
+    assert again.settings.recent_files[0] == "/tmp/one.wav"
+    assert again.actions.recent_menu.actions()[0].text().endswith("/tmp/one.wav")
+    assert again.analysis_bar.model_name == "fake"
+    assert again.playback.speed == 1.5
+    assert again.store.geometry("geometry") is not None
+
+
+def test_sound_unavailable_is_said_once(qtbot, make_window):
+    window = make_window()
+    messages = []
+    window.playback.sound_unavailable.connect(messages.append)
+    open_and_finish(qtbot, window, "/tmp/a.wav")
+    open_and_finish(qtbot, window, "/tmp/b.wav")
+    assert messages == ["No sound: test"]
+    assert window.transport.sound.text() == "No sound"
+
+
+def test_a_saved_session_reopens_without_a_model(qtbot, make_window, tmp_path):
+    from whisperscope.ui import session_actions
+
+    window = make_window()
+    open_and_finish(qtbot, window)
+    window.timeline.set_view_range(1.0, 4.0)
+    path = tmp_path / "fake.wscope"
+    assert session_actions.save_to(window, str(path))
+    srt = tmp_path / "fake.srt"
+    assert session_actions.export_to(window, str(srt), "srt")
+    assert "quick" in srt.read_text()
+    other = make_window()
+    from whisperscope.session.store import load_session
+
+    with qtbot.waitSignal(other.controller.finished, timeout=10_000):
+        other.open_session(load_session(path, check_audio=False))
+    assert other.rows.n_rows == len(WORDS)
+    assert other.timeline.view_range == pytest.approx((1.0, 4.0))

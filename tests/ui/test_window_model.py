@@ -1,0 +1,122 @@
+"""The window with the real tiny.en model on generated speech."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+
+from .conftest import QT_LOG_IGNORE
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore(*QT_LOG_IGNORE)]
+ANALYSIS_MS = 120_000
+
+
+def model_window(make_window, real_engine):
+    window = make_window(real_engine)
+    window.analysis_bar.set_model("tiny.en")
+    window.analysis_bar.set_device("cpu")
+    return window
+
+
+def no_thread_running(window) -> bool:
+    return not any(t.isRunning() for t in window.controller.threads)
+
+
+@pytest.fixture
+def analysed(qtbot, make_window, real_engine, speech_file):
+    """A window that has analysed the speech, with what it saw while decoding."""
+    window = model_window(make_window, real_engine)
+    seen = []
+    window.controller.token_decoded.connect(
+        lambda event: seen.append((event, window.rows.n_rows, window.analysis is None,
+                                   window.plots.heatmap.row_images())))
+    with qtbot.waitSignal(window.controller.finished, timeout=ANALYSIS_MS):
+        window.open_file(str(speech_file))
+    window.plots.heatmap.redraw()
+    return window, seen
+
+
+@pytest.mark.model
+def test_heatmap_rows_arrive_while_decoding(analysed):
+    window, seen = analysed
+    text_rows = [rows for event, rows, running, _ in seen if running]
+    assert len(seen) >= 8  # token_decoded signals before Finished
+    assert all(running for _, _, running, _ in seen)
+    assert text_rows[-1] >= 5 and text_rows == sorted(text_rows)
+    drawn = [images for *_, images in seen]
+    assert max(drawn) >= 3  # the live image had grown to several rows mid-run
+    assert window.rows.n_rows == len(window.analysis.tokens) >= 5
+    assert "children" in window.analysis.text.lower()
+
+
+@pytest.mark.model
+def test_clicking_a_token_seeks_to_its_start(qtbot, analysed):
+    window, _ = analysed
+    window.token_list.tabs.setCurrentWidget(window.token_list.token_view)
+    view = window.token_list.token_view
+    for row in (2, len(window.analysis.tokens) - 1):
+        rect = view.visualRect(view.model().index(row, 0))
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert window.playback.player.position() == pytest.approx(
+            window.analysis.tokens[row].start, abs=1e-6)
+
+
+@pytest.mark.model
+def test_advancing_the_playhead_highlights_the_right_token(analysed, clock):
+    window, _ = analysed
+    window.playback.play()
+    for tok in window.analysis.tokens[::2]:
+        clock.advance((tok.start + tok.end) / 2 - window.playback.position())
+        window.playback._tick()
+        assert window.token_list.tokens.current == tok.index
+        assert window.plots.heatmap.current_row == tok.index
+        assert window.analysis.token_at(window.timeline.playhead) == tok
+    window.playback.pause()
+
+
+@pytest.mark.model
+def test_cancel_stops_within_a_second(qtbot, make_window, real_engine, speech_file):
+    window = model_window(make_window, real_engine)
+    with qtbot.waitSignal(window.controller.token_decoded, timeout=ANALYSIS_MS):
+        window.open_file(str(speech_file))
+    qtbot.waitUntil(lambda: window.rows.n_rows >= 2, timeout=ANALYSIS_MS)
+    started = time.monotonic()
+    window.analysis_bar.cancel.click()
+    qtbot.waitUntil(lambda: no_thread_running(window), timeout=1000)
+    assert time.monotonic() - started < 1.0
+    assert window.analysis is None
+    assert window.analysis_bar.progress.format() == "Cancelled"
+
+
+@pytest.mark.model
+def test_closing_during_analysis_leaves_no_thread_running(qtbot, make_window, real_engine,
+                                                          speech_file):
+    window = model_window(make_window, real_engine)
+    with qtbot.waitSignal(window.controller.token_decoded, timeout=ANALYSIS_MS):
+        window.open_file(str(speech_file))
+    threads = list(window.controller.threads)
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 2.0
+    assert all(t.isFinished() for t in threads)
+    assert no_thread_running(window)
+
+
+def test_a_file_that_is_not_audio_shows_an_error(qtbot, make_window, tmp_path):
+    from whisperscope.ui.analysis_worker import Engine
+
+    window = make_window(Engine())
+    bogus = tmp_path / "slides.wav"
+    bogus.write_bytes(b"%PDF-1.4 this is not a recording" * 50)
+    with qtbot.waitSignal(window.controller.failed, timeout=30_000) as blocker:
+        window.open_file(str(bogus))
+    assert blocker.args[0].kind == "audio"
+    assert window.error_box is not None and window.error_box.isVisible()
+    assert window.error_box.windowTitle() == "Cannot open this file"
+    assert window.error_box.text()
+    assert "slides.wav" in window.statusBar().currentMessage() or window.error_box.text()
+    window.error_box.close()
+    qtbot.waitUntil(lambda: no_thread_running(window), timeout=5000)
