@@ -6,9 +6,10 @@ itself reads the result (checked in the tests when `praat` is installed).
 
 Praat needs every interval to have a positive duration and a tier's intervals not to
 overlap, which alignment output does not promise (two tokens may share a 20 ms frame).
-Times are rounded to the millisecond, then an interval that overlaps the previous one starts
-where it ends; one left with no duration gives its label to its neighbour (the previous
-interval when they touch, else the next one), so no text is lost.
+Times are rounded to the millisecond and items taken in text order; an interval that
+overlaps the previous one starts where it ends, and one left with no duration gives its text
+to the previous interval (to the next one if it is first), so no text is lost: a
+zero-length "," token joins the token before it ("me,"), as Whisper's own text reads.
 """
 
 from __future__ import annotations
@@ -63,37 +64,30 @@ def write(analysis: Analysis, path: str | Path) -> Path:
 
 def tier_spans(items: Iterable[tuple[float, float, str]]) -> list[_Span]:
     """Intervals Praat accepts (see the module docstring), labels stripped to one line."""
-    raw = [(_ms(s), _ms(e), one_line(text).strip()) for s, e, text in items]
-    raw = [r for r in raw if r[2]]
-    raw.sort(key=lambda r: r[0])  # stable: equal starts keep their order
+    raw = [(_ms(s), _ms(e), one_line(text)) for s, e, text in items if text.strip()]
     spans: list[_Span] = []
-    pending = ""  # labels of empty intervals waiting for the next one
-    for start, end, label in raw:
+    pending = ""  # text of empty items before the first interval
+    for start, end, text in raw:
         if spans:
             start = max(start, spans[-1].end)
         if end <= start:
-            if spans and spans[-1].end >= start:
-                spans[-1].label = _join(spans[-1].label, label)
+            if spans:
+                spans[-1].label += text
             else:
-                pending = _join(pending, label)
+                pending += text
             continue
-        spans.append(_Span(start, end, _join(pending, label)))
+        spans.append(_Span(start, end, pending + text))
         pending = ""
-    if pending:
-        if spans:
-            spans[-1].label = _join(spans[-1].label, pending)
-        else:  # only zero-length items: give them one millisecond
-            start = raw[0][0]
-            spans.append(_Span(start, (milliseconds(start) + 1) / 1000, pending))
+    if pending and not spans:  # only zero-length items: give them one millisecond
+        start = raw[0][0]
+        spans.append(_Span(start, (milliseconds(start) + 1) / 1000, pending))
+    for span in spans:
+        span.label = span.label.strip()
     return spans
 
 
 def _ms(t: float) -> float:
     return milliseconds(max(t, 0.0)) / 1000
-
-
-def _join(a: str, b: str) -> str:
-    return f"{a} {b}" if a and b else (a or b)
 
 
 class _KeepOpen(io.StringIO):
