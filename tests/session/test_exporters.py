@@ -314,5 +314,8 @@ def test_options_that_do_not_apply(analysis):
     exporters.to_text(analysis, "json", word_level=False, highlight_words=False)
     with pytest.raises(ExportError, match="'word-level' does not apply to json"):
         exporters.to_text(analysis, "json", word_level=True)
+    exporters.check_options("srt", word_level=True, highlight_words=True)
+    with pytest.raises(ExportError, match="'highlight-words' does not apply to tsv"):
+        exporters.check_options("tsv", highlight_words=True)
     with pytest.raises(ExportError, match="not a text format"):
         exporters.to_text(analysis, "npz")

@@ -79,6 +79,11 @@ def to_text(analysis: Analysis, fmt: str, **options) -> str:
     return module.to_text(analysis, **_options_for(fmt, module, options))
 
 
+def check_options(fmt: str, **options) -> None:
+    """Raise ExportError now if `options` do not fit `fmt` (e.g. before a long analysis)."""
+    _options_for(fmt, format_module(fmt), options)
+
+
 def _options_for(fmt: str, module: ModuleType, options: dict) -> dict:
     kept = {}
     for name, value in options.items():
