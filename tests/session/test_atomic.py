@@ -43,6 +43,15 @@ def test_write_replaces_and_keeps_permissions(tmp_path):
     assert leftovers(tmp_path) == []
 
 
+def test_symlink_target_is_replaced_not_the_link(tmp_path):
+    real = tmp_path / "real.txt"
+    real.write_text(OLD)
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    atomic_write_text(link, "new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+
+
 def test_new_file_gets_umask_permissions(tmp_path):
     old = os.umask(0o027)
     try:

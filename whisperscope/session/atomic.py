@@ -54,6 +54,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb",
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open writes only ('w' or 'wb'), not {mode!r}")
     target = Path(path)
+    if target.is_symlink():  # replace the file the link points to, not the link
+        target = target.resolve()
     if target.is_dir():
         raise ExportError(f"cannot write {target}: the path is a folder")
     folder = target.parent if str(target.parent) else Path(".")
