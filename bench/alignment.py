@@ -26,7 +26,7 @@ from whisperscope.audio.loader import load_audio
 from whisperscope.engine.analyzer import analyze
 from whisperscope.engine.events import Failed, Finished
 from whisperscope.engine.models import load_model
-from whisperscope.synth import synthesize_phrases
+from whisperscope.synth import synthesize_phrases, synthesize_sentences
 
 SCRIPTS = {
     "pauses-7-13": (
@@ -105,6 +105,48 @@ def stats(errors: np.ndarray) -> tuple:
     return (a.mean(), np.median(a), *(100 * np.mean(a <= t) for t in (0.05, 0.1, 0.2)))
 
 
+def phrase_errors(truth, found: list[TimedWord]) -> tuple[list[float], list[float]]:
+    """Onset and end errors of each phrase: its first and last recognised word. A word
+    belongs to the phrase whose span, widened to the middle of the pauses around it,
+    holds the word's middle."""
+    starts, ends = [], []
+    for i, phrase in enumerate(truth):
+        lo = (truth[i - 1].end + phrase.start) / 2 if i else float("-inf")
+        hi = (phrase.end + truth[i + 1].start) / 2 if i + 1 < len(truth) else float("inf")
+        inside = [w for w in found if lo <= (w.start + w.end) / 2 < hi]
+        if inside:
+            starts.append(inside[0].start - phrase.start)
+            ends.append(max(w.end for w in inside) - phrase.end)
+    return starts, ends
+
+
+def print_continuous_table(model, systems) -> None:
+    """Continuous speech (phrases spoken whole): only phrase edges are known exactly."""
+    errors = {name: ([], []) for name in systems}
+    with tempfile.TemporaryDirectory() as tmp:
+        for script, (phrases, pauses) in SCRIPTS.items():
+            speech = synthesize_sentences(phrases, pauses)
+            path = Path(tmp) / f"{script}-continuous.wav"
+            speech.write(path)
+            audio = load_audio(path)
+            for name, run in systems.items():
+                starts, ends = phrase_errors(speech.words, run(audio, model))
+                errors[name][0].extend(starts)
+                errors[name][1].extend(ends)
+    n = sum(len(phrases) for phrases, _ in SCRIPTS.values())
+    print(f"\ncontinuous speech ({len(SCRIPTS)} recordings, {n} phrases spoken whole): "
+          "error of each phrase's first word start and last word end")
+    print("| system | phrases found | edge | mean abs s | median abs s | <=50 ms | <=100 ms "
+          "| <=200 ms | mean signed s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in systems:
+        for edge, values in zip(("start", "end"), errors[name], strict=True):
+            e = np.array(values)
+            mean, median, p50, p100, p200 = stats(e)
+            print(f"| {name} | {len(e)}/{n} | {edge} | {mean:.3f} | {median:.3f} | {p50:.0f}% "
+                  f"| {p100:.0f}% | {p200:.0f}% | {e.mean():+.3f} |")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="tiny.en")
@@ -141,6 +183,7 @@ def main() -> int:
             print(f"| {name} | {counts[name][0]}/{counts[name][1]} | {edge} | {mean:.3f} | "
                   f"{median:.3f} | {p50:.0f}% | {p100:.0f}% | {p200:.0f}% | "
                   f"{(e.mean() if e.size else float('nan')):+.3f} |")
+    print_continuous_table(model, systems)
     ours = np.abs(errors["WhisperScope"]["start"]).mean()
     theirs = np.abs(errors["openai-whisper"]["start"]).mean()
     print(f"\nmean abs start error ratio WhisperScope / openai-whisper: {ours / theirs:.2f} "

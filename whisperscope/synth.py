@@ -171,6 +171,35 @@ def synthesize_phrases(
     return SynthSpeech(samples=samples, sample_rate=SAMPLE_RATE, words=truth)
 
 
+def synthesize_sentences(
+    phrases: list[str],
+    pauses: list[float],
+    lead_in: float = 0.5,
+    voice: str = "en-us",
+    *,
+    speed: int | None = None,
+) -> SynthSpeech:
+    """Speak each phrase whole (continuous speech, no gaps between its words); `pauses[i]`
+    seconds of silence follow phrase i. The truth is per phrase: each `TruthWord` is a
+    whole phrase with its audible start and end."""
+    if len(pauses) == len(phrases) - 1:
+        pauses = [*pauses, lead_in]
+    if len(pauses) != len(phrases):
+        raise ValueError(f"{len(phrases)} phrases need {len(phrases)} pauses, got {len(pauses)}")
+    pieces: list[np.ndarray] = [_silence(lead_in)]
+    cursor = len(pieces[0])
+    truth: list[TruthWord] = []
+    for p, (phrase, pause) in enumerate(zip(phrases, pauses, strict=True)):
+        audio = _speak_word(phrase, voice, speed)
+        truth.append(TruthWord(text=phrase, start=cursor / SAMPLE_RATE,
+                               end=(cursor + len(audio)) / SAMPLE_RATE, phrase=p))
+        after = _silence(pause)
+        pieces += [audio, after]
+        cursor += len(audio) + len(after)
+    samples = np.concatenate(pieces).astype(np.float32, copy=False)
+    return SynthSpeech(samples=samples, sample_rate=SAMPLE_RATE, words=truth)
+
+
 def _silence(seconds: float) -> np.ndarray:
     return np.zeros(int(round(seconds * SAMPLE_RATE)), dtype=np.float32)
 

@@ -56,8 +56,9 @@ def run(args) -> int:
     from whisperscope.session import exporters
 
     fmt = args.format or (exporters.guess_format(args.output) if args.output else "json")
-    analysis = analyse_from_args(args, AlignmentOptions(refine=not args.no_refine), args.quiet)
     options = {"word_level": args.word_level, "highlight_words": args.highlight_words}
+    exporters.check_options(fmt, **options)  # before a long analysis, not after
+    analysis = analyse_from_args(args, AlignmentOptions(refine=not args.no_refine), args.quiet)
     if args.output is None:
         if fmt == "npz":
             print("whisperscope: error: npz needs -o FILE", file=sys.stderr)

@@ -208,8 +208,7 @@ def refine_spans(
     previous_end = 0
     for i, span in enumerate(spans):
         if span.end_frame <= span.start_frame:  # a silent token: sits where the last ended
-            anchor = float(min(max(previous_end, span.start_frame), matrix.shape[1]))
-            refined.append(TokenSpan(anchor, anchor))
+            refined.append(TokenSpan(float(previous_end), float(previous_end)))
             continue
         start = int(span.start_frame)
         end = max(int(span.end_frame), start + 1)

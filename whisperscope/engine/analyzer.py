@@ -193,7 +193,7 @@ def _decode_with_fallback(decoder, tokenizer, prompt, settings, head_ids, n_fram
             yield WindowRetried(window, reason, temperature)
         yield WindowStarted(window, window_start, n_frames, temperature)
         steps = decode_window(decoder, tokenizer, prompt, temperature, head_ids, n_frames,
-                              cancel, settings.max_tokens_per_window)
+                              cancel, settings.max_tokens_per_window, seed=window)
         while True:
             try:
                 step = next(steps)

@@ -77,6 +77,7 @@ def decode_window(
     n_frames: int,
     cancel: CancelToken | None = None,
     sample_len: int | None = None,
+    seed: int = 0,
 ) -> Generator[GeneratedToken, None, DecodedWindow]:
     """Greedy (temperature 0) or sampled decoding of the window whose encoder output the
     `decoder` holds. `n_frames` = encoder frames holding real audio (attention is cut there).
@@ -94,6 +95,7 @@ def decode_window(
     layers = torch.tensor([layer for layer, _ in head_ids])
     heads = torch.tensor([head for _, head in head_ids])
     device = decoder.cross_keys[0].device
+    generator = torch.Generator(device=device).manual_seed(seed)
 
     decoder.reset()
     tokens = torch.tensor([start_tokens], device=device)
@@ -113,8 +115,9 @@ def decode_window(
             logit_filter.apply(logits, tokens)
         if temperature == 0:
             next_token = logits.argmax(dim=-1)
-        else:
-            next_token = torch.distributions.Categorical(logits=logits / temperature).sample()
+        else:  # seeded, so a fallback decode gives the same result every run
+            probs = (logits / temperature).softmax(dim=-1)
+            next_token = torch.multinomial(probs, 1, generator=generator)[:, 0]
         logprob = F.log_softmax(logits, dim=-1)[0, next_token].item()
         token_id = int(next_token.item())
         sum_logprob += logprob

@@ -1,0 +1,32 @@
+"""The layering rules of DESIGN.md, checked: core never imports Qt, and it runs without it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_linter_contracts_are_kept():
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_headless_core_imports_with_qt_unavailable():
+    # a machine without Qt: PySide6 and pyqtgraph cannot be imported at all
+    code = (
+        "import sys\n"
+        "sys.modules['PySide6'] = None\n"
+        "sys.modules['pyqtgraph'] = None\n"
+        "import whisperscope.engine.analyzer, whisperscope.engine.run\n"
+        "import whisperscope.session.store, whisperscope.session.exporters\n"
+        "import whisperscope.session.render, whisperscope.audio.loader\n"
+        "import whisperscope.audio.player, whisperscope.cli.align, whisperscope.cli.render\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
