@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from whisper.audio import HOP_LENGTH, N_FRAMES, N_SAMPLES, SAMPLE_RATE, log_mel_spectrogram
+from whisper.audio import HOP_LENGTH, N_FRAMES, N_SAMPLES, SAMPLE_RATE
 from whisper.tokenizer import LANGUAGES, get_tokenizer
 
+from whisperscope.audio.spectrogram import log_mel_spectrogram
 from whisperscope.engine.alignment import (
     AlignmentOptions,
     encoder_frames,
@@ -95,9 +96,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment) -> Iterator[Eng
     started = time.monotonic()
     whisper_model = model.model
     dims = whisper_model.dims
-    mel = log_mel_spectrogram(
-        torch.from_numpy(np.ascontiguousarray(audio.samples)), dims.n_mels, padding=N_SAMPLES
-    )
+    # computed in 30 s chunks (bit-identical to whisper's one-shot log-mel, bounded memory)
+    mel = torch.from_numpy(log_mel_spectrogram(audio.samples, dims.n_mels, padding=N_SAMPLES))
     content_frames = mel.shape[-1] - N_FRAMES
     duration = content_frames / FRAMES_PER_SECOND
     yield AnalysisStarted(duration, max(1, int(np.ceil(content_frames / N_FRAMES))), model.info)

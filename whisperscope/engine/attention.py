@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from whisper.audio import N_FRAMES, N_SAMPLES, log_mel_spectrogram
+from whisper.audio import N_FRAMES, N_SAMPLES
 
+from whisperscope.audio.spectrogram import log_mel_spectrogram
 from whisperscope.engine.decoder import CachedDecoder
 from whisperscope.engine.models import LoadedModel
 from whisperscope.session.model import WindowAttention
 
-MEL_FRAMES_PER_ENCODER_FRAME = 2
 MEL_FRAMES_PER_SECOND = 100
 
 
@@ -27,20 +27,22 @@ def recompute_window_attention(
 ) -> np.ndarray:
     """All cross-attention of `window`: shape = (n_layers, n_heads, n_rows, n_frames), float32.
 
-    `mel` is the whole recording's log-mel as the analysis computed it (n_mels, n_mel_frames);
-    pass it when you have it, to skip recomputing it.
+    `mel` is the whole recording's log-mel as the analysis computed it, with whisper's 30 s
+    of padding (n_mels, n_mel_frames + 3000); pass it when you have it, to skip recomputing.
     """
     n_rows = len(window.token_ids)
     dims = model.model.dims
     if n_rows == 0:
         return np.zeros((dims.n_text_layer, dims.n_text_head, 0, window.n_frames), np.float32)
     if mel is None:
-        mel_t = log_mel_spectrogram(
-            torch.from_numpy(np.ascontiguousarray(samples_16k)), dims.n_mels, padding=N_SAMPLES)
+        mel_t = torch.from_numpy(log_mel_spectrogram(samples_16k, dims.n_mels, padding=N_SAMPLES))
     else:
         mel_t = torch.from_numpy(np.ascontiguousarray(mel))
+    # the same mel frames the analysis fed: up to 30 s from the window start, and no further
+    # than the end of the audio (the padding after it is not part of any window)
     first = round(window.start * MEL_FRAMES_PER_SECOND)
-    segment = mel_t[:, first: first + window.n_frames * MEL_FRAMES_PER_ENCODER_FRAME]
+    content_frames = mel_t.shape[-1] - N_FRAMES
+    segment = mel_t[:, first: first + min(N_FRAMES, content_frames - first)]
     segment = torch.nn.functional.pad(segment, (0, N_FRAMES - segment.shape[-1]))
     whisper_model = model.model
     dtype = torch.float16 if model.info.dtype == "float16" else torch.float32

@@ -1,0 +1,91 @@
+"""The analyzer with the real tiny.en on the bundled sample: live events, cancel, recompute."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import numpy as np
+import pytest
+
+from whisperscope.audio.loader import load_audio
+from whisperscope.engine.analyzer import analyze
+from whisperscope.engine.attention import recompute_window_attention
+from whisperscope.engine.cancel import CancelToken
+from whisperscope.engine.events import (
+    AnalysisStarted,
+    Failed,
+    Finished,
+    Progress,
+    TokenDecoded,
+    WindowDone,
+    WindowStarted,
+)
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_audio(files("whisperscope.resources") / "sample.flac")
+
+
+@pytest.fixture(scope="module")
+def events(sample, tiny_en):
+    return list(analyze(sample, tiny_en))
+
+
+def test_events_come_in_order(events):
+    assert isinstance(events[0], AnalysisStarted)
+    assert isinstance(events[-1], Finished)
+    assert isinstance(events[1], WindowStarted)
+    kinds = [type(e) for e in events]
+    # every window: started, then its tokens, then done
+    for done in (i for i, k in enumerate(kinds) if k is WindowDone):
+        window = events[done].window
+        rows = [e.row for e in events[:done] if isinstance(e, TokenDecoded) and e.window == window]
+        assert rows == list(range(len(rows)))  # one event per token, in order
+    progress = [e for e in events if isinstance(e, Progress)]
+    assert progress[-1].fraction == 1.0
+
+
+def test_the_sample_is_transcribed_and_timed(events, sample):
+    analysis = events[-1].analysis
+    text = analysis.text.lower()
+    for word in ("children", "playing", "garden", "window", "tomorrow"):
+        assert word in text, text
+    truth = __import__("json").loads((files("whisperscope.resources") / "sample.json")
+                                     .read_text())
+    words = truth["words"] if isinstance(truth, dict) else truth
+    onsets = sorted({w["start"] for w in words if w.get("phrase", 0) != words[0].get("phrase")}
+                    | {words[0]["start"]})
+    assert abs(analysis.words[0].start - onsets[0]) <= 0.2
+    assert analysis.audio.sha256 == sample.sha256
+
+
+def test_recomputed_attention_equals_the_live_alignment_heads(events, sample, tiny_en):
+    analysis = events[-1].analysis
+    window = analysis.windows[0]
+    every = recompute_window_attention(tiny_en, sample.samples, window)
+    n_layers, n_heads = tiny_en.model.dims.n_text_layer, tiny_en.model.dims.n_text_head
+    assert every.shape == (n_layers, n_heads, len(window.token_ids), window.n_frames)
+    for k, (layer, head) in enumerate(window.head_ids):
+        np.testing.assert_allclose(every[layer, head], window.heads[k].astype(np.float32),
+                                   atol=2e-3)
+
+
+def test_cancel_is_honoured_within_one_token(sample, tiny_en):
+    cancel = CancelToken()
+    seen = []
+    for event in analyze(sample, tiny_en, cancel=cancel):
+        seen.append(event)
+        if sum(isinstance(e, TokenDecoded) for e in seen) == 3:
+            cancel.cancel()
+    assert isinstance(seen[-1], Failed) and seen[-1].kind == "cancelled"
+    assert sum(isinstance(e, TokenDecoded) for e in seen) == 3
+
+
+def test_english_only_model_refuses_another_language(sample, tiny_en):
+    from whisperscope.session.model import AnalysisSettings
+
+    events = list(analyze(sample, tiny_en, AnalysisSettings(language="de")))
+    assert isinstance(events[-1], Failed) and "English-only" in events[-1].message
