@@ -42,6 +42,14 @@ from whisperscope.ui.analysis_worker import Engine  # noqa: E402
 QT_LOG_IGNORE = ("propagateSizeHints", "QXcbConnection")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _emit_refcount_guard():
+    """What `create_app()` does: survive PySide6 6.12.0's emit() refcount bug."""
+    from whisperscope.ui.qt_compat import guard_emit_refcount
+
+    guard_emit_refcount()
+
+
 class StepClock:
     """A monotonic clock the test advances by hand."""
 
@@ -139,6 +147,9 @@ class FakeEngine(Engine):
 
     def available_devices(self):
         return {"cpu": True, "cuda": False, "mps": False}
+
+    def warm_up(self):
+        pass
 
     def analyze(self, audio, model, settings, cancel):
         _, events = synthetic_analysis(str(audio.path), self.duration)

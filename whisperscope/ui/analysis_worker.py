@@ -86,6 +86,15 @@ class Engine:
 
         return analyze(audio, model, settings, cancel)
 
+    def warm_up(self) -> None:
+        """Load the alignment's JIT-compiled DTW now, while the model loads: its first call
+        holds the GIL for 0.1-0.4 s, which would otherwise freeze the window mid-decode."""
+        import numpy as np
+
+        from whisperscope.engine.alignment import dtw
+
+        dtw(np.ones((2, 3)))
+
     def available_devices(self) -> dict[str, bool]:
         from whisperscope.engine.devices import available_devices
 
@@ -178,6 +187,7 @@ class AnalysisWorker(QObject):
                                         "using the CPU instead."))
                 device = "cpu"
                 continue
+            self.engine.warm_up()
             try:
                 devices = self.engine.available_devices()
             except Exception:  # the selector just stays as it is

@@ -41,8 +41,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def create_app() -> QApplication:
-    from whisperscope.ui import theme
+    from whisperscope.ui import qt_compat, theme
 
+    qt_compat.guard_emit_refcount()
     app = QApplication.instance()
     if app is None:
         QApplication.setApplicationName("WhisperScope")

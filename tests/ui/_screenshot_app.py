@@ -1,0 +1,77 @@
+"""Run the real window on an X display, analyse a file, and save a screenshot.
+
+    python -m tests.ui._screenshot_app OUT.png SETTINGS.ini [FILE] [--model NAME]
+
+Prints one JSON line: the screen rectangles (in the PNG's pixels) of the spectrogram and
+heatmap plot areas, and the analysis summary. Exits non-zero if the analysis fails.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from PySide6.QtCore import QRect, QSettings, QTimer
+
+from whisperscope.ui.app import create_app, create_window, parse_args
+from whisperscope.ui.main_window import sample_path
+
+TIMEOUT_MS = 240_000
+
+
+def _plot_rect(window, widget, plot) -> list[int]:
+    scene_rect = plot.vb.sceneBoundingRect()
+    top_left = widget.mapFromScene(scene_rect.topLeft())
+    bottom_right = widget.mapFromScene(scene_rect.bottomRight())
+    origin = widget.mapTo(window, top_left)
+    end = widget.mapTo(window, bottom_right)
+    rect = QRect(origin, end)
+    return [rect.x(), rect.y(), rect.width(), rect.height()]
+
+
+def main(argv: list[str]) -> int:
+    out, settings_path, *rest = argv
+    app = create_app()
+    settings = QSettings(settings_path, QSettings.Format.IniFormat)
+    args = parse_args(rest or [sample_path()])
+    window = create_window(args, settings)
+    window.resize(1440, 880)
+    window.show()
+    result: dict = {}
+
+    def finished(event) -> None:
+        analysis = event.analysis
+        result.update(text=analysis.text, tokens=len(analysis.tokens), model=analysis.model.name)
+        # a moment of playback: the playhead on a word of the second sentence
+        word = analysis.words[min(10, len(analysis.words) - 1)]
+        window.playback.seek((word.start + word.end) / 2)
+        QTimer.singleShot(600, shoot)
+
+    def shoot() -> None:
+        window.plots.heatmap.redraw()
+        app.processEvents()
+        shot = window.screen().grabWindow(window.winId())
+        shot.save(out)
+        result["size"] = [shot.width(), shot.height()]
+        result["spectrogram"] = _plot_rect(window, window.plots.spectrogram_widget,
+                                           window.plots.spectrogram)
+        result["heatmap"] = _plot_rect(window, window.plots.heatmap_widget,
+                                       window.plots.heatmap)
+        result["ratio"] = shot.devicePixelRatio()
+        app.quit()
+
+    def failed(event) -> None:
+        result["failed"] = event.message
+        app.quit()
+
+    window.controller.finished.connect(finished)
+    window.controller.failed.connect(failed)
+    QTimer.singleShot(TIMEOUT_MS, app.quit)
+    app.exec()
+    window.shutdown()
+    print(json.dumps(result))
+    return 0 if "size" in result else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
