@@ -117,8 +117,10 @@ def synthetic_analysis(path: str, duration: float = 6.0) -> tuple[Analysis, list
 
 
 class FakeModel:
-    def __init__(self) -> None:
-        self.info = MODEL_INFO
+    def __init__(self, device: str = "cpu") -> None:
+        from dataclasses import replace
+
+        self.info = replace(MODEL_INFO, device=device)
 
 
 class FakeEngine(Engine):
@@ -137,13 +139,13 @@ class FakeEngine(Engine):
                            hashlib.sha256(path.encode()).hexdigest())
 
     def spectrogram(self, samples):
-        n = len(samples) // 160
+        n = len(samples) // 160 + 3000  # with whisper's 30 s of padding
         t = np.arange(n)
         mel = np.sin(t[None, :] / 17.0) + np.linspace(-1, 1, 80)[:, None]
         return mel.astype(np.float32)
 
     def load_model(self, name, device):
-        return FakeModel()
+        return FakeModel("cpu" if device == "auto" else device)
 
     def available_devices(self):
         return {"cpu": True, "cuda": False, "mps": False}

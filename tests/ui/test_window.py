@@ -229,3 +229,115 @@ def test_a_saved_session_reopens_without_a_model(qtbot, make_window, tmp_path):
         other.open_session(load_session(path, check_audio=False))
     assert other.rows.n_rows == len(WORDS)
     assert other.timeline.view_range == pytest.approx((1.0, 4.0))
+
+
+def test_ctrl_wheel_zooms_around_the_pointer_and_wheel_pans(qtbot, make_window):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    open_and_finish(qtbot, window)
+    plots = window.plots
+    view = plots.spectrogram_widget
+
+    def wheel(t: float, notches: int, modifiers) -> None:
+        pos = view.mapFromScene(plots.spectrogram.vb.mapViewToScene(QPointF(t, 40)))
+        event = QWheelEvent(QPointF(pos), QPointF(view.viewport().mapToGlobal(pos)), QPoint(),
+                            QPoint(0, 120 * notches), Qt.MouseButton.NoButton, modifiers,
+                            Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(view.viewport(), event)
+
+    wheel(2.0, 2, Qt.KeyboardModifier.ControlModifier)
+    start, end = window.timeline.view_range
+    assert end - start == pytest.approx(6.0 / 1.25**2, rel=0.02)
+    assert (2.0 - start) / (end - start) == pytest.approx(2.0 / 6.0, abs=0.02)
+    wheel(2.0, -1, Qt.KeyboardModifier.NoModifier)
+    assert window.timeline.view_range[0] > start  # plain wheel pans
+    assert plots.heatmap.vb.viewRange()[0] == pytest.approx(list(window.timeline.view_range))
+
+
+def test_double_click_plays_just_that_word(qtbot, make_window, clock):
+    window = make_window()
+    analysis = open_and_finish(qtbot, window)
+    view = window.token_list.word_view
+    rect = view.visualRect(view.model().index(3, 0))
+    # a real double-click is press, release, then a double-click press on the same row
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    word = analysis.words[3]
+    assert window.playback.is_playing
+    assert window.playback.position() == pytest.approx(word.start)
+    clock.advance(word.end - word.start + 0.5)
+    window.playback._tick()
+    assert not window.playback.is_playing
+    assert window.playback.position() == pytest.approx(word.end)
+
+
+def test_dropping_a_file_opens_it(qtbot, make_window):
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile("/tmp/dropped.wav")])
+    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.controller.finished, timeout=10_000):
+        window.dropEvent(event)
+    assert window.path == "/tmp/dropped.wav"
+
+
+class OutOfMemoryOnGpu(FakeEngine):
+    def available_devices(self):
+        return {"cpu": True, "cuda": True, "mps": False}
+
+    def analyze(self, audio, model, settings, cancel):
+        from whisperscope.engine.events import Failed
+
+        if model.info.device == "cuda":
+            yield Failed("CUDA out of memory", "out_of_memory")
+            return
+        yield from super().analyze(audio, model, settings, cancel)
+
+
+def test_gpu_out_of_memory_falls_back_to_the_cpu_and_says_so(qtbot, make_window):
+    window = make_window(OutOfMemoryOnGpu())
+    window.analysis_bar.set_device("cuda")
+    notices = []
+    window.controller.notice.connect(notices.append)
+    analysis = open_and_finish(qtbot, window)
+    assert analysis.tokens
+    assert window.model.info.device == "cpu"
+    assert notices and "CPU" in notices[0].message
+    assert window.error_box is None
+
+
+def test_absent_devices_are_greyed(qtbot, make_window):
+    window = make_window()
+    open_and_finish(qtbot, window)
+    combo = window.analysis_bar.device
+    enabled = {combo.itemData(i): combo.model().item(i).isEnabled()
+               for i in range(combo.count())}
+    assert enabled == {"auto": True, "cpu": True, "cuda": False, "mps": False}
+
+
+def test_about_names_the_version_model_and_device(qtbot, make_window):
+    from whisperscope import __version__
+    from whisperscope.ui.about import about_text
+
+    window = make_window()
+    open_and_finish(qtbot, window)
+    text = about_text(window.model)
+    assert __version__ in text and "fake" in text and "cpu" in text
+
+
+def test_words_are_drawn_over_the_spectrogram(qtbot, make_window):
+    window = make_window()
+    analysis = open_and_finish(qtbot, window)
+    track = window.plots.spectrogram.words
+    assert track.texts == [w.text.strip() for w in analysis.words]
+    window.playback.seek((analysis.words[2].start + analysis.words[2].end) / 2)
+    assert track.current == 2
+    window.plots.spectrogram_widget.grab()  # paints without error

@@ -120,3 +120,24 @@ def test_a_file_that_is_not_audio_shows_an_error(qtbot, make_window, tmp_path):
     assert "slides.wav" in window.statusBar().currentMessage() or window.error_box.text()
     window.error_box.close()
     qtbot.waitUntil(lambda: no_thread_running(window), timeout=5000)
+
+
+@pytest.mark.model
+def test_any_layer_and_head_can_be_shown_for_a_finished_window(qtbot, analysed):
+    window, _ = analysed
+    combo = window.plots.controls.heads
+    labels = [combo.itemText(i) for i in range(combo.count())]
+    assert "Layer 0 · Head 0" in labels and "Layer 3 · Head 5" in labels  # tiny.en: 4 x 6
+    with qtbot.waitSignal(window.recomputer.window_recomputed, timeout=60_000) as blocker:
+        combo.setCurrentIndex(labels.index("Layer 1 · Head 2"))
+    window_index, full = blocker.args
+    attention = window.analysis.windows[window_index]
+    assert full.shape == (4, 6, len(attention.token_ids), attention.n_frames)
+    # the alignment heads' rows of the recomputation match what was captured live
+    layer, head = attention.head_ids[0]
+    live = attention.heads[0].astype("float32")
+    assert abs(full[layer, head].astype("float32") - live).max() < 0.02
+    image = next(iter(window.plots.heatmap._images.values()))
+    assert image.isVisible()
+    assert image.image.shape == (window.rows.n_rows, attention.n_frames)
+    assert window.plots.controls.hint.text() == ""

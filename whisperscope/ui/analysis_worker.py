@@ -28,6 +28,8 @@ from whisperscope.engine.events import (
 from whisperscope.session.model import AnalysisSettings
 
 log = logging.getLogger(__name__)
+PADDING_SAMPLES = 480_000  # whisper pads the log-mel with 30 s of silence
+HOP = 160  # samples per mel frame
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class AudioLoaded:
 @dataclass(frozen=True)
 class SpectrogramReady:
     pyramid: Any  # whisperscope.ui.spectrogram_pyramid.SpectrogramPyramid
-    mel: Any  # the float log-mel (n_mels, frames), for recomputing attention
+    mel: Any  # whisper's padded log-mel (n_mels, frames + 3000), for recomputing attention
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,11 @@ class Engine:
         return load_audio(path)
 
     def spectrogram(self, samples):
+        """Whisper's log-mel with its 30 s of padding, exactly as the analysis computes it
+        (what recomputing attention expects): (n_mels, len(samples) // 160 + 3000)."""
         from whisperscope.audio.spectrogram import log_mel_spectrogram
 
-        return log_mel_spectrogram(samples)
+        return log_mel_spectrogram(samples, padding=PADDING_SAMPLES)
 
     def load_model(self, name: str, device: str):
         from whisperscope.engine.models import best_offline_model, load_model
@@ -164,7 +168,8 @@ class AnalysisWorker(QObject):
         from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid
 
         mel = self.engine.spectrogram(audio.samples)
-        self.spectrogram_ready.emit(SpectrogramReady(SpectrogramPyramid(mel), mel))
+        content = mel[:, : len(audio.samples) // HOP]  # the padding is not shown
+        self.spectrogram_ready.emit(SpectrogramReady(SpectrogramPyramid(content), mel))
         if self._cancelled():
             return
         if job.analysis is not None:  # a saved session: replay it, no model needed

@@ -279,6 +279,7 @@ class MainWindow(QMainWindow):
         self.rows.reset()
         self.index.reset()
         self.plots.heatmap.reset()
+        self.plots.spectrogram.words.clear()
         self.token_list.reset()
         self._live_done = 0.0
 
@@ -341,6 +342,7 @@ class MainWindow(QMainWindow):
         self.rows.finish_window(event)
         self.index.extend(event.tokens, event.words)
         self.token_list.window_done(event)
+        self.plots.spectrogram.words.extend(event.words)
         self.plots.heatmap.rows_changed()
         self._on_playhead(self.timeline.playhead)
 
@@ -400,6 +402,7 @@ class MainWindow(QMainWindow):
         self.transport.set_position(t)
         i, w = self.index.token_at(t), self.index.word_at(t)
         self.token_list.set_current(i, w)
+        self.plots.spectrogram.words.set_current(w)
         row = self.rows.row_of_token(self.index.tokens[i].index) if i >= 0 else None
         if row != self.plots.heatmap.current_row:
             self.plots.heatmap.set_current_row(row)

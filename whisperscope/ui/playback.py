@@ -132,8 +132,8 @@ class PlaybackController(QObject):
     def _tick(self) -> None:
         if self.player is None:
             return
+        t = self.position()  # first: reading it is what notices the end of a range
         playing = self.is_playing
-        t = self.position()
         self.timeline.set_playhead(t, follow=self.follow and playing)
         self.position_changed.emit(t)
         if not playing:

@@ -18,6 +18,7 @@ from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid
 from whisperscope.ui.time_axis import TimeAxis
 from whisperscope.ui.time_viewbox import TimeViewBox
 from whisperscope.ui.timeline import Timeline
+from whisperscope.ui.word_track import WordTrack
 
 SAMPLE_RATE = 16000
 
@@ -58,6 +59,8 @@ class SpectrogramPlot(pg.PlotItem):
         self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=theme.playhead_pen())
         self.playhead.setZValue(10)
         self.addItem(self.playhead, ignoreBounds=True)
+        self.words = WordTrack()
+        self.addItem(self.words, ignoreBounds=True)
         self.placeholder = pg.TextItem(
             "Open a recording (Ctrl+O) or drop a file here", color=theme.MUTED, anchor=(0.5, 0.5))
         self.placeholder.setZValue(20)

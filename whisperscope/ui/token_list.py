@@ -6,9 +6,12 @@ start, a double-click plays just that word.
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHeaderView,
     QLabel,
     QTableView,
@@ -49,6 +52,8 @@ class TokenListPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._played: tuple[str, int] | None = None  # the row last double-clicked, and when
+        self._played_at = 0.0
         self.words = TranscriptModel("words", self)
         self.tokens = TranscriptModel("tokens", self)
         self.word_view = _table(self.words)
@@ -99,6 +104,12 @@ class TokenListPanel(QWidget):
 
     # --- clicks ------------------------------------------------------------------------
     def _seek(self, model: TranscriptModel, index: QModelIndex) -> None:
+        # the release that ends a double-click also reports a click: it must not turn
+        # "play this word" into "seek here and play on"
+        if (self._played == (model.kind, index.row())
+                and time.monotonic() - self._played_at
+                < QApplication.doubleClickInterval() / 1000):
+            return
         item = model.item(index.row())
         if item is not None:
             self.seek_requested.emit(item.start)
@@ -107,6 +118,7 @@ class TokenListPanel(QWidget):
         item = model.item(index.row())
         if item is None:
             return
+        self._played, self._played_at = (model.kind, index.row()), time.monotonic()
         if model is self.tokens:  # play the word this token belongs to
             word = next((w for w in self.words.items if item.index in w.tokens), None)
             item = word or item

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from whisperscope.settings import SPEEDS
+from whisperscope.ui import icons
 from whisperscope.ui.timefmt import format_time
 
 SLIDER_STEPS_PER_SECOND = 100
@@ -42,14 +43,11 @@ class TransportBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        style = self.style()
-        self.back = self._button(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward),
-                                 "Back 1 s (Left)")
-        self.play = self._button(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
-                                 "Play / pause (Space)")
+        self.back = self._button(icons.step_back(), "Back 1 s (Left)")
+        self.play = self._button(icons.play(), "Play / pause (Space)")
         self.play.setObjectName("play_button")
-        self.forward = self._button(
-            style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward), "Forward 1 s (Right)")
+        self.play.setIconSize(QSize(22, 22))
+        self.forward = self._button(icons.step_forward(), "Forward 1 s (Right)")
         self.readout = QLabel()
         self.readout.setObjectName("time_readout")
         self.readout.setMinimumWidth(150)
@@ -97,6 +95,7 @@ class TransportBar(QWidget):
         button.setIcon(icon)
         button.setToolTip(tip)
         button.setAutoRaise(True)
+        button.setIconSize(QSize(16, 16))
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         return button
 
@@ -116,9 +115,7 @@ class TransportBar(QWidget):
             self.slider.blockSignals(False)
 
     def set_playing(self, playing: bool) -> None:
-        pixmap = QStyle.StandardPixmap.SP_MediaPause if playing else \
-            QStyle.StandardPixmap.SP_MediaPlay
-        self.play.setIcon(self.style().standardIcon(pixmap))
+        self.play.setIcon(icons.pause() if playing else icons.play())
 
     def set_speed(self, speed: float) -> None:
         index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))
