@@ -341,3 +341,23 @@ def test_words_are_drawn_over_the_spectrogram(qtbot, make_window):
     window.playback.seek((analysis.words[2].start + analysis.words[2].end) / 2)
     assert track.current == 2
     window.plots.spectrogram_widget.grab()  # paints without error
+
+
+class NoModel(FakeEngine):
+    def load_model(self, name, device):
+        from whisperscope.errors import ModelError
+
+        raise ModelError(f"No Whisper model named '{name}' is installed.")
+
+
+def test_a_missing_model_is_a_message_not_a_crash(qtbot, make_window):
+    window = make_window(NoModel())
+    window.analysis_bar.set_model("large-v9")
+    with qtbot.waitSignal(window.controller.failed, timeout=5000) as blocker:
+        window.open_file("/tmp/fake.wav")
+    assert blocker.args[0].kind == "model"
+    assert window.error_box.windowTitle() == "Model not available"
+    assert "large-v9" in window.error_box.text()
+    assert window.audio is not None  # the recording is still there to play
+    assert window.analysis_bar.analyse.isEnabled()
+    window.error_box.close()

@@ -144,6 +144,8 @@ class HeatmapPlot(pg.PlotItem):
         image.setImage(values, autoLevels=False, levels=levels)
         image.setRect(QRectF(block.start, block.first_row, block.n_frames * FRAME_SECONDS,
                              block.n_rows))
+        if not visible:
+            image.render()  # colour it now, not all at once when the view zooms out to it
         image.show()
         self._drawn[block.window] = key
 

@@ -372,6 +372,9 @@ class MainWindow(QMainWindow):
                   "out_of_memory": "Out of memory"}
         self.analysis_bar.set_idle_text("Failed")
         self.analysis_bar.set_stage("")
+        if event.kind == "audio" and self.path and not os.path.exists(self.path):
+            self.settings = self.settings.without_recent(self.path)  # gone: forget it
+            self._update_recent()
         if self.audio is None:
             self.plots.spectrogram.set_message("Open a recording (Ctrl+O) or drop a file here")
         self.statusBar().showMessage(event.message, STATUS_MS * 2)

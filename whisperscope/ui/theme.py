@@ -39,7 +39,13 @@ def spectrogram_lut() -> np.ndarray:
 
 @cache
 def heatmap_lut() -> np.ndarray:
-    return pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256)
+    """viridis rising out of the plot background: near-zero weight reads as empty, not
+    as purple, so the alignment path stands out (as on the app icon)."""
+    viridis = pg.colormap.get("viridis")
+    stops = [0.0, 0.06, 0.25, 0.5, 0.75, 1.0]
+    colors = [QColor(BACKGROUND)] + [viridis.map(x, mode="qcolor") for x in (0.0, 0.3, 0.55,
+                                                                            0.8, 1.0)]
+    return pg.ColorMap(stops, colors).getLookupTable(0.0, 1.0, 256)
 
 
 def playhead_pen():
