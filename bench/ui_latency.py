@@ -205,7 +205,7 @@ def measure_long_recording(hours: float = 1.0, windows: int = 120) -> dict:
             index += 1
         attention = WindowAttention(w, start, 1500, np.arange(rows), (" w",) * rows, heads,
                                     ((2, 1), (3, 0)), np.arange(rows))
-        window._on_window_done(WindowDone(w, attention, (), (), tuple(tokens)))
+        window.results.window_done(WindowDone(w, attention, (), (), tuple(tokens)), 0.0)
     window.plots.heatmap.redraw()
     app.processEvents()
     steps = [(0, duration), (0, 30), (1800, 1830), (1800, 1805), (0, duration / 2),

@@ -147,7 +147,7 @@ def test_choosing_another_layer_asks_for_a_recomputation(qtbot, make_window):
     combo.setCurrentIndex(labels.index("Layer 0 · Head 0"))
     assert requested == [0]
     full = np.zeros((4, 6, len(WORDS) + 1, window.analysis.windows[0].n_frames), np.float16)
-    window._on_window_recomputed(0, full)
+    window.recomputer.window_recomputed.emit(0, full)
     assert next(iter(window.plots.heatmap._images.values())).isVisible()
 
 

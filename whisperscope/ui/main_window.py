@@ -28,9 +28,6 @@ from whisperscope.engine.events import (
     Finished,
     Progress,
     TokenDecoded,
-    WindowDone,
-    WindowRetried,
-    WindowStarted,
 )
 from whisperscope.settings import SPEEDS, Settings
 from whisperscope.ui import about, session_actions
@@ -47,8 +44,8 @@ from whisperscope.ui.analysis_worker import (
 from whisperscope.ui.attention_recompute import AttentionRecomputer
 from whisperscope.ui.attention_rows import AttentionRows
 from whisperscope.ui.playback import PlaybackController
-from whisperscope.ui.playhead_index import PlayheadIndex
 from whisperscope.ui.plots_panel import PlotsPanel
+from whisperscope.ui.results_sync import ResultsSync
 from whisperscope.ui.settings_store import SettingsStore
 from whisperscope.ui.timefmt import format_duration
 from whisperscope.ui.timeline import Timeline
@@ -99,7 +96,6 @@ class MainWindow(QMainWindow):
         # --- parts ---
         self.timeline = Timeline(self)
         self.rows = AttentionRows()
-        self.index = PlayheadIndex()
         self.controller = AnalysisController(engine, self)
         self.playback = PlaybackController(self.timeline, player_factory, self)
         self.recomputer = AttentionRecomputer(self)
@@ -109,6 +105,8 @@ class MainWindow(QMainWindow):
         self.token_list = TokenListPanel()
         self.transport = TransportBar()
         self.file_label = QLabel("")
+        self.results = ResultsSync(self.plots, self.token_list, self.recomputer, self.rows,
+                                   self)
         self._compose()
         self._wire()
         self._restore()
@@ -176,21 +174,18 @@ class MainWindow(QMainWindow):
         self.token_list.seek_requested.connect(self._seek_and_show)
         self.token_list.play_requested.connect(self.playback.play_range)
         self.plots.heatmap.row_clicked.connect(self._on_row_clicked)
-        self.plots.heatmap.recompute_needed.connect(self._recompute_window)
         self.plots.controls.normalised_changed.connect(self._on_normalised_changed)
-        self.recomputer.window_recomputed.connect(self._on_window_recomputed)
-        self.recomputer.recompute_failed.connect(
-            lambda w, msg: self.statusBar().showMessage(
-                f"Could not compute all layers for window {w + 1}: {msg}", STATUS_MS))
+        self.results.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
 
         c.audio_loaded.connect(self._on_audio_loaded)
         c.spectrogram_ready.connect(self._on_spectrogram_ready)
         c.model_loaded.connect(self._on_model_loaded)
         c.analysis_started.connect(lambda _ev: self._reset_results())
-        c.window_started.connect(self._on_window_started)
-        c.token_decoded.connect(self._on_token_decoded)
-        c.window_retried.connect(self._on_window_retried)
-        c.window_done.connect(self._on_window_done)
+        c.window_started.connect(self.results.window_started)
+        c.token_decoded.connect(self.results.token_decoded)
+        c.token_decoded.connect(self._show_live_progress)
+        c.window_retried.connect(self.results.window_retried)
+        c.window_done.connect(lambda ev: self.results.window_done(ev, t.playhead))
         c.progress_changed.connect(self.analysis_bar.set_progress)
         c.failed.connect(self._on_failed)
         c.finished.connect(self._on_finished)
@@ -276,11 +271,7 @@ class MainWindow(QMainWindow):
         self.controller.start(job)
 
     def _reset_results(self) -> None:
-        self.rows.reset()
-        self.index.reset()
-        self.plots.heatmap.reset()
-        self.plots.spectrogram.words.clear()
-        self.token_list.reset()
+        self.results.reset()
         self._live_done = 0.0
 
     def _update_recent(self) -> None:
@@ -314,15 +305,8 @@ class MainWindow(QMainWindow):
         if event.devices:
             self.analysis_bar.set_available_devices(event.devices)
 
-    def _on_window_started(self, event: WindowStarted) -> None:
-        self.rows.start_window(event)
-        self.plots.heatmap.rows_changed()
-
-    def _on_token_decoded(self, event: TokenDecoded) -> None:
-        if self.rows.add_token(event) is not None:
-            self.token_list.token_decoded(event)
-            self.plots.heatmap.rows_changed()
-        # where the decoder looks tells how far it got: live progress inside a window
+    def _show_live_progress(self, event: TokenDecoded) -> None:
+        """Where the decoder looks tells how far it got: progress inside a window."""
         attention = np.asarray(event.attention)
         if attention.size and self.audio is not None:
             peak = event.window_start + 0.02 * int(np.argmax(attention.mean(axis=0)))
@@ -330,21 +314,6 @@ class MainWindow(QMainWindow):
             self.analysis_bar.set_progress(Progress(
                 self._live_done, float(self.audio.duration),
                 time.monotonic() - self._started_at))
-
-    def _on_window_retried(self, event: WindowRetried) -> None:
-        self.rows.void_window(event.window)
-        self.token_list.window_voided()
-        self.plots.heatmap.rows_changed()
-        self.statusBar().showMessage(
-            f"Window {event.window + 1} decoded again: {event.reason}", STATUS_MS)
-
-    def _on_window_done(self, event: WindowDone) -> None:
-        self.rows.finish_window(event)
-        self.index.extend(event.tokens, event.words)
-        self.token_list.window_done(event)
-        self.plots.spectrogram.words.extend(event.words)
-        self.plots.heatmap.rows_changed()
-        self._on_playhead(self.timeline.playhead)
 
     def _on_finished(self, event: Finished) -> None:
         self.analysis = a = event.analysis
@@ -403,12 +372,7 @@ class MainWindow(QMainWindow):
     # --- playhead and navigation ---------------------------------------------------------
     def _on_playhead(self, t: float) -> None:
         self.transport.set_position(t)
-        i, w = self.index.token_at(t), self.index.word_at(t)
-        self.token_list.set_current(i, w)
-        self.plots.spectrogram.words.set_current(w)
-        row = self.rows.row_of_token(self.index.tokens[i].index) if i >= 0 else None
-        if row != self.plots.heatmap.current_row:
-            self.plots.heatmap.set_current_row(row)
+        self.results.playhead_moved(t)
 
     def _seek_and_show(self, seconds: float) -> None:
         self.playback.seek(seconds)
@@ -443,22 +407,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Sound is unavailable ({reason}): playback runs silently, in real time.",
             STATUS_MS * 2)
-
-    # --- all layers / heads --------------------------------------------------------------
-    def _recompute_window(self, window: int) -> None:
-        block = next((w for w in (self.analysis.windows if self.analysis else [])
-                      if w.index == window), None)
-        if block is None:
-            self.plots.controls.set_hint("Other layers show once the analysis finishes")
-            return
-        if self.recomputer.request(block):
-            self.plots.controls.set_hint("Computing all layers…")
-
-    def _on_window_recomputed(self, window: int, full) -> None:
-        self.rows.set_full(window, full)
-        if not self.recomputer.pending:
-            self.plots.controls.set_hint("")
-        self.plots.heatmap.redraw()
 
     # --- drag and drop, closing ----------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802
