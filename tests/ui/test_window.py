@@ -78,8 +78,8 @@ def test_the_playhead_highlights_the_token_being_spoken(qtbot, make_window, cloc
 def test_space_plays_and_the_timer_moves_the_playhead(qtbot, make_window, clock):
     window = make_window()
     open_and_finish(qtbot, window)
-    window.plots.spectrogram_widget.setFocus()
-    QTest.keyClick(window, Qt.Key.Key_Space)
+    assert window.focusWidget() is window.plots.spectrogram_widget  # not the model box
+    QTest.keyClick(window.focusWidget(), Qt.Key.Key_Space)
     assert window.playback.is_playing and window.playback.timer.isActive()
     clock.advance(1.5)
     qtbot.waitUntil(lambda: window.timeline.playhead == pytest.approx(1.5), timeout=2000)
@@ -361,3 +361,13 @@ def test_a_missing_model_is_a_message_not_a_crash(qtbot, make_window):
     assert window.audio is not None  # the recording is still there to play
     assert window.analysis_bar.analyse.isEnabled()
     window.error_box.close()
+
+
+def test_words_fill_in_live_too(qtbot, make_window):
+    window = make_window(FakeEngine(delay=0.05))
+    live = []
+    window.controller.token_decoded.connect(
+        lambda _e: live.append(window.token_list.words.rowCount()))
+    open_and_finish(qtbot, window)
+    assert live[:3] == [1, 2, 3]
+    assert window.token_list.words.pending == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,12 +32,14 @@ class AnalysisBar(QWidget):
         self.model.setEditable(True)
         self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.model.setMinimumContentsLength(14)
+        self.model.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Space stays play/pause
         self.model.setToolTip("Whisper model: a bundled name (tiny.en, base) or a path to an "
                               "openai-whisper .pt checkpoint")
         self.device = QComboBox()
         for name in DEVICES:
             self.device.addItem(DEVICE_LABELS[name], name)
         self.device.setToolTip("Where the model runs; devices this machine lacks are greyed")
+        self.device.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.analyse = QPushButton("Analyse")
         self.analyse.setToolTip("Analyse the open recording again with this model and device")
         self.cancel = QPushButton("Cancel")
@@ -64,6 +66,8 @@ class AnalysisBar(QWidget):
         layout.addWidget(self.progress, 1)
         layout.addWidget(self.stage)
 
+        for button in (self.analyse, self.cancel):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.set_busy(False)
         self.set_idle_text("No recording")
         self.analyse.clicked.connect(self.analyse_requested)

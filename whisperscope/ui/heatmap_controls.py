@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
 from whisperscope.session.model import ModelInfo
@@ -26,6 +26,8 @@ class HeatmapControls(QWidget):
         self.normalise.setToolTip("Scale each token's row to its own peak; off shows the raw "
                                   "softmax weights on a fixed scale")
         self.normalise.setChecked(True)
+        for widget in (self.heads, self.normalise):  # keys stay with the window's shortcuts
+            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.hint = QLabel("")
         self.hint.setObjectName("section_title")
         layout = QHBoxLayout(self)

@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.transport)
         self.setCentralWidget(central)
         self.statusBar().addPermanentWidget(self.file_label)
+        self.plots.spectrogram_widget.setFocus()  # not the model box: Space plays
         self.resize(1440, 880)
 
     def _wire(self) -> None:

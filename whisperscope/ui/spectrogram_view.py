@@ -67,6 +67,7 @@ class SpectrogramPlot(pg.PlotItem):
         self.addItem(self.placeholder, ignoreBounds=True)
         self.pyramid: SpectrogramPyramid | None = None
         self.setYRange(0, 80, padding=0)
+        self.getAxis("left").setTicks([frequency_ticks(80), []])
         self.placeholder.setPos(15, 40)
         timeline.view_range_changed.connect(self._refresh)
         timeline.playhead_moved.connect(self.playhead.setValue)

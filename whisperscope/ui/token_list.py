@@ -83,9 +83,13 @@ class TokenListPanel(QWidget):
     def token_decoded(self, event: TokenDecoded) -> None:
         if is_text_token(event):
             self.tokens.add_pending(event.text, event.probability)
+            # a token without a leading space continues the word before it ("garden" ".")
+            self.words.add_pending(event.text, event.probability,
+                                   join=not event.text.startswith(" "))
 
     def window_voided(self) -> None:
         self.tokens.clear_pending()
+        self.words.clear_pending()
 
     def window_done(self, event: WindowDone) -> None:
         self.tokens.extend(event.tokens)

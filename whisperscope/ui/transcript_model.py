@@ -38,7 +38,15 @@ class TranscriptModel(QAbstractTableModel):
         self.items, self.pending, self.current = [], [], -1
         self.endResetModel()
 
-    def add_pending(self, text: str, probability: float) -> None:
+    def add_pending(self, text: str, probability: float, join: bool = False) -> None:
+        """A row for a token just decoded; with `join`, the text extends the last pending
+        row instead (a word still being spelled out, token by token)."""
+        if join and self.pending:
+            last, p = self.pending[-1]
+            self.pending[-1] = (last + text, min(p, probability))
+            row = len(self.items) + len(self.pending) - 1
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            return
         row = len(self.items) + len(self.pending)
         self.beginInsertRows(QModelIndex(), row, row)
         self.pending.append((text, probability))
