@@ -5,10 +5,12 @@ import pytest
 
 from whisperscope.engine.alignment import (
     AlignmentOptions,
+    TokenSpan,
     alignment_matrix,
     dtw,
     dtw_spans,
     encoder_frames,
+    give_punctuation_to_next,
     median_filter,
     mel_level_db,
     next_sound,
@@ -143,3 +145,14 @@ def test_a_silent_recording_has_no_voiced_frame():
 def test_encoder_frames_keep_sound_from_either_half():
     mask = np.array([0, 1, 0, 0, 1, 1, 1], bool)
     np.testing.assert_array_equal(encoder_frames(mask), [True, False, True, True])
+
+
+def test_punctuation_takes_no_time_and_hands_its_attention_to_the_next_word():
+    spans = [TokenSpan(0, 10), TokenSpan(10, 30), TokenSpan(30, 50)]
+    matrix = np.zeros((4, 60), np.float32)
+    matrix[1, 20:25] = 5.0  # the full stop's row looks where the next sentence begins
+    out, merged = give_punctuation_to_next(spans, matrix, [False, True, False])
+    assert out[1] == TokenSpan(10, 10)  # no duration, right where the word before it ended
+    assert out[2] == TokenSpan(10, 50)  # the next word may start as early as the stop did
+    np.testing.assert_array_equal(merged[2, 20:25], 5.0)
+    np.testing.assert_array_equal(matrix[2], 0.0)  # the input is left alone

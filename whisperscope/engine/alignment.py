@@ -152,10 +152,16 @@ def dtw_spans(matrix: np.ndarray, voiced: np.ndarray | None = None) -> list[Toke
     return [TokenSpan(float(starts[i]), float(starts[i + 1])) for i in range(n_rows - 1)]
 
 
-def give_punctuation_to_next(spans: list[TokenSpan], silent: list[bool]) -> list[TokenSpan]:
+def give_punctuation_to_next(
+    spans: list[TokenSpan], matrix: np.ndarray, silent: list[bool]
+) -> tuple[list[TokenSpan], np.ndarray]:
     """Tokens that make no sound (punctuation) get no time: their frames go to the next
-    token, which DTW often starts late because the punctuation row took its onset."""
-    out = list(spans)
+    token, and so does their attention. The row that predicts a full stop looks at where
+    the next sentence begins, while the next word's own row often looks late.
+
+    Returns the new spans and the matrix with each punctuation row merged into the next.
+    """
+    out, rows = list(spans), matrix.copy()
     for i, span in enumerate(spans):
         if not silent[i]:
             continue
@@ -163,8 +169,9 @@ def give_punctuation_to_next(spans: list[TokenSpan], silent: list[bool]) -> list
         if i + 1 < len(out) and not silent[i + 1]:
             out[i + 1] = TokenSpan(min(span.start_frame, out[i + 1].start_frame),
                                    out[i + 1].end_frame)
+            rows[i + 1] = np.maximum(rows[i + 1], rows[i])
         out[i] = TokenSpan(anchor, anchor)
-    return out
+    return out, rows
 
 
 def voiced_frames(level_db: np.ndarray, silence_db: float) -> np.ndarray:
@@ -225,11 +232,12 @@ def refine_spans(
 
 
 def _core_piece(row, voiced, start: int, end: int, min_gap: int) -> tuple[int, int]:
-    """The sounding stretch of [start, end) that this token attends to most.
+    """The sounding stretch of [start, end) that this token attends to.
 
     A span can reach across a pause into the next word's first frames (DTW steps late); a
-    silence of `min_gap` frames or more splits it, and the piece where the token's own
-    attention is highest is kept. Silence at either end is dropped.
+    silence of `min_gap` frames or more splits it into pieces, and the token keeps the first
+    piece whose attention is in the upper half of its pieces' range. Silence at either end
+    is dropped.
     """
     pieces, piece_start, quiet_run = [], None, 0
     for f in range(start, end):
@@ -246,8 +254,7 @@ def _core_piece(row, voiced, start: int, end: int, min_gap: int) -> tuple[int, i
         return start, end  # no sound at all: keep what DTW said
     pieces.append((piece_start, end - quiet_run))
     scores = [row[a:b].mean() for a, b in pieces]
-    best = max(scores)
-    floor = min(scores) + 0.5 * (best - min(scores))
+    floor = min(scores) + 0.5 * (max(scores) - min(scores))
     return next(p for p, score in zip(pieces, scores, strict=True) if score >= floor)
 
 

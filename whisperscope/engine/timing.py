@@ -125,8 +125,8 @@ def time_window(
     if options.refine and voiced is not None:
         voiced = voiced[: matrix.shape[1]]
         silent = [_is_punctuation(tokenizer.decode([ids[r]])) for r in text_rows]
-        spans = give_punctuation_to_next(dtw_spans(matrix, voiced), silent)
-        spans = refine_spans(spans, matrix, voiced, options)
+        spans, merged = give_punctuation_to_next(dtw_spans(matrix, voiced), matrix, silent)
+        spans = refine_spans(spans, merged, voiced, options)
     else:
         spans = dtw_spans(matrix)
 
