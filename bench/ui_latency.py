@@ -266,11 +266,11 @@ def main() -> int:
           f"{os.cpu_count()} CPUs, sample {stalls['duration']:.1f} s analysed in "
           f"{stalls['elapsed']:.1f} s")
     print()
-    print(f"| {'measure':<44} | {'result':>8} | {'target':<14} | ok  |")
-    print(f"| {'-' * 44} | {'-' * 8} | {'-' * 14} | --- |")
+    print(f"| {'measure':<46} | {'result':>8} | {'target':<15} | ok  |")
+    print(f"| {'-' * 46} | {'-' * 8} | {'-' * 15} | --- |")
     for name, value, target, ok in rows:
         mark = "" if ok is None else ("yes" if ok else "NO")
-        print(f"| {name:<44} | {value:>8} | {target:<14} | {mark:<3} |")
+        print(f"| {name:<46} | {value:>8} | {target:<15} | {mark:<3} |")
     return 0 if all(ok is not False for *_, ok in rows) else 2
 
 
