@@ -371,3 +371,17 @@ def test_words_fill_in_live_too(qtbot, make_window):
     open_and_finish(qtbot, window)
     assert live[:3] == [1, 2, 3]
     assert window.token_list.words.pending == []
+
+
+def test_export_writes_subtitles_and_the_figure(qtbot, make_window, tmp_path):
+    pytest.importorskip("matplotlib")
+    from whisperscope.ui import session_actions
+
+    window = make_window()
+    open_and_finish(qtbot, window)
+    assert window.actions.export.isEnabled() and window.actions.save_session.isEnabled()
+    vtt, png = tmp_path / "out.vtt", tmp_path / "out.png"
+    assert session_actions.export_to(window, str(vtt), "vtt")
+    assert vtt.read_text().startswith("WEBVTT")
+    assert session_actions.export_to(window, str(png), "png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
