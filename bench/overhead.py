@@ -46,13 +46,16 @@ def generated_passage(directory: Path) -> Path:
     return path
 
 
-def time_it(fn, repeat: int) -> float:
-    times = []
+def time_interleaved(fns: list, repeat: int) -> list[float]:
+    """Median wall time of each function, run in turn `repeat` times, so that load from
+    anything else on the machine falls on all of them alike."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for fn, bucket in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            bucket.append(time.perf_counter() - start)
+    return [statistics.median(bucket) for bucket in times]
 
 
 def whisperscope_run(audio, model):
@@ -97,9 +100,9 @@ def main() -> int:
 
             whisperscope_run(audio, loaded)  # warm up (numba compiles the DTW once)
             plain()
-            t_plain = time_it(plain, args.repeat)
-            t_words = time_it(with_words, args.repeat)
-            t_scope = time_it(lambda audio=audio: whisperscope_run(audio, loaded), args.repeat)
+            t_plain, t_words, t_scope = time_interleaved(
+                [plain, with_words, lambda audio=audio: whisperscope_run(audio, loaded)],
+                args.repeat)
             ratio = t_scope / t_plain
             worst = max(worst, ratio)
             print(f"| {path.name[:14]:<14} | {audio.duration:6.1f} | {t_plain:9.2f} | "

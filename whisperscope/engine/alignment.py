@@ -24,6 +24,7 @@ MEDIAN_FILTER_WIDTH = 7
 ABSOLUTE_SILENCE_DB = -80.0  # mean mel power below this is silence however quiet the file
 NOISE_FLOOR_PERCENTILE = 5
 NOISE_MARGIN_DB = 6.0
+MAX_TAIL_FRAMES = 10  # a word's sound running on past its DTW end: at most 0.2 s
 
 
 def normalise_heads(weights: np.ndarray) -> np.ndarray:
@@ -206,21 +207,28 @@ def refine_spans(
     voiced: np.ndarray,
     options: AlignmentOptions = AlignmentOptions(),
 ) -> list[TokenSpan]:
-    """Shrink each span to the frames with sound, and move onsets back to where the token's
-    own attention rises (DTW steps into a token late).
+    """Shrink each span to the sounding stretch its token attends to, and move onsets back
+    to where the token's own attention rises (DTW steps into a token late).
 
     matrix: (n_rows, n_frames), the DTW matrix. voiced: (n_frames,) bool.
+    Zero-length spans (punctuation) stay zero-length, where the token before them ends.
     """
     refined: list[TokenSpan] = []
     previous_end = 0
     for i, span in enumerate(spans):
-        if span.end_frame <= span.start_frame:  # a silent token: sits where the last ended
+        if span.end_frame <= span.start_frame:
             refined.append(TokenSpan(float(previous_end), float(previous_end)))
             continue
         start = int(span.start_frame)
         end = max(int(span.end_frame), start + 1)
         row = matrix[i]
-        lo, hi = _core_piece(row, voiced, start, end, options.min_gap)
+        pieces = sounding_pieces(voiced, start, end, options.min_gap)
+        if len(pieces) > 1 and _runs_on(refined, voiced, previous_end, pieces[0]):
+            # the first piece is the previous word's sound running on past its DTW end
+            previous_end = pieces[0][1]
+            _extend_last(refined, previous_end)
+            pieces = pieces[1:]
+        lo, hi = _attended_piece(row, pieces) if pieces else (start, end)
         peak = row[lo:hi].max()
         floor = row.min() + options.attention_floor * (peak - row.min())
         limit = max(previous_end, lo - options.max_onset_shift, 0)
@@ -231,14 +239,9 @@ def refine_spans(
     return refined
 
 
-def _core_piece(row, voiced, start: int, end: int, min_gap: int) -> tuple[int, int]:
-    """The sounding stretch of [start, end) that this token attends to.
-
-    A span can reach across a pause into the next word's first frames (DTW steps late); a
-    silence of `min_gap` frames or more splits it into pieces, and the token keeps the first
-    piece whose attention is in the upper half of its pieces' range. Silence at either end
-    is dropped.
-    """
+def sounding_pieces(voiced, start: int, end: int, min_gap: int) -> list[tuple[int, int]]:
+    """[start, end) split at silences of `min_gap` frames or more, silence at the ends
+    dropped: the stretches [a, b) that hold sound."""
     pieces, piece_start, quiet_run = [], None, 0
     for f in range(start, end):
         if voiced[f]:
@@ -250,12 +253,37 @@ def _core_piece(row, voiced, start: int, end: int, min_gap: int) -> tuple[int, i
             quiet_run = 0
         else:
             quiet_run += 1
-    if piece_start is None:
-        return start, end  # no sound at all: keep what DTW said
-    pieces.append((piece_start, end - quiet_run))
+    if piece_start is not None:
+        pieces.append((piece_start, end - quiet_run))
+    return pieces
+
+
+def _attended_piece(row, pieces: list[tuple[int, int]]) -> tuple[int, int]:
+    """The first piece whose mean attention is in the upper half of the pieces' range.
+
+    A span can reach across a pause into the next word's first frames (DTW steps late); the
+    earliest well-attended piece is the token's own."""
     scores = [row[a:b].mean() for a, b in pieces]
     floor = min(scores) + 0.5 * (max(scores) - min(scores))
     return next(p for p, score in zip(pieces, scores, strict=True) if score >= floor)
+
+
+def _runs_on(refined: list[TokenSpan], voiced, previous_end: int, piece) -> bool:
+    """Is `piece` a short tail of the previous token's sound, running on without a pause
+    past the previous token's DTW end?"""
+    return (bool(refined) and 0 < previous_end and piece[0] <= previous_end
+            and bool(voiced[previous_end - 1]) and piece[1] - piece[0] <= MAX_TAIL_FRAMES)
+
+
+def _extend_last(refined: list[TokenSpan], end: int) -> None:
+    """Stretch the last sounding span to `end`; zero-length spans after it move along."""
+    for j in range(len(refined) - 1, -1, -1):
+        span = refined[j]
+        if span.end_frame > span.start_frame:
+            refined[j] = TokenSpan(span.start_frame, float(end))
+            for k in range(j + 1, len(refined)):
+                refined[k] = TokenSpan(float(end), float(end))
+            return
 
 
 def mel_level_db(log_mel: np.ndarray) -> np.ndarray:
