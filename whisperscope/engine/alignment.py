@@ -15,6 +15,7 @@ fixes its two known faults:
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numba
@@ -58,7 +59,9 @@ def alignment_matrix(weights: np.ndarray, width: int = MEDIAN_FILTER_WIDTH) -> n
     return median_filter(normalise_heads(weights), width).mean(axis=0)
 
 
-@numba.njit(cache=True)
+# nogil: the window's thread keeps running meanwhile. No on-disk cache in a frozen build,
+# where numba finds no source file to key it on.
+@numba.njit(cache=not getattr(sys, "frozen", False), nogil=True)
 def _dtw_cost(x: np.ndarray):
     n, m = x.shape
     cost = np.full((n + 1, m + 1), np.inf, dtype=np.float64)
@@ -104,6 +107,12 @@ def dtw(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             j -= 1
     # the path can end on the top edge or left edge only at (0, 0) since costs there are inf
     return np.array(rows[::-1], np.int64), np.array(frames[::-1], np.int64)
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) the DTW now. Its first call otherwise costs
+    0.1-0.4 s in the middle of the first window."""
+    dtw(np.ones((2, 3)))
 
 
 def row_start_frames(rows: np.ndarray, frames: np.ndarray, n_rows: int) -> np.ndarray:

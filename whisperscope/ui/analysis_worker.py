@@ -93,11 +93,9 @@ class Engine:
     def warm_up(self) -> None:
         """Load the alignment's JIT-compiled DTW now, while the model loads: its first call
         holds the GIL for 0.1-0.4 s, which would otherwise freeze the window mid-decode."""
-        import numpy as np
+        from whisperscope.engine.alignment import warm_up
 
-        from whisperscope.engine.alignment import dtw
-
-        dtw(np.ones((2, 3)))
+        warm_up()
 
     def available_devices(self) -> dict[str, bool]:
         from whisperscope.engine.devices import available_devices
