@@ -12,6 +12,41 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from whisperscope import __version__
 
+# what the app runs on and ships with, and their licences
+COMPONENT_LICENCES = (
+    ("openai-whisper (code and tiny.en/base weights)", "MIT"),
+    ("PyTorch", "BSD-3-Clause"),
+    ("Qt 6 / PySide6", "LGPL-3.0"),
+    ("pyqtgraph", "MIT"),
+    ("NumPy", "BSD-3-Clause"),
+    ("numba / llvmlite", "BSD-2-Clause"),
+    ("matplotlib", "matplotlib licence (PSF-based)"),
+    ("soundfile / libsndfile", "BSD-3-Clause / LGPL-2.1"),
+    ("python-soxr / libsoxr", "LGPL-2.1"),
+    ("sounddevice / PortAudio (system library)", "MIT"),
+    ("tiktoken", "MIT"),
+    ("TextGrid", "MIT"),
+)
+
+
+def licences_html() -> str:
+    rows = "".join(f"{name}: {licence}<br>" for name, licence in COMPONENT_LICENCES)
+    full = _third_party_file()
+    where = (f"Full texts: {full}" if full else
+             "Full texts: in each package's metadata (pip show --files NAME).")
+    return f"<p><b>Licences</b><br><small>{rows}{where}</small></p>"
+
+
+def _third_party_file():
+    """The licence texts an installed (frozen) build collects next to its libraries."""
+    base = getattr(sys, "_MEIPASS", None)
+    if base is None:
+        return None
+    from pathlib import Path
+
+    path = Path(base) / "THIRD-PARTY-LICENSES.txt"
+    return path if path.is_file() else None
+
 
 def about_text(model=None) -> str:
     if model is not None:
@@ -29,6 +64,7 @@ def about_text(model=None) -> str:
         f"<b>torch:</b> {torch_line}<br>"
         f"<b>Qt:</b> {qVersion()} · PySide6 {pyside_version} · pyqtgraph {pg.__version__}<br>"
         f"<b>Python:</b> {platform.python_version()} on {platform.system()}</p>"
+        + licences_html()
     )
 
 

@@ -70,7 +70,12 @@ def create_window(args: argparse.Namespace, settings: QSettings | None = None):
         window.analysis_bar.set_device(args.device)
     if args.file:
         path = os.path.abspath(args.file)
-        QTimer.singleShot(0, lambda: window.open_file(path))
+        if path.endswith(".wscope"):  # a saved session opens without running the model
+            from whisperscope.ui.session_actions import open_from
+
+            QTimer.singleShot(0, lambda: open_from(window, path))
+        else:
+            QTimer.singleShot(0, lambda: window.open_file(path))
     return window
 
 
