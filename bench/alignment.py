@@ -26,6 +26,7 @@ from whisperscope.audio.loader import load_audio
 from whisperscope.engine.analyzer import analyze
 from whisperscope.engine.events import Failed, Finished
 from whisperscope.engine.models import load_model
+from whisperscope.session.model import AnalysisSettings
 from whisperscope.synth import synthesize_phrases, synthesize_sentences
 
 SCRIPTS = {
@@ -83,7 +84,7 @@ def matched(truth: list, found: list[TimedWord]) -> list[tuple]:
 
 
 def whisperscope_words(audio, model) -> list[TimedWord]:
-    for event in analyze(audio, model):
+    for event in analyze(audio, model, AnalysisSettings(language="en")):
         if isinstance(event, Failed):
             raise RuntimeError(event.message)
         if isinstance(event, Finished):

@@ -23,6 +23,7 @@ from whisperscope.engine.analyzer import analyze
 from whisperscope.engine.events import Failed, Finished
 from whisperscope.engine.models import load_model
 from whisperscope.resources import __file__ as resources_init
+from whisperscope.session.model import AnalysisSettings
 
 PASSAGE = [
     "Whisper is a general purpose speech recognition model.",
@@ -59,7 +60,8 @@ def time_interleaved(fns: list, repeat: int) -> list[float]:
 
 
 def whisperscope_run(audio, model):
-    for event in analyze(audio, model):
+    # the language is given to both, as to whisper.transcribe below: no detection pass
+    for event in analyze(audio, model, AnalysisSettings(language="en")):
         if isinstance(event, Failed):
             raise RuntimeError(event.message)
         if isinstance(event, Finished):
