@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -81,13 +82,46 @@ def test_read_only_folder(tmp_path, analysis):
     try:
         if not chmod_blocks_writes(folder):
             pytest.skip("running as root: chmod 0o555 does not stop writes "
-                        "(test_parent_is_a_file and test_disk_full_mid_write cover failures)")
+                        "(test_read_only_file_system covers it with a read-only mount)")
         with pytest.raises(ExportError, match=r"talk\.srt: permission denied.*read-only"):
             exporters.export(analysis, target)
         assert target.read_text() == OLD
         assert leftovers(folder) == []
     finally:
         folder.chmod(0o755)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("unshare"),
+                    reason="needs root and unshare (the chmod variant runs otherwise)")
+def test_read_only_file_system(tmp_path, analysis):
+    """As root, chmod does not stop our own writes; a read-only bind mount does. The export
+    runs in a child with its own mount namespace, where the folder is mounted read-only."""
+    source = exporters.export(analysis, tmp_path / "analysis.json")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    target = folder / "talk.srt"
+    target.write_text(OLD)
+    script = textwrap.dedent(f"""
+        from whisperscope.errors import ExportError
+        from whisperscope.session import exporters
+        from whisperscope.session.exporters import json as json_format
+        analysis = json_format.read({str(source)!r})
+        try:
+            exporters.export(analysis, {str(target)!r})
+        except ExportError as error:
+            print(error)
+            raise SystemExit(3)
+    """)
+    mount = (f"mount --bind {folder} {folder} && mount -o remount,ro,bind {folder} && "
+             f'exec "$0" -c "$1"')
+    child = subprocess.run(["unshare", "-m", "sh", "-c", mount, sys.executable, script],
+                           capture_output=True, text=True, timeout=120)
+    if "mount" in child.stderr and child.returncode not in (0, 3):
+        pytest.skip(f"cannot mount here: {child.stderr.strip()[-200:]}")
+    assert child.returncode == 3, child.stdout + child.stderr
+    assert "talk.srt" in child.stdout and "read-only" in child.stdout.lower()
+    assert target.read_text() == OLD
+    assert leftovers(folder) == []
 
 
 def test_parent_is_a_file(tmp_path, analysis):

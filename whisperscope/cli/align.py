@@ -58,6 +58,8 @@ def run(args) -> int:
     fmt = args.format or (exporters.guess_format(args.output) if args.output else "json")
     options = {"word_level": args.word_level, "highlight_words": args.highlight_words}
     exporters.check_options(fmt, **options)  # before a long analysis, not after
+    if args.output is not None:
+        check_writable(args.output)
     analysis = analyse_from_args(args, AlignmentOptions(refine=not args.no_refine), args.quiet)
     if args.output is None:
         if fmt == "npz":
@@ -69,6 +71,21 @@ def run(args) -> int:
     if not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def check_writable(path: Path) -> None:
+    """Fail now, not after a long analysis, when OUT's folder cannot take a new file."""
+    import tempfile
+
+    from whisperscope.errors import ExportError
+
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".probe"):
+            pass
+    except OSError as error:
+        reason = (error.strerror or str(error)).lower()
+        raise ExportError(f"cannot write {path}: {reason}") from None
 
 
 class _ProgressBar:

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from whisperscope.cli.align import add_engine_arguments, analyse_from_args
+from whisperscope.cli.align import add_engine_arguments, analyse_from_args, check_writable
 from whisperscope.errors import WhisperScopeError
 
 
@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if (args.layer is None) != (args.head is None):
         raise WhisperScopeError("--layer and --head go together")
     output = args.output or Path(f"{Path(args.audio).stem}_attention.png")
+    check_writable(output)  # before the analysis, not after
     analysis = analyse_from_args(args, quiet=args.quiet)
     samples = load_audio(args.audio).samples
     attention, label = None, None
