@@ -104,3 +104,12 @@ def test_unwritable_output_fails_before_the_analysis(tmp_path):
     assert "%" not in result.stderr  # no progress bar: the model never ran
     assert not_a_folder.read_text() == "keep me"
     assert time.monotonic() - started < 30
+
+
+def test_the_window_without_a_display_is_a_clear_message():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "whisperscope"], capture_output=True,
+                            text=True, timeout=60, env=env)
+    assert result.returncode == 2
+    assert "no display" in result.stderr and "whisperscope align" in result.stderr

@@ -53,7 +53,20 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
 
 
+def _no_display() -> bool:
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _open_window(argv: list[str]) -> int:
+    if _no_display():
+        # Qt would abort the process with a plugin error; say what to do instead
+        print("whisperscope: no display to open the window on (DISPLAY and WAYLAND_DISPLAY "
+              "are unset); run `whisperscope align FILE` to analyse headless", file=sys.stderr)
+        return EXIT_USER_ERROR
     try:
         from whisperscope.ui.app import run_app
     except ImportError as error:  # e.g. no libGL / libEGL on a bare server
