@@ -12,8 +12,6 @@ matched to the truth by their text (in order); errors are over matched words.
 from __future__ import annotations
 
 import argparse
-import difflib
-import re
 import sys
 import tempfile
 from dataclasses import dataclass, replace
@@ -27,7 +25,7 @@ from whisperscope.engine.analyzer import analyze
 from whisperscope.engine.events import Failed, Finished
 from whisperscope.engine.models import load_model
 from whisperscope.session.model import AnalysisSettings
-from whisperscope.synth import synthesize_phrases, synthesize_sentences
+from whisperscope.synth import match_by_text, synthesize_phrases, synthesize_sentences
 
 SCRIPTS = {
     "pauses-7-13": (
@@ -70,17 +68,6 @@ class TimedWord:
     text: str
     start: float
     end: float
-
-
-def normalise(word: str) -> str:
-    return re.sub(r"[^a-z0-9']", "", word.lower())
-
-
-def matched(truth: list, found: list[TimedWord]) -> list[tuple]:
-    a = [normalise(w.text) for w in truth]
-    b = [normalise(w.text) for w in found]
-    blocks = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks()
-    return [(truth[m.a + k], found[m.b + k]) for m in blocks for k in range(m.size)]
 
 
 def whisperscope_words(audio, model) -> list[TimedWord]:
@@ -167,7 +154,7 @@ def main() -> int:
             speech.write(path)
             audio = load_audio(path)
             for name, run in systems.items():
-                pairs = matched(speech.words, run(audio, model))
+                pairs = match_by_text(speech.words, run(audio, model))
                 counts[name][0] += len(pairs)
                 counts[name][1] += len(speech.words)
                 errors[name]["start"] += [f.start - t.start for t, f in pairs]

@@ -9,7 +9,9 @@ transcribes it well.
 
 from __future__ import annotations
 
+import difflib
 import functools
+import re
 import shutil
 import subprocess
 import tempfile
@@ -238,3 +240,17 @@ def trim_silence(x: np.ndarray, threshold_db: float = TRIM_DB) -> np.ndarray:
         return x[:0].copy()
     loud = np.flatnonzero(a > a.max() * 10.0 ** (threshold_db / 20.0))
     return x[loud[0] : loud[-1] + 1].copy()
+
+
+def match_by_text(truth: list, found: list) -> list[tuple]:
+    """Pairs (truth word, recognised word) whose texts agree, in order (difflib's longest
+    matching runs over lower-case letters, digits and apostrophes). Both lists hold objects
+    with a `.text`; recognised words the model merged or misheard are left out."""
+
+    def normalise(word: str) -> str:
+        return re.sub(r"[^a-z0-9']", "", word.lower())
+
+    a = [normalise(w.text) for w in truth]
+    b = [normalise(w.text) for w in found]
+    blocks = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks()
+    return [(truth[m.a + k], found[m.b + k]) for m in blocks for k in range(m.size)]

@@ -8,9 +8,6 @@ each phrase's last word within 0.2 s of where its speech ends (no swallowed paus
 
 from __future__ import annotations
 
-import difflib
-import re
-
 import pytest
 
 from whisperscope.engine.analyzer import analyze
@@ -20,7 +17,7 @@ from whisperscope.engine.events import (
     TokenDecoded,
     WindowDone,
 )
-from whisperscope.synth import espeak_available, synthesize_phrases
+from whisperscope.synth import espeak_available, match_by_text, synthesize_phrases
 
 pytestmark = [
     pytest.mark.model,
@@ -37,19 +34,6 @@ PHRASES = [
 ]
 PAUSES = [0.8, 7.0, 0.8, 13.0, 0.8]  # silence after each phrase but the last
 TOLERANCE = 0.2
-
-
-def normalise(word: str) -> str:
-    return re.sub(r"[^a-z']", "", word.lower())
-
-
-def match_words(truth, found):
-    """Pairs (truth word, found word) matched by text, in order."""
-    a = [normalise(w.text) for w in truth]
-    b = [normalise(w.text) for w in found]
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    return [(truth[block.a + k], found[block.b + k])
-            for block in matcher.get_matching_blocks() for k in range(block.size)]
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +87,7 @@ def test_no_word_covers_a_long_pause(paused_speech, analysis):
 
 
 def test_matched_word_onsets_are_mostly_right(paused_speech, analysis):
-    pairs = match_words(paused_speech.words, analysis.words)
+    pairs = match_by_text(paused_speech.words, analysis.words)
     assert len(pairs) >= 0.6 * len(paused_speech.words), analysis.text
     close = [abs(found.start - truth.start) <= TOLERANCE for truth, found in pairs]
     assert sum(close) >= 0.8 * len(close), [(t.text, t.start, f.start) for t, f in pairs]

@@ -153,7 +153,7 @@ class FakeEngine(Engine):
     def warm_up(self):
         pass
 
-    def analyze(self, audio, model, settings, cancel):
+    def analyze(self, audio, model, settings, cancel, mel=None):
         _, events = synthetic_analysis(str(audio.path), self.duration)
         for event in events:
             if cancel.cancelled:

@@ -293,7 +293,7 @@ class OutOfMemoryOnGpu(FakeEngine):
     def available_devices(self):
         return {"cpu": True, "cuda": True, "mps": False}
 
-    def analyze(self, audio, model, settings, cancel):
+    def analyze(self, audio, model, settings, cancel, mel=None):
         from whisperscope.engine.events import Failed
 
         if model.info.device == "cuda":

@@ -105,3 +105,18 @@ def _padded_slice(x: np.ndarray, total: int, a: int, b: int) -> np.ndarray:
     if b > total + _HALF:  # right reflection: p[j] = v[2 * total + 198 - j]
         parts.append(virtual(2 * total + _HALF - 2 - np.arange(max(a, total + _HALF), b)))
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+WHISPER_PADDING = 30 * SAMPLE_RATE  # whisper pads its input with 30 s of silence
+
+
+def whisper_input_mel(
+    samples_16k: np.ndarray, n_mels: int, reuse: np.ndarray | None = None
+) -> np.ndarray:
+    """The log-mel a Whisper model reads: `n_mels` bands with 30 s of padding, shape =
+    (n_mels, n_samples // 160 + 3000). `reuse` is returned as it is when it is exactly that
+    (the window computes it once for display; the analysis need not compute it again)."""
+    n_frames = (len(samples_16k) + WHISPER_PADDING) // HOP_LENGTH
+    if reuse is not None and reuse.shape == (n_mels, n_frames):
+        return reuse
+    return log_mel_spectrogram(samples_16k, n_mels, padding=WHISPER_PADDING)

@@ -39,16 +39,27 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch default)")
 
 
-def analyse_from_args(args, alignment=None, quiet: bool = False):
-    """Load audio and model as the arguments say, run the engine with a progress bar on
-    stderr, and return the Analysis (raises WhisperScopeError on failure)."""
+def load_from_args(args):
+    """(audio, model) as the shared engine arguments say; raises WhisperScopeError."""
+    from whisperscope.engine.run import load_inputs
+
+    if args.threads > 0:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    return load_inputs(args.audio, args.model, args.device)
+
+
+def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, mel=None):
+    """Run the engine on loaded `audio` and `model` with the arguments' settings and a
+    progress bar on stderr; return the Analysis (raises WhisperScopeError on failure)."""
     from whisperscope.engine.run import run_to_completion
+    from whisperscope.session.model import AnalysisSettings
 
     progress = None if quiet else _ProgressBar()
     return run_to_completion(
-        args.audio, model_name=args.model, device=args.device, language=args.language,
-        threads=args.threads, alignment=alignment,
-        on_event=progress.update if progress else None)
+        audio, model, AnalysisSettings(language=args.language), alignment=alignment,
+        on_event=progress.update if progress else None, mel=mel)
 
 
 def run(args) -> int:
@@ -60,7 +71,9 @@ def run(args) -> int:
     exporters.check_options(fmt, **options)  # before a long analysis, not after
     if args.output is not None:
         check_writable(args.output)
-    analysis = analyse_from_args(args, AlignmentOptions(refine=not args.no_refine), args.quiet)
+    audio, model = load_from_args(args)
+    analysis = analyse_from_args(args, audio, model,
+                                 AlignmentOptions(refine=not args.no_refine), args.quiet)
     if args.output is None:
         if fmt == "npz":
             print("whisperscope: error: npz needs -o FILE", file=sys.stderr)
@@ -92,19 +105,22 @@ class _ProgressBar:
     """tqdm on stderr, driven by the engine's Progress events."""
 
     def __init__(self) -> None:
+        from whisperscope.engine import events
+
         self._bar = None
+        self._events = events
 
     def update(self, event) -> None:
-        from tqdm import tqdm
+        """Called for every engine event (one per token): only three kinds matter here."""
+        events = self._events
+        if isinstance(event, events.AnalysisStarted):
+            from tqdm import tqdm
 
-        from whisperscope.engine.events import AnalysisStarted, Finished, Progress
-
-        if isinstance(event, AnalysisStarted):
             self._bar = tqdm(total=round(event.duration, 1), unit="s audio", file=sys.stderr,
                              desc=f"{event.model.name} on {event.model.device}",
                              bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f}"
                              " s [{elapsed}<{remaining}, {rate_fmt}]")
-        elif isinstance(event, Progress) and self._bar is not None:
+        elif isinstance(event, events.Progress) and self._bar is not None:
             self._bar.update(round(event.done, 1) - self._bar.n)
-        elif isinstance(event, Finished) and self._bar is not None:
+        elif isinstance(event, events.Finished) and self._bar is not None:
             self._bar.close()

@@ -12,7 +12,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from whisperscope.cli.align import add_engine_arguments, analyse_from_args, check_writable
+from whisperscope.cli.align import (
+    add_engine_arguments,
+    analyse_from_args,
+    check_writable,
+    load_from_args,
+)
 from whisperscope.errors import WhisperScopeError
 
 
@@ -40,18 +45,23 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from whisperscope.audio.loader import load_audio
+    from whisperscope.audio.spectrogram import whisper_input_mel
     from whisperscope.session.render import render_png
 
     if (args.layer is None) != (args.head is None):
         raise WhisperScopeError("--layer and --head go together")
     output = args.output or Path(f"{Path(args.audio).stem}_attention.png")
     check_writable(output)  # before the analysis, not after
-    analysis = analyse_from_args(args, quiet=args.quiet)
-    samples = load_audio(args.audio).samples
+    audio, model = load_from_args(args)
+    if args.layer is not None:
+        _check_head(model, args.layer, args.head)
+    # computed once: the analysis and each window's layer/head recomputation share it
+    mel = whisper_input_mel(audio.samples, model.model.dims.n_mels)
+    analysis = analyse_from_args(args, audio, model, quiet=args.quiet, mel=mel)
+    samples = audio.samples
     attention, label = None, None
     if args.layer is not None:
-        attention = _one_head(args, analysis, samples)
+        attention = _one_head(model, analysis, samples, mel, args.layer, args.head)
         label = f"layer {args.layer}, head {args.head}"
     time_range = None
     if args.start is not None or args.end is not None:
@@ -72,16 +82,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _one_head(args, analysis, samples):
-    """Layer/head attention for every window, shape (n_rows, n_frames) each."""
-    from whisperscope.engine.attention import recompute_window_attention
-    from whisperscope.engine.models import best_offline_model, load_model
-
-    model = load_model(args.model or best_offline_model(), args.device)
+def _check_head(model, layer: int, head: int) -> None:
     dims = model.model.dims
-    if not (0 <= args.layer < dims.n_text_layer and 0 <= args.head < dims.n_text_head):
+    if not (0 <= layer < dims.n_text_layer and 0 <= head < dims.n_text_head):
         raise WhisperScopeError(
             f"{model.info.name} has decoder layers 0-{dims.n_text_layer - 1} and heads "
-            f"0-{dims.n_text_head - 1}; no layer {args.layer}, head {args.head}")
-    return [recompute_window_attention(model, samples, window)[args.layer, args.head]
+            f"0-{dims.n_text_head - 1}; no layer {layer}, head {head}")
+
+
+def _one_head(model, analysis, samples, mel, layer: int, head: int):
+    """Layer/head attention for every window, shape (n_rows, n_frames) each."""
+    from whisperscope.engine.attention import recompute_window_attention
+
+    return [recompute_window_attention(model, samples, window, mel=mel)[layer, head]
             for window in analysis.windows]

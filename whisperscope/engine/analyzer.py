@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from whisper.audio import HOP_LENGTH, N_FRAMES, N_SAMPLES, SAMPLE_RATE
+from whisper.audio import HOP_LENGTH, N_FRAMES, SAMPLE_RATE
 from whisper.tokenizer import LANGUAGES, get_tokenizer
 
-from whisperscope.audio.spectrogram import log_mel_spectrogram
+from whisperscope.audio.spectrogram import whisper_input_mel
 from whisperscope.engine.alignment import (
     AlignmentOptions,
     encoder_frames,
@@ -70,14 +70,18 @@ def analyze(
     settings: AnalysisSettings = AnalysisSettings(),
     cancel: CancelToken | None = None,
     alignment: AlignmentOptions = AlignmentOptions(),
+    mel: np.ndarray | None = None,
 ) -> Iterator[EngineEvent]:
     """Yield AnalysisStarted, then per window WindowStarted, TokenDecoded..., WindowDone,
-    Progress; and finally Finished(analysis), or Failed if anything went wrong."""
+    Progress; and finally Finished(analysis), or Failed if anything went wrong.
+
+    `mel`: the recording's padded log-mel if the caller already has it (see
+    `audio.spectrogram.whisper_input_mel`); it is used when its band count fits the model."""
     # no autograd: frozen parameters build no graph (a grad-mode context would leak into
     # the consumer's code while this generator is suspended at a yield)
     model.model.requires_grad_(False)
     try:
-        yield from _run(audio, model, settings, cancel or CancelToken(), alignment)
+        yield from _run(audio, model, settings, cancel or CancelToken(), alignment, mel)
     except AnalysisCancelled:
         yield Failed("Analysis cancelled.", "cancelled")
     except torch.cuda.OutOfMemoryError:
@@ -92,12 +96,11 @@ def analyze(
         yield Failed(str(error), "internal")
 
 
-def _run(audio, model: LoadedModel, settings, cancel, alignment) -> Iterator[EngineEvent]:
+def _run(audio, model: LoadedModel, settings, cancel, alignment, mel) -> Iterator[EngineEvent]:
     started = time.monotonic()
     whisper_model = model.model
     dims = whisper_model.dims
-    # computed in 30 s chunks (bit-identical to whisper's one-shot log-mel, bounded memory)
-    mel = torch.from_numpy(log_mel_spectrogram(audio.samples, dims.n_mels, padding=N_SAMPLES))
+    mel = torch.from_numpy(whisper_input_mel(audio.samples, dims.n_mels, reuse=mel))
     content_frames = mel.shape[-1] - N_FRAMES
     duration = content_frames / FRAMES_PER_SECOND
     yield AnalysisStarted(duration, max(1, int(np.ceil(content_frames / N_FRAMES))), model.info)
@@ -226,8 +229,7 @@ def _fallback_reason(decoded: DecodedWindow, settings: AnalysisSettings) -> str:
 
 
 def _token_text(tokenizer, token_id: int) -> str:
-    if token_id >= tokenizer.timestamp_begin:
-        return f"<|{(token_id - tokenizer.timestamp_begin) * 0.02:.2f}|>"
+    """Text tokens as they read; special and timestamp tokens as <|endoftext|>, <|1.00|>."""
     if token_id >= tokenizer.eot:
         return tokenizer.decode_with_timestamps([token_id])
     return tokenizer.decode([token_id])

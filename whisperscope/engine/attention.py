@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from whisper.audio import N_FRAMES, N_SAMPLES
+from whisper.audio import N_FRAMES
 
-from whisperscope.audio.spectrogram import log_mel_spectrogram
+from whisperscope.audio.spectrogram import SPECTROGRAM_FRAMES_PER_SECOND, whisper_input_mel
 from whisperscope.engine.decoder import CachedDecoder
 from whisperscope.engine.models import LoadedModel
 from whisperscope.session.model import WindowAttention
-
-MEL_FRAMES_PER_SECOND = 100
 
 
 def recompute_window_attention(
@@ -29,18 +27,18 @@ def recompute_window_attention(
 
     `mel` is the whole recording's log-mel as the analysis computed it, with whisper's 30 s
     of padding (n_mels, n_mel_frames + 3000); pass it when you have it, to skip recomputing.
+    One with another band count than the model reads (80 shown, 128 for large-v3) is
+    ignored.
     """
     n_rows = len(window.token_ids)
     dims = model.model.dims
     if n_rows == 0:
         return np.zeros((dims.n_text_layer, dims.n_text_head, 0, window.n_frames), np.float32)
-    if mel is None:
-        mel_t = torch.from_numpy(log_mel_spectrogram(samples_16k, dims.n_mels, padding=N_SAMPLES))
-    else:
-        mel_t = torch.from_numpy(np.ascontiguousarray(mel))
+    mel_t = torch.from_numpy(np.ascontiguousarray(
+        whisper_input_mel(samples_16k, dims.n_mels, reuse=mel)))
     # the same mel frames the analysis fed: up to 30 s from the window start, and no further
     # than the end of the audio (the padding after it is not part of any window)
-    first = round(window.start * MEL_FRAMES_PER_SECOND)
+    first = round(window.start * SPECTROGRAM_FRAMES_PER_SECOND)
     content_frames = mel_t.shape[-1] - N_FRAMES
     segment = mel_t[:, first: first + min(N_FRAMES, content_frames - first)]
     segment = torch.nn.functional.pad(segment, (0, N_FRAMES - segment.shape[-1]))

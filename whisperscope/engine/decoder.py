@@ -10,6 +10,7 @@ No hooks, no global switches: nothing to forget to undo.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -21,10 +22,12 @@ from whisper.model import Whisper
 @dataclass(frozen=True)
 class StepOutput:
     """logits: shape = (n_rows, n_vocab), float32, for the rows asked for.
-    cross_attention: shape = (n_layers, n_heads, n_new, n_audio_ctx), float32, or None."""
+    cross_attention: shape = (len(layers), n_heads, n_new, n_audio_ctx), float32 softmax
+    weights of the captured `layers`, in that order (None when none was captured)."""
 
     logits: Tensor
     cross_attention: Tensor | None
+    layers: tuple[int, ...] = ()
 
 
 class CachedDecoder:
@@ -54,9 +57,15 @@ class CachedDecoder:
         self.offset = 0
 
     def step(
-        self, tokens: Tensor, capture: bool = True, logit_rows: list[int] | None = None
+        self,
+        tokens: Tensor,
+        capture_layers: Sequence[int] | None = None,
+        logit_rows: list[int] | None = None,
     ) -> StepOutput:
         """Feed `tokens` (shape = (1, n_new)) after those already fed.
+
+        capture_layers: the decoder layers whose cross-attention weights are wanted (default:
+        all). The others run on SDPA: weights nobody reads are never materialised.
 
         logit_rows: which of the new positions need logits (default: all). Projecting onto
         the ~52k-token vocabulary is the costliest part of a long prompt, so the first step
@@ -75,9 +84,12 @@ class CachedDecoder:
             q_pos = torch.arange(start, end, device=x.device)[:, None]
             k_pos = torch.arange(end, device=x.device)[None, :]
             mask = k_pos <= q_pos
+        layers = tuple(range(len(self.blocks)) if capture_layers is None
+                       else sorted(set(capture_layers)))
         attentions = []
         for i, block in enumerate(self.blocks):
             x = x + self._self_attention(i, block, block.attn_ln(x), start, end, mask)
+            capture = i in layers
             out, weights = self._cross_attention(i, block, block.cross_attn_ln(x), capture)
             x = x + out
             if capture:
@@ -88,8 +100,8 @@ class CachedDecoder:
         if logit_rows is not None:
             x = x[logit_rows]
         logits = (x @ decoder.token_embedding.weight.to(x.dtype).T).float()
-        cross = torch.stack(attentions)[:, 0] if capture else None
-        return StepOutput(logits=logits, cross_attention=cross)
+        cross = torch.stack(attentions)[:, 0] if attentions else None
+        return StepOutput(logits=logits, cross_attention=cross, layers=layers)
 
     def _split_heads(self, x: Tensor) -> Tensor:
         n_batch, n_ctx, n_state = x.shape

@@ -1,11 +1,12 @@
-"""Entry points that go from a file name to events or to a finished Analysis."""
+"""Headless entry points: from a file name and a model name to a finished Analysis."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
+import numpy as np
 
 from whisperscope.engine.alignment import AlignmentOptions
 from whisperscope.engine.analyzer import analyze
@@ -19,48 +20,38 @@ from whisperscope.errors import (
 )
 from whisperscope.session.model import Analysis, AnalysisSettings
 
+if TYPE_CHECKING:
+    from whisperscope.audio.loader import LoadedAudio
+    from whisperscope.engine.models import LoadedModel
+
 _ERRORS = {"audio": AudioError, "model": ModelError, "cancelled": AnalysisCancelled}
 
 
-def analyze_file(
-    audio_path: str | Path,
-    model_name: str | None = None,
-    device: str = "auto",
-    settings: AnalysisSettings = AnalysisSettings(),
-    cancel: CancelToken | None = None,
-    alignment: AlignmentOptions | None = None,
-) -> Iterator[EngineEvent]:
-    """Load the audio, then the model, then analyse; any failure becomes a Failed event."""
+def load_inputs(
+    audio_path: str | Path, model_name: str | None = None, device: str = "auto"
+) -> tuple[LoadedAudio, LoadedModel]:
+    """The recording, then the model (default: the best one installed for offline use).
+    Raises AudioError or ModelError with a message for the user."""
     from whisperscope.audio.loader import load_audio
     from whisperscope.engine.models import best_offline_model, load_model
 
-    try:
-        audio = load_audio(audio_path)
-        model = load_model(model_name or best_offline_model(), device)
-    except AudioError as error:
-        yield Failed(str(error), "audio")
-        return
-    except ModelError as error:
-        yield Failed(str(error), "model")
-        return
-    yield from analyze(audio, model, settings, cancel, alignment or AlignmentOptions())
+    audio = load_audio(audio_path)
+    return audio, load_model(model_name or best_offline_model(), device)
 
 
 def run_to_completion(
-    audio_path: str | Path,
-    model_name: str | None = None,
-    device: str = "auto",
-    language: str | None = None,
-    threads: int = 0,
+    audio: LoadedAudio,
+    model: LoadedModel,
+    settings: AnalysisSettings = AnalysisSettings(),
     alignment: AlignmentOptions | None = None,
     on_event: Callable[[EngineEvent], None] | None = None,
     cancel: CancelToken | None = None,
+    mel: np.ndarray | None = None,
 ) -> Analysis:
-    """Run headless; return the Analysis or raise the WhisperScopeError that stopped it."""
-    if threads > 0:
-        torch.set_num_threads(threads)
-    settings = AnalysisSettings(language=language)
-    for event in analyze_file(audio_path, model_name, device, settings, cancel, alignment):
+    """Run the analysis to its end; return the Analysis or raise the WhisperScopeError that
+    stopped it. `on_event` sees every event on the way (a progress bar)."""
+    events = analyze(audio, model, settings, cancel, alignment or AlignmentOptions(), mel=mel)
+    for event in events:
         if on_event is not None:
             on_event(event)
         if isinstance(event, Failed):

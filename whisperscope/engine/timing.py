@@ -50,6 +50,13 @@ class TimedWord:
 
 
 @dataclass(frozen=True)
+class WordGroup:
+    text: str
+    tokens: tuple[int, ...]  # local TimedToken indices
+    segment: int
+
+
+@dataclass(frozen=True)
 class TimedSegment:
     start: float
     end: float
@@ -119,12 +126,13 @@ def time_window(
     if not text_rows:
         return WindowTiming((), (), (), seek, context)
 
+    texts = {r: tokenizer.decode([ids[r]]) for r in text_rows}
     # DTW rows: every text token, then the row right after the last one (what ended it)
     dtw_rows = text_rows + [min(text_rows[-1] + 1, len(ids) - 1)]
     matrix = alignment_matrix(decoded.attention[:, dtw_rows], options.medfilt_width)
     if options.refine and voiced is not None:
         voiced = voiced[: matrix.shape[1]]
-        silent = [_is_punctuation(tokenizer.decode([ids[r]])) for r in text_rows]
+        silent = [_is_punctuation(texts[r]) for r in text_rows]
         spans, merged = give_punctuation_to_next(dtw_spans(matrix, voiced), matrix, silent)
         spans = refine_spans(spans, merged, voiced, options)
     else:
@@ -135,11 +143,12 @@ def time_window(
         for r in range(first, end):
             segment_of_row[r] = s
     tokens = [
-        _timed_token(r, ids[r], span, decoded, tokenizer, window_start, segment_of_row.get(r, 0))
+        _timed_token(r, ids[r], texts[r], span, decoded, window_start, segment_of_row.get(r, 0))
         for r, span in zip(text_rows, spans, strict=False)
     ]
-    tokens = _keep_words_whole(tokens, _group_words(tokens, tokenizer))
-    words = _group_words(tokens, tokenizer)
+    groups = _word_groups(tokens, tokenizer)
+    tokens = _keep_words_whole(tokens, groups)
+    words = _time_words(groups, tokens)
     segments = []
     for s, (first, end, start_ts, end_ts) in enumerate(raw_segments):
         members = tuple(i for i, tok in enumerate(tokens) if first <= tok.row < end)
@@ -158,23 +167,23 @@ def _is_punctuation(text: str) -> bool:
     return not text.strip(PREPEND_PUNCTUATIONS + APPEND_PUNCTUATIONS + " ")
 
 
-def _keep_words_whole(tokens: list[TimedToken], words: list[TimedWord]) -> list[TimedToken]:
+def _keep_words_whole(tokens: list[TimedToken], groups: list[WordGroup]) -> list[TimedToken]:
     """A word's later pieces follow its first without a pause: a piece that alignment put
     past a pause (a sub-word squeezed against the next phrase) is moved back to the word."""
     fixed = list(tokens)
-    for word in words:
-        for previous, current in zip(word.tokens, word.tokens[1:], strict=False):
+    for group in groups:
+        for previous, current in zip(group.tokens, group.tokens[1:], strict=False):
             if fixed[current].start - fixed[previous].end > MAX_PAUSE_INSIDE_WORD:
                 end = fixed[previous].end
                 fixed[current] = replace(fixed[current], start=end, end=end)
     return fixed
 
 
-def _timed_token(row, token_id, span: TokenSpan, decoded, tokenizer, window_start, segment):
+def _timed_token(row, token_id, text, span: TokenSpan, decoded, window_start, segment):
     return TimedToken(
         row=row,
         token_id=token_id,
-        text=tokenizer.decode([token_id]),
+        text=text,
         start=round(window_start + span.start_frame * TIME_PRECISION, 3),
         end=round(window_start + span.end_frame * TIME_PRECISION, 3),
         probability=decoded.probabilities[row],
@@ -182,40 +191,43 @@ def _timed_token(row, token_id, span: TokenSpan, decoded, tokenizer, window_star
     )
 
 
-def _group_words(tokens: list[TimedToken], tokenizer: Tokenizer) -> list[TimedWord]:
+def _word_groups(tokens: list[TimedToken], tokenizer: Tokenizer) -> list[WordGroup]:
     """Words by the tokenizer's splitting (spaces, or unicode points for CJK) per segment,
-    with leading/trailing punctuation merged as openai-whisper does."""
-    words: list[TimedWord] = []
+    with leading/trailing punctuation merged as openai-whisper does. Depends only on the
+    token ids, not their times."""
+    groups: list[WordGroup] = []
     by_segment: dict[int, list[int]] = {}
     for i, tok in enumerate(tokens):
         by_segment.setdefault(tok.segment, []).append(i)
     for segment, members in sorted(by_segment.items()):
         ids = [tokens[i].token_id for i in members]
-        texts, groups = tokenizer.split_to_word_tokens(ids)
+        texts, id_groups = tokenizer.split_to_word_tokens(ids)
         timings, cursor = [], 0
-        for text, group in zip(texts, groups, strict=False):
-            indices = members[cursor: cursor + len(group)]
+        for text, group in zip(texts, id_groups, strict=False):
+            timings.append(WordTiming(text, members[cursor: cursor + len(group)], 0.0, 0.0, 0.0))
             cursor += len(group)
-            timings.append(WordTiming(text, list(indices), 0.0, 0.0, 0.0))
         merge_punctuations(timings, PREPEND_PUNCTUATIONS, APPEND_PUNCTUATIONS)
-        for timing in timings:
-            if not timing.word:
-                continue
-            indices = tuple(timing.tokens)
-            # punctuation carries no sound: time the word by its spoken tokens
-            spoken = [i for i in indices if not _is_punctuation(tokens[i].text)]
-            timed = spoken or list(indices)
-            start = tokens[timed[0]].start
-            if words and words[-1].segment == segment:
-                start = max(start, words[-1].end)  # words never overlap
-            words.append(
-                TimedWord(
-                    text=timing.word,
-                    start=start,
-                    end=max(start, max(tokens[i].end for i in timed)),
-                    probability=float(np.mean([tokens[i].probability for i in indices])),
-                    tokens=indices,
-                    segment=segment,
-                )
+        groups += [WordGroup(t.word, tuple(t.tokens), segment) for t in timings if t.word]
+    return groups
+
+
+def _time_words(groups: list[WordGroup], tokens: list[TimedToken]) -> list[TimedWord]:
+    words: list[TimedWord] = []
+    for group in groups:
+        # punctuation carries no sound: time the word by its spoken tokens
+        spoken = [i for i in group.tokens if not _is_punctuation(tokens[i].text)]
+        timed = spoken or list(group.tokens)
+        start = tokens[timed[0]].start
+        if words and words[-1].segment == group.segment:
+            start = max(start, words[-1].end)  # words never overlap
+        words.append(
+            TimedWord(
+                text=group.text,
+                start=start,
+                end=max(start, max(tokens[i].end for i in timed)),
+                probability=float(np.mean([tokens[i].probability for i in group.tokens])),
+                tokens=group.tokens,
+                segment=group.segment,
             )
+        )
     return words

@@ -7,7 +7,6 @@ own logit filters (blank and non-speech suppression, timestamp rules) are reused
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from whisper.decoding import ApplyTimestampRules, SuppressBlank, SuppressTokens
 from whisper.tokenizer import Tokenizer
+from whisper.utils import compression_ratio
 
 from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.decoder import CachedDecoder
@@ -45,8 +45,7 @@ class DecodedWindow:
 
     @property
     def compression_ratio(self) -> float:
-        data = self.text.encode("utf-8")
-        return len(data) / len(zlib.compress(data)) if data else 0.0
+        return compression_ratio(self.text) if self.text else 0.0
 
 
 def suppress_token_ids(tokenizer: Tokenizer) -> list[int]:
@@ -92,14 +91,15 @@ def decode_window(
         SuppressTokens(suppress_token_ids(tokenizer)),
         ApplyTimestampRules(tokenizer, sample_begin, round(MAX_INITIAL_TIMESTAMP / TIME_PRECISION)),
     ]
-    layers = torch.tensor([layer for layer, _ in head_ids])
+    captured = sorted({layer for layer, _ in head_ids})  # only these need their weights
+    head_layers = torch.tensor([captured.index(layer) for layer, _ in head_ids])
     heads = torch.tensor([head for _, head in head_ids])
     device = decoder.cross_keys[0].device
     generator = torch.Generator(device=device).manual_seed(seed)
 
     decoder.reset()
     tokens = torch.tensor([start_tokens], device=device)
-    out = decoder.step(tokens, logit_rows=[sot_index, sample_begin - 1])
+    out = decoder.step(tokens, captured, logit_rows=[sot_index, sample_begin - 1])
     no_speech_prob = 0.0
     if tokenizer.no_speech is not None:
         no_speech_prob = out.logits[0].softmax(-1)[tokenizer.no_speech].item()
@@ -110,7 +110,7 @@ def decode_window(
     sum_logprob = 0.0
     for row in range(sample_len):
         logits = out.logits[-1:].clone()
-        attention = out.cross_attention[layers, heads, -1, :n_frames].cpu().numpy()
+        attention = out.cross_attention[head_layers, heads, -1, :n_frames].cpu().numpy()
         for logit_filter in filters:
             logit_filter.apply(logits, tokens)
         if temperature == 0:
@@ -131,7 +131,7 @@ def decode_window(
         if cancel is not None:
             cancel.raise_if_cancelled()
         tokens = torch.cat([tokens, next_token[:, None]], dim=-1)
-        out = decoder.step(next_token[:, None])
+        out = decoder.step(next_token[:, None], captured)
 
     n_text = len([t for t in generated if t != tokenizer.eot])
     text_ids = [t for t in generated if t < tokenizer.eot]

@@ -28,7 +28,7 @@ from whisperscope.engine.events import (
 from whisperscope.session.model import AnalysisSettings
 
 log = logging.getLogger(__name__)
-PADDING_SAMPLES = 480_000  # whisper pads the log-mel with 30 s of silence
+DISPLAY_MELS = 80  # the bands shown; the analysis reuses them when its model reads 80 too
 HOP = 160  # samples per mel frame
 
 
@@ -75,20 +75,20 @@ class Engine:
 
     def spectrogram(self, samples):
         """Whisper's log-mel with its 30 s of padding, exactly as the analysis computes it
-        (what recomputing attention expects): (n_mels, len(samples) // 160 + 3000)."""
-        from whisperscope.audio.spectrogram import log_mel_spectrogram
+        (the analysis and recomputing attention reuse it): (80, len(samples) // 160 + 3000)."""
+        from whisperscope.audio.spectrogram import whisper_input_mel
 
-        return log_mel_spectrogram(samples, padding=PADDING_SAMPLES)
+        return whisper_input_mel(samples, DISPLAY_MELS)
 
     def load_model(self, name: str, device: str):
         from whisperscope.engine.models import best_offline_model, load_model
 
         return load_model(name or best_offline_model(), device=device)
 
-    def analyze(self, audio, model, settings, cancel):
+    def analyze(self, audio, model, settings, cancel, mel=None):
         from whisperscope.engine.analyzer import analyze
 
-        return analyze(audio, model, settings, cancel)
+        return analyze(audio, model, settings, cancel, mel=mel)
 
     def warm_up(self) -> None:
         """Load the alignment's JIT-compiled DTW now, while the model loads: its first call
@@ -199,7 +199,8 @@ class AnalysisWorker(QObject):
             if self._cancelled():
                 return
             retry = False
-            for event in self.engine.analyze(audio, model, job.settings, self.cancel_token):
+            for event in self.engine.analyze(audio, model, job.settings, self.cancel_token,
+                                             mel=mel):
                 if (isinstance(event, Failed) and event.kind == "out_of_memory"
                         and device != "cpu" and not self.cancel_token.cancelled):
                     self.notice.emit(Notice("The GPU ran out of memory: analysing again on "

@@ -26,8 +26,6 @@ class _Recomputer(QObject):
         try:
             from whisperscope.engine.attention import recompute_window_attention
 
-            if mel is not None and mel.shape[0] != model.model.dims.n_mels:
-                mel = None  # the view's 80-band mel does not fit (e.g. large-v3)
             full = recompute_window_attention(model, samples, window, mel=mel)
             self.done.emit(generation, window.index, np.asarray(full, dtype=np.float16))
         except Exception as error:  # shown in the status bar, never raised into Qt
