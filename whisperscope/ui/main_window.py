@@ -10,7 +10,7 @@ from dataclasses import replace
 from importlib import resources
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.statusBar().addPermanentWidget(self.file_label)
         self.plots.spectrogram_widget.setFocus()  # not the model box: Space plays
-        self.resize(1440, 880)
+        self.resize(_first_size(self))
 
     def _wire(self) -> None:
         a, c, t = self.actions, self.controller, self.timeline
@@ -438,3 +438,18 @@ class MainWindow(QMainWindow):
         self.store.set_geometry("splitter", self.splitter.saveState())
         self.store.set_geometry("plots", self.plots.splitter.saveState())
         self.store.save(self.settings)
+
+
+DEFAULT_SIZE = (1440, 880)
+
+
+def _first_size(window: QMainWindow) -> QSize:
+    """The size before any is remembered: the default, shrunk to fit a small screen (a
+    1366 x 768 laptop), so the transport and the word list's times are never cut off."""
+    width, height = DEFAULT_SIZE
+    screen = window.screen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        width = min(width, int(room.width() * 0.95))
+        height = min(height, int(room.height() * 0.92))
+    return QSize(width, height)

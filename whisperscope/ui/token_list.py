@@ -26,6 +26,9 @@ from whisperscope.ui.attention_rows import is_text_token
 from whisperscope.ui.transcript_model import END, PROB, START, TEXT, TranscriptModel
 
 
+NUMBER_COLUMNS = (START, END, PROB)
+
+
 def _table(model: TranscriptModel) -> QTableView:
     view = QTableView()
     view.setModel(model)
@@ -40,8 +43,8 @@ def _table(model: TranscriptModel) -> QTableView:
     view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     header = view.horizontalHeader()
     header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
-    for col in (START, END, PROB):
-        header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+    for col in NUMBER_COLUMNS:  # fitted to their contents as each window's times arrive
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
     view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
     return view
 
@@ -94,6 +97,10 @@ class TokenListPanel(QWidget):
     def window_done(self, event: WindowDone) -> None:
         self.tokens.extend(event.tokens)
         self.words.extend(event.words)
+        # once a window, not per token: a longer time ("1:00:00.00") may have arrived
+        for view in (self.word_view, self.token_view):
+            for col in NUMBER_COLUMNS:
+                view.resizeColumnToContents(col)
 
     # --- playhead ----------------------------------------------------------------------
     def set_current(self, token_index: int, word_index: int) -> None:
