@@ -25,7 +25,6 @@ from whisperscope.ui import theme
 from whisperscope.ui.attention_rows import is_text_token
 from whisperscope.ui.transcript_model import END, PROB, START, TEXT, TranscriptModel
 
-
 NUMBER_COLUMNS = (START, END, PROB)
 
 
