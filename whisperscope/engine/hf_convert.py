@@ -32,13 +32,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from whisper.model import ModelDimensions, Whisper
-
-from whisperscope.engine.ct2_convert import load_whisper_state
 from whisperscope.engine.tokenizer_check import check_tokenizer_files, check_vocab_size
 from whisperscope.errors import ModelError
+
+if TYPE_CHECKING:  # torch and whisper load only with weights: model discovery stays cheap
+    import torch
+    from whisper.model import ModelDimensions, Whisper
 
 SINGLE_FILE = "model.safetensors"
 INDEX_FILE = "model.safetensors.index.json"
@@ -100,6 +101,8 @@ def whisper_name(hf_name: str) -> str | None:
 def whisper_state_from_hf(tensors: dict[str, torch.Tensor], source: str) -> dict:
     """openai-whisper state-dict entries for transformers-named tensors. Raises
     `ModelError` for a tensor with no place in Whisper or an untied output projection."""
+    import torch
+
     state: dict[str, torch.Tensor] = {}
     unknown = []
     for hf_name, tensor in tensors.items():
@@ -131,6 +134,8 @@ def whisper_state_from_hf(tensors: dict[str, torch.Tensor], source: str) -> dict
 
 def hf_dims(config: dict, state: dict[str, torch.Tensor], source: str) -> ModelDimensions:
     """`ModelDimensions` from the converted tensors' shapes and config.json's head counts."""
+    from whisper.model import ModelDimensions
+
     for key, wanted in (("model_type", "whisper"), ("activation_function", "gelu")):
         if config.get(key, wanted) != wanted:
             raise ModelError(f"{source}: config.json has {key} {config[key]!r}, not {wanted!r}.")
@@ -180,6 +185,8 @@ def hf_dims(config: dict, state: dict[str, torch.Tensor], source: str) -> ModelD
 def whisper_from_hf(folder: Path) -> Whisper:
     """A float32 CPU `Whisper` with the folder's weights (strict load); its default
     alignment heads (the caller sets better ones)."""
+    from whisperscope.engine.ct2_convert import load_whisper_state
+
     source = str(folder)
     config = read_json(folder / "config.json")
     if not isinstance(config, dict):
