@@ -250,3 +250,34 @@ def test_a_file_inside_a_folder_stands_for_it(tmp_path, torch_threads):
     b = load_model(folder / "config.json", "cpu")
     assert a.info.source == f"{folder / 'model-00001-of-00002.safetensors'} (transformers sharded)"
     assert a.location == b.location == folder
+
+
+@pytest.mark.parametrize("n_mels, layout", [(128, "transformers"), (128, "ct2-int8")])
+def test_128_mel_and_distil_shapes_analyse_end_to_end(write_layout, torch_threads, n_mels,
+                                                      layout):
+    """A large-v3-like (128 bands, 51866 tokens) or base-like model with distil-whisper's 2
+    decoder layers runs the whole analysis on the sample: language detection, decoding,
+    alignment, a window's attention recomputed. Random weights: the text is noise."""
+    from importlib.resources import files
+
+    from whisperscope.audio.loader import load_audio
+    from whisperscope.audio.spectrogram import whisper_input_mel
+    from whisperscope.engine.attention import recompute_window_attention
+    from whisperscope.engine.run import run_to_completion
+    from whisperscope.session.model import AnalysisSettings
+
+    original = random_whisper(n_mels, 2, n_audio_ctx=1500, n_text_ctx=32)
+    path, _ = write_layout(original, layout)
+    loaded = load_model(path, "cpu")
+    assert loaded.model.dims.n_mels == n_mels and loaded.model.dims.n_text_layer == 2
+    audio = load_audio(str(files("whisperscope.resources") / "sample.flac"))
+    display_mel = whisper_input_mel(audio.samples, 80)  # what the window shows and passes
+    analysis = run_to_completion(audio, loaded, AnalysisSettings(temperatures=(0.0,)),
+                                 mel=display_mel)
+    assert analysis.windows and analysis.tokens
+    window = analysis.windows[0]
+    assert window.head_ids == loaded.alignment_heads
+    every_head = recompute_window_attention(loaded, audio.samples, window, mel=display_mel)
+    assert every_head.shape[:2] == (2, 4)
+    for index, (layer, head) in enumerate(window.head_ids):
+        np.testing.assert_allclose(every_head[layer, head], window.heads[index], atol=2e-3)
