@@ -93,6 +93,16 @@ def test_transformers_heads_from_generation_config(tmp_path, torch_threads):
     assert loaded.heads_source == "generation_config.json"
 
 
+@pytest.mark.parametrize("heads", [[[7, 0], [1, 2]], []])
+def test_config_heads_that_do_not_fit_are_passed_over(tmp_path, torch_threads, heads):
+    """A distil model's config may carry its teacher's heads (layer 7 of a 2-layer decoder):
+    they are not used, and the next source decides."""
+    folder = write_transformers(random_whisper(80, 2), tmp_path / "distil", heads=heads)
+    loaded = load_model(folder, "cpu")
+    assert loaded.alignment_heads == tuple((1, h) for h in range(4))
+    assert not loaded.heads_known
+
+
 def test_checkpoint_with_an_official_name_gets_whispers_heads(tmp_path, torch_threads):
     """A .pt named like an official model with that model's decoder shape (tiny.en: 4
     layers x 6 heads) gets the table's heads; the same file under another name does not."""

@@ -116,9 +116,10 @@ def choose_alignment_heads(
             return HeadsChoice(saved, f"saved in {saved_heads_path(location)}", True)
     for config in config_files:
         heads = read_alignment_heads(config)
-        if heads is not None:
-            return HeadsChoice(_checked(heads, n_text_layer, n_text_head, str(config)),
-                               config.name, True)
+        # heads that do not fit (copied from the teacher into a distil model's config, say)
+        # are passed over: the next source may still know better than the default
+        if heads is not None and _fits(heads, n_text_layer, n_text_head):
+            return HeadsChoice(tuple(sorted(set(heads))), config.name, True)
     table = official_heads(official, n_text_layer, n_text_head)
     if table is not None:
         return HeadsChoice(table, f"openai-whisper's table for {official}", True)
@@ -127,6 +128,11 @@ def choose_alignment_heads(
         "default: every head of the last half of the decoder layers",
         False,
     )
+
+
+def _fits(heads: Heads, n_layer: int, n_head: int) -> bool:
+    return bool(heads) and all(0 <= layer < n_layer and 0 <= head < n_head
+                               for layer, head in heads)
 
 
 def _checked(
