@@ -119,7 +119,7 @@ def test_int16_uses_one_scale_per_tensor(whisper_to_ct2, write_ct2, torch_thread
             variables[name] = value
     model = whisper_from_ct2(read_ct2(write_ct2(variables, ALIAS)), None)
     weight = original.decoder.blocks[1].mlp[0].weight.detach()
-    got = model.decoder.blocks[1].mlp[0].weight
+    got = model.decoder.blocks[1].mlp[0].weight.detach()
     step = float(weight.abs().max()) / 2**10
     assert float((got - weight).abs().max()) <= step / 2 + 1e-7
     assert not torch.equal(got, weight)

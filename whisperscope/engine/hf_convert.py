@@ -224,7 +224,7 @@ def read_safetensors(folder: Path) -> dict[str, torch.Tensor]:
     for path in safetensors_files(folder):
         try:
             with safe_open(str(path), framework="pt") as file:
-                for name in file.keys():  # noqa: SIM118 - safe_open has no __iter__
+                for name in file.keys():
                     if name in tensors:
                         raise ModelError(f"{path}: tensor {name!r} is also in another shard.")
                     tensors[name] = file.get_tensor(name)

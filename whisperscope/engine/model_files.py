@@ -13,7 +13,7 @@ Nothing is unpickled except through `weights_only=True`; `pytorch_model.bin` is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,7 @@ class FoundWeights:
     model: Whisper
     source: str  # for the session and messages: "PATH (CTranslate2 float16)"
     location: Path | None  # the file or folder they came from (chosen heads are saved there)
-    config_files: tuple[Path, ...] = field(default=())  # may hold alignment_heads
+    config_files: tuple[Path, ...] = ()  # may hold alignment_heads
     official: str | None = None  # the openai-whisper model these are a copy of
 
 
@@ -47,7 +47,7 @@ def load_path(path: Path, label: str, official: str | None) -> FoundWeights:
     if path.suffix == ".pt":
         return load_checkpoint(path, official)
     if path.name.startswith("model.bin"):
-        return load_ct2([path], path.parent, label, path.parent, official)
+        return load_ct2([path], path.parent, label, official)
     if path.suffix == ".safetensors" or path.name in ("config.json",
                                                       "model.safetensors.index.json"):
         return _load_folder(path.parent, label, official)
@@ -61,7 +61,7 @@ def _load_folder(folder: Path, label: str, official: str | None) -> FoundWeights
     from whisperscope.engine.hf_convert import is_hf_folder
 
     if (folder / "model.bin").is_file():
-        return load_ct2([folder / "model.bin"], folder, label, folder, official)
+        return load_ct2([folder / "model.bin"], folder, label, official)
     if is_hf_folder(folder):
         return load_hf(folder, label, official)
     if (folder / "pytorch_model.bin").is_file():
@@ -76,9 +76,7 @@ def _load_folder(folder: Path, label: str, official: str | None) -> FoundWeights
     )
 
 
-def load_ct2(
-    parts: list[Path], folder: Path, label: str, location: Path | None, official: str | None
-) -> FoundWeights:
+def load_ct2(parts: list[Path], folder: Path, label: str, official: str | None) -> FoundWeights:
     """A CTranslate2 model; `folder`'s config.json (may be missing) may give the heads and
     its tokenizer.json is checked against whisper's."""
     from whisperscope.engine.ct2_convert import whisper_from_ct2
@@ -89,7 +87,7 @@ def load_ct2(
     dtypes = sorted({array.dtype.name for array in ct2.variables.values() if array.ndim > 1})
     model = whisper_from_ct2(ct2, None)
     check_tokenizer_files(folder, model.dims.n_vocab, label)
-    return FoundWeights(model, f"{label} (CTranslate2 {'/'.join(dtypes)})", location,
+    return FoundWeights(model, f"{label} (CTranslate2 {'/'.join(dtypes)})", folder,
                         (folder / "config.json",), official)
 
 

@@ -144,17 +144,12 @@ def load_model(
     text = os.fspath(name_or_path)
     if not text.strip():
         raise ModelError(f"No model given; choose one of {', '.join(KNOWN_MODEL_NAMES)}.")
-    path = Path(text).expanduser()
-    if isinstance(name_or_path, os.PathLike) or (text not in KNOWN_MODEL_NAMES and path.exists()):
-        found, name = load_path(path, text, official_name(text)), text
-    elif is_hub_id(text.strip()):
-        name = text.strip()
-        snapshot = resolve_hub_model(name, allow_download=hub_download)
-        found = load_path(snapshot, name, official_name(name))
-    elif _looks_like_path(text):
+    path, name = Path(text).expanduser(), text.strip()
+    if is_hub_id(name) and not path.exists() and not isinstance(name_or_path, os.PathLike):
+        found = load_path(resolve_hub_model(name, hub_download), name, official_name(name))
+    elif isinstance(name_or_path, os.PathLike) or _looks_like_path(text):
         found, name = load_path(path, text, official_name(text)), text
     else:
-        name = text.strip()
         found = _load_name(name, download)
     return _finish(found, name, target)
 
@@ -180,7 +175,7 @@ def _load_name(name: str, download: bool) -> FoundWeights:
         files = bundle.files()
         if files is not None:
             parts, config = files
-            return load_ct2(parts, config.parent, bundle.label, config.parent, name)
+            return load_ct2(parts, config.parent, bundle.label, name)
         tried.append(f"bundled package {bundle.label}: not installed")
 
     if name not in KNOWN_MODEL_NAMES:
