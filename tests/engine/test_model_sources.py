@@ -207,3 +207,18 @@ def test_discovery_imports_no_torch(clean_env, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "False False"
+
+
+def test_an_allowed_download_that_fails_says_why(clean_env, tmp_path):
+    """--allow-download goes through huggingface_hub; here its endpoint is a closed local
+    port, so the attempt fails at once and says so in one message (nothing half-written)."""
+    code = ("from whisperscope.engine.hf_cache import resolve_hub_model\n"
+            "try:\n    resolve_hub_model('Systran/faster-whisper-tiny', allow_download=True)\n"
+            "except Exception as e:\n    print(type(e).__name__, e)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path),
+           "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_CACHE": str(tmp_path / "hub")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=120).stdout
+    assert out.startswith("ModelError Hugging Face model 'Systran/faster-whisper-tiny' could "
+                          f"not be downloaded into {tmp_path / 'hub'}"), out
+    assert not list((tmp_path / "hub").glob("**/*.bin"))
