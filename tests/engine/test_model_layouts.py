@@ -281,3 +281,24 @@ def test_128_mel_and_distil_shapes_analyse_end_to_end(write_layout, torch_thread
     assert every_head.shape[:2] == (2, 4)
     for index, (layer, head) in enumerate(window.head_ids):
         np.testing.assert_allclose(every_head[layer, head], window.heads[index], atol=2e-3)
+
+
+def test_int8_weights_are_dequantised_once(whisper_to_ct2, write_ct2, torch_threads):
+    """The float32 copy made when dequantising is the one the model keeps: numpy allocates
+    about the model's float32 size while loading, not twice that."""
+    import tracemalloc
+
+    original = random_whisper(80, 2, n_vocab=51865)
+    variables = quantize_int8(whisper_to_ct2(original))
+    path = write_ct2(variables, ALIAS)
+    float_bytes = sum(v.numel() * 4 for v in original.state_dict().values())
+    ct2 = read_ct2(path)
+    tracemalloc.start()
+    try:
+        model = whisper_from_ct2(ct2, None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.4 * float_bytes, (peak, float_bytes)
+    embedding = model.decoder.token_embedding.weight
+    assert embedding.dtype == torch.float32 and embedding.shape == (51865, 16)

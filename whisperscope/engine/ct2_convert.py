@@ -228,7 +228,12 @@ class _StateDictBuilder:
         return self.ct2[name]
 
     def put(self, name: str, array: np.ndarray) -> None:
-        self.state[name] = torch.from_numpy(np.array(array, dtype=np.float32))
+        # file-backed (read-only) arrays are copied to float32; arrays made on load
+        # (dequantised weights) already are, and a second copy would double a large
+        # model's peak memory
+        if not (array.dtype == np.float32 and array.flags.writeable):
+            array = np.array(array, dtype=np.float32)
+        self.state[name] = torch.from_numpy(array)
 
     def tied(self, name: str, target: str) -> None:
         """Whisper ties the output projection to the token embeddings: accept `name` only as

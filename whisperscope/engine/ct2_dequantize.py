@@ -66,4 +66,6 @@ def _dequantized(source: str, name: str, weight: np.ndarray, scale: np.ndarray) 
         )
     if not np.all(np.isfinite(factor)) or np.any(factor == 0):
         raise ModelError(f"{source}: the scale of {name!r} holds zeros or non-finite values.")
-    return weight.astype(np.float32) / factor
+    out = weight.astype(np.float32)
+    out /= factor  # in place: one float32 copy of a large weight, not two
+    return out
