@@ -76,13 +76,15 @@ def resolve_hub_model(repo_id: str, allow_download: bool = False) -> Path:
     try:
         return Path(snapshot_download(repo_id, cache_dir=cache, local_files_only=True))
     except Exception as exc:  # noqa: BLE001 - not cached (LocalEntryNotFoundError), bad ref
-        cached_error = exc
+        # its own words talk about local_files_only: name other failures only
+        cached_error = "" if type(exc).__name__ == "LocalEntryNotFoundError" else (
+            f" ({exception_reason(exc)})")
     if not allow_download or hf_offline():
         why = ("offline (HF_HUB_OFFLINE is set)" if hf_offline() else
                "not allowed; pass --allow-download to fetch it")
         raise ModelError(
-            f"Hugging Face model {repo_id!r} is not in the local cache {cache} "
-            f"({exception_reason(cached_error)}); download: {why}."
+            f"Hugging Face model {repo_id!r} is not in the local cache {cache}{cached_error}; "
+            f"download: {why}."
         )
     try:
         return Path(snapshot_download(repo_id, cache_dir=cache,
