@@ -70,7 +70,7 @@ def test_missing_paths(tmp_path):
         load_model(" ", "cpu")
     with pytest.raises(ModelError, match="does not exist"):
         load_model(tmp_path / "nope.pt", "cpu")
-    with pytest.raises(ModelError, match="without model.bin"):
+    with pytest.raises(ModelError, match="folder without a model WhisperScope reads"):
         load_model(tmp_path, "cpu")
     text = tmp_path / "notes.txt"
     text.write_text("hello")

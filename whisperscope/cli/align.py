@@ -33,7 +33,11 @@ def add_parser(subparsers) -> None:
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments every subcommand that runs the engine shares."""
     parser.add_argument("audio", type=Path, help="audio or video file")
-    parser.add_argument("--model", help="tiny.en, base, or a path (default: best offline)")
+    parser.add_argument("--model", help="a name (tiny.en, base, small, ...), a .pt file, a "
+                        "CTranslate2 or Hugging Face folder, or a Hugging Face hub id in the "
+                        "local cache (default: the best bundled model)")
+    parser.add_argument("--allow-download", action="store_true",
+                        help="fetch a Hugging Face hub id that is not in the local cache")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     parser.add_argument("--language", help="language code or name (multilingual models)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch default)")
@@ -47,7 +51,8 @@ def load_from_args(args):
         import torch
 
         torch.set_num_threads(args.threads)
-    return load_inputs(args.audio, args.model, args.device)
+    return load_inputs(args.audio, args.model, args.device,
+                       hub_download=args.allow_download)
 
 
 def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, mel=None):

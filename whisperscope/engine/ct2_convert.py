@@ -19,6 +19,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 from whisper.model import ModelDimensions, Whisper
 
+from whisperscope.engine.ct2_dequantize import dequantize
 from whisperscope.engine.ct2_reader import CT2Model
 from whisperscope.errors import ModelError
 
@@ -160,7 +161,9 @@ def whisper_from_ct2(ct2: CT2Model, alignment_heads: Iterable[Sequence[int]] | N
     """A float32 CPU `Whisper` with the CT2 weights (strict load) and alignment heads.
 
     `alignment_heads` None keeps openai-whisper's default (last half of the layers).
+    Quantized (int8, int16) weights are dequantised first (`ct2_dequantize`).
     """
+    ct2 = dequantize(ct2)
     dims = whisper_dims(ct2)
     model = load_whisper_state(dims, ct2_state_dict(ct2, dims), ct2.source)
     if alignment_heads is not None:
@@ -225,7 +228,12 @@ class _StateDictBuilder:
         return self.ct2[name]
 
     def put(self, name: str, array: np.ndarray) -> None:
-        self.state[name] = torch.from_numpy(np.array(array, dtype=np.float32))
+        # file-backed (read-only) arrays are copied to float32; arrays made on load
+        # (dequantised weights) already are, and a second copy would double a large
+        # model's peak memory
+        if not (array.dtype == np.float32 and array.flags.writeable):
+            array = np.array(array, dtype=np.float32)
+        self.state[name] = torch.from_numpy(array)
 
     def tied(self, name: str, target: str) -> None:
         """Whisper ties the output projection to the token embeddings: accept `name` only as

@@ -1,5 +1,7 @@
-"""Find and load a Whisper model: openai-whisper checkpoint, bundled CTranslate2 package, or
+"""Find and load a Whisper model: a path (any format `model_files` reads), a Hugging Face hub
+id in the local cache, or a name: openai-whisper checkpoint, bundled CTranslate2 package, or
 openai-whisper's own download, in that order (DESIGN.md, "Models: where weights come from").
+The alignment heads are chosen by `model_heads.choose_alignment_heads`.
 
 Importing this module is cheap (no torch); `load_model` imports torch and whisper. Nothing
 is cached between calls: the UI may load another model, and the old one must be freed.
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from whisperscope.engine.devices import resolve_device, uses_fp16
+from whisperscope.engine.model_names import KNOWN_MODEL_NAMES, official_name
 from whisperscope.errors import ModelError
 from whisperscope.session.model import ModelInfo
 
@@ -21,23 +24,7 @@ if TYPE_CHECKING:
     import torch
     from whisper.model import Whisper
 
-# openai-whisper's model names (whisper.available_models()), without importing whisper
-KNOWN_MODEL_NAMES: tuple[str, ...] = (
-    "tiny.en",
-    "tiny",
-    "base.en",
-    "base",
-    "small.en",
-    "small",
-    "medium.en",
-    "medium",
-    "large-v1",
-    "large-v2",
-    "large-v3",
-    "large",
-    "large-v3-turbo",
-    "turbo",
-)
+    from whisperscope.engine.model_files import FoundWeights
 
 # the file whisper's downloader writes for names that are aliases of another file
 _CHECKPOINT_FILE = {"large": "large-v3.pt", "turbo": "large-v3-turbo.pt"}
@@ -95,6 +82,9 @@ class LoadedModel:
 
     model: Whisper
     info: ModelInfo
+    location: Path | None = None  # the file or folder of the weights (None: downloaded)
+    heads_source: str = ""  # where the alignment heads came from, in words
+    heads_known: bool = True  # False: openai-whisper's default, no one chose them
 
     @property
     def device(self) -> torch.device:
@@ -130,30 +120,43 @@ def whisper_cache_dir() -> Path:
 
 
 def load_model(
-    name_or_path: str | os.PathLike, device: str = "auto", *, download: bool = True
+    name_or_path: str | os.PathLike,
+    device: str = "auto",
+    *,
+    download: bool = True,
+    hub_download: bool = False,
 ) -> LoadedModel:
-    """Load a Whisper model by name ("tiny.en", "base", ...) or path, ready on `device`.
+    """Load a Whisper model by name ("tiny.en", "base", ...), path or hub id, ready on `device`.
 
-    A path may be an openai-whisper `.pt` checkpoint, a CTranslate2 `model.bin`, or a
-    directory holding `model.bin` and `config.json`. A name is looked up as
-    `~/.cache/whisper/NAME.pt`, then as a bundled package, then (known names, `download`
-    True) through openai-whisper's downloader. Raises `ModelError` with one message that
-    lists what was tried and how to get the model. On CUDA the weights are float16.
+    A path may be an openai-whisper `.pt` checkpoint, a CTranslate2 folder (or its
+    `model.bin`), or a Hugging Face transformers folder (safetensors); see `model_files`. An
+    "owner/name" that is not a path is a Hugging Face hub id, taken from the local cache
+    (downloaded first only with `hub_download`, and never when HF_HUB_OFFLINE is set). A
+    name is looked up as `~/.cache/whisper/NAME.pt`, then as a bundled package, then (known
+    names, `download` True) through openai-whisper's downloader. Raises `ModelError` with
+    one message that lists what was tried and how to get the model. On CUDA the weights are
+    float16.
     """
+    from whisperscope.engine.hf_cache import is_hub_id, resolve_hub_model
+    from whisperscope.engine.model_files import load_path
+
     target = resolve_device(device)
     text = os.fspath(name_or_path)
     if not text.strip():
         raise ModelError(f"No model given; choose one of {', '.join(KNOWN_MODEL_NAMES)}.")
-    if isinstance(name_or_path, os.PathLike) or _looks_like_path(text):
-        model, source = _load_path(Path(text).expanduser())
-        name = text
+    path, name = Path(text).expanduser(), text.strip()
+    if is_hub_id(name) and not path.exists() and not isinstance(name_or_path, os.PathLike):
+        found = load_path(resolve_hub_model(name, hub_download), name, official_name(name))
+    elif isinstance(name_or_path, os.PathLike) or _looks_like_path(text):
+        found, name = load_path(path, text, official_name(text)), text
     else:
-        name = text.strip()
-        model, source = _load_name(name, download)
-    return _finish(model, name, source, target)
+        found = _load_name(name, download)
+    return _finish(found, name, target)
 
 
-def _load_name(name: str, download: bool):
+def _load_name(name: str, download: bool) -> FoundWeights:
+    from whisperscope.engine.model_files import load_checkpoint, load_ct2
+
     tried: list[str] = []
     cache = whisper_cache_dir()
     candidates = [cache / f"{name}.pt"]
@@ -161,7 +164,7 @@ def _load_name(name: str, download: bool):
         candidates.append(cache / _CHECKPOINT_FILE[name])
     for path in candidates:
         if path.is_file():
-            return _load_checkpoint(path, name)
+            return load_checkpoint(path, official_name(name))
         tried.append(f"{path}: not found")
 
     bundle = next((b for b in BUNDLED_MODELS if b.name == name), None)
@@ -171,7 +174,8 @@ def _load_name(name: str, download: bool):
     else:
         files = bundle.files()
         if files is not None:
-            return _load_ct2(files[0], files[1], bundle.label)
+            parts, config = files
+            return load_ct2(parts, config.parent, bundle.label, name)
         tried.append(f"bundled package {bundle.label}: not installed")
 
     if name not in KNOWN_MODEL_NAMES:
@@ -185,115 +189,58 @@ def _load_name(name: str, download: bool):
         try:
             return _download(name, cache)
         except Exception as exc:  # noqa: BLE001 - no network, proxy, disk full, bad file ...
-            tried.append(f"download from openaipublic.azureedge.net: failed ({_reason(exc)})")
+            tried.append(
+                f"download from openaipublic.azureedge.net: failed ({exception_reason(exc)})"
+            )
 
     how = f"To get it: {INSTALL_HINT}, or put {name}.pt (an openai-whisper checkpoint) in {cache}."
     if bundle is None and name not in KNOWN_MODEL_NAMES:
         choices = ", ".join(bundled_models() or KNOWN_MODEL_NAMES)
-        how = f"Use one of: {choices}, or a file path. {how}"
+        how = f"Use one of: {choices}, a file or folder path, or a Hugging Face hub id. {how}"
     lines = "\n".join(f"  - {line}" for line in tried)
     raise ModelError(f"Whisper model {name!r} was not found. Tried:\n{lines}\n{how}")
 
 
-def _load_path(path: Path):
-    if path.is_dir():
-        model_bin = path / "model.bin"
-        if not model_bin.is_file():
-            raise ModelError(
-                f"{path} is a folder without model.bin; a CTranslate2 model folder holds "
-                "model.bin and config.json."
-            )
-        return _load_ct2([model_bin], path / "config.json", str(path))
-    if not path.is_file():
-        raise ModelError(
-            f"Model file {path} does not exist. Give an openai-whisper .pt checkpoint, a "
-            f"CTranslate2 model folder, or a model name such as {', '.join(KNOWN_MODEL_NAMES[:4])}."
-        )
-    if path.suffix == ".pt":
-        return _load_checkpoint(path, path.stem)
-    if path.name.startswith("model.bin"):
-        return _load_ct2([path], path.parent / "config.json", str(path))
-    raise ModelError(
-        f"{path}: not a model file WhisperScope reads (an openai-whisper .pt checkpoint or a "
-        "CTranslate2 model.bin)."
-    )
-
-
-def _load_ct2(parts: list[Path], config: Path, label: str):
-    """A CTranslate2 model; `config` (may be missing) gives the alignment heads."""
-    from whisperscope.engine.ct2_convert import read_alignment_heads, whisper_from_ct2
-    from whisperscope.engine.ct2_reader import read_ct2
-
-    ct2 = read_ct2(parts)
-    model = whisper_from_ct2(ct2, read_alignment_heads(config))
-    dtypes = sorted({array.dtype.name for array in ct2.variables.values() if array.ndim > 1})
-    return model, f"{label} (CTranslate2 {'/'.join(dtypes)})"
-
-
-def _load_checkpoint(path: Path, name: str):
-    """An openai-whisper checkpoint {"dims": {...}, "model_state_dict": {...}}, tensors only."""
-    import torch
-    from whisper.model import ModelDimensions
-
-    from whisperscope.engine.ct2_convert import load_whisper_state
-
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - truncated zip, pickle with code, not a torch file
-        raise ModelError(
-            f"{path}: not a readable openai-whisper checkpoint ({_reason(exc)}). If it is a "
-            "partial download, delete it and try again."
-        ) from exc
-    try:
-        dims = ModelDimensions(**checkpoint["dims"])
-        state = checkpoint["model_state_dict"]
-    except (TypeError, KeyError) as exc:
-        raise ModelError(
-            f"{path}: not an openai-whisper checkpoint (it needs 'dims' and 'model_state_dict')."
-        ) from exc
-    model = load_whisper_state(dims, state, str(path))
-    _set_official_heads(model, name)
-    return model, f"{path} (openai-whisper checkpoint)"
-
-
-def _download(name: str, cache: Path):
+def _download(name: str, cache: Path) -> FoundWeights:
     import whisper
 
+    from whisperscope.engine.model_files import FoundWeights
+
     model = whisper.load_model(name, device="cpu", download_root=str(cache))
-    return model, f"openai-whisper download ({cache})"
+    path = cache / _CHECKPOINT_FILE.get(name, f"{name}.pt")
+    return FoundWeights(model, f"openai-whisper download ({cache})", path, (), name)
 
 
-def _set_official_heads(model: Whisper, name: str) -> None:
-    """openai-whisper's alignment heads for an official model name, when the shapes fit."""
-    import base64
-    import gzip
+def _finish(found: FoundWeights, name: str, device: str) -> LoadedModel:
+    from whisperscope.engine.ct2_convert import alignment_heads_of, set_alignment_heads
+    from whisperscope.engine.model_heads import choose_alignment_heads
 
-    from whisper import _ALIGNMENT_HEADS
-
-    dump = _ALIGNMENT_HEADS.get(name)
-    if dump is None:
-        return
-    n_cells = len(gzip.decompress(base64.b85decode(dump)))  # one bool byte per (layer, head)
-    if n_cells == model.dims.n_text_layer * model.dims.n_text_head:
-        model.set_alignment_heads(dump)
-
-
-def _finish(model: Whisper, name: str, source: str, device: str) -> LoadedModel:
-    from whisperscope.engine.ct2_convert import alignment_heads_of
-
+    model = found.model
+    dims = model.dims
+    heads = choose_alignment_heads(
+        dims.n_text_layer,
+        dims.n_text_head,
+        location=found.location,
+        config_files=found.config_files,
+        official=found.official,
+    )
+    set_alignment_heads(model, heads.heads)
     model = place_model(model, device)
     return LoadedModel(
         model=model,
         info=ModelInfo(
             name=name,
-            source=source,
+            source=found.source,
             device=device,
             dtype="float16" if uses_fp16(device) else "float32",
             multilingual=bool(model.is_multilingual),
             alignment_heads=alignment_heads_of(model),
-            n_text_layer=model.dims.n_text_layer,
-            n_text_head=model.dims.n_text_head,
+            n_text_layer=dims.n_text_layer,
+            n_text_head=dims.n_text_head,
         ),
+        location=found.location,
+        heads_source=heads.source,
+        heads_known=heads.known,
     )
 
 
@@ -345,11 +292,12 @@ def _looks_like_path(text: str) -> bool:
         "/" in text
         or os.sep in text
         or text.startswith("~")
-        or text.endswith((".pt", ".bin"))
+        or text.endswith((".pt", ".bin", ".safetensors", ".json"))
         or Path(text).exists()
     )
 
 
-def _reason(exc: BaseException) -> str:
+def exception_reason(exc: BaseException) -> str:
+    """One short line for an exception: its type and the first line of its message."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__

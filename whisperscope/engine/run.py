@@ -28,15 +28,21 @@ _ERRORS = {"audio": AudioError, "model": ModelError, "cancelled": AnalysisCancel
 
 
 def load_inputs(
-    audio_path: str | Path, model_name: str | None = None, device: str = "auto"
+    audio_path: str | Path,
+    model_name: str | None = None,
+    device: str = "auto",
+    *,
+    hub_download: bool = False,
 ) -> tuple[LoadedAudio, LoadedModel]:
-    """The recording, then the model (default: the best one installed for offline use).
+    """The recording, then the model (default: the best one installed for offline use);
+    `hub_download` lets a Hugging Face hub id missing from the cache be downloaded.
     Raises AudioError or ModelError with a message for the user."""
     from whisperscope.audio.loader import load_audio
     from whisperscope.engine.models import best_offline_model, load_model
 
     audio = load_audio(audio_path)
-    return audio, load_model(model_name or best_offline_model(), device)
+    return audio, load_model(model_name or best_offline_model(), device,
+                             hub_download=hub_download)
 
 
 def run_to_completion(

@@ -17,7 +17,7 @@ from whisperscope.engine.events import Progress
 from whisperscope.settings import DEVICES
 from whisperscope.ui.timefmt import format_duration
 
-BROWSE = "Browse for a .pt checkpoint…"
+BROWSE = "Browse for a model file…"
 DEVICE_LABELS = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA (NVIDIA)", "mps": "MPS (Apple)"}
 
 
@@ -33,8 +33,8 @@ class AnalysisBar(QWidget):
         self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.model.setMinimumContentsLength(14)
         self.model.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Space stays play/pause
-        self.model.setToolTip("Whisper model: a bundled name (tiny.en, base) or a path to an "
-                              "openai-whisper .pt checkpoint")
+        self.model.setToolTip("Whisper model: a name, a Hugging Face hub id in the local cache, "
+                              "or a path (.pt, CTranslate2 or Hugging Face folder)")
         self.device = QComboBox()
         for name in DEVICES:
             self.device.addItem(DEVICE_LABELS[name], name)
@@ -83,11 +83,16 @@ class AnalysisBar(QWidget):
     def device_name(self) -> str:
         return str(self.device.currentData())
 
-    def set_models(self, names: list[str], current: str) -> None:
+    def set_models(self, names: list[str], current: str,
+                   details: dict[str, str] | None = None) -> None:
+        """`details`: a tooltip per name (size, languages, alignment heads)."""
         self.model.blockSignals(True)
         self.model.clear()
         for name in names:
             self.model.addItem(name)
+            if details and name in details:
+                self.model.setItemData(self.model.count() - 1, details[name],
+                                       Qt.ItemDataRole.ToolTipRole)
         if current and current not in names:
             self.model.addItem(current)
         self.model.addItem(BROWSE)

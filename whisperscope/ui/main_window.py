@@ -63,15 +63,23 @@ def sample_path() -> str:
     return str(resources.files("whisperscope.resources") / "sample.flac")
 
 
-def _model_choices(last: str) -> tuple[list[str], str]:
-    """The bundled models, and the one to preselect: the last used, else the best bundled."""
-    try:
-        from whisperscope.engine.models import best_offline_model, bundled_models
+def _model_choices(last: str) -> tuple[list[str], str, dict[str, str]]:
+    """The models found on this machine (engine.model_catalog) with a tooltip each, and the
+    one to preselect: the last used, else the best bundled."""
+    from whisperscope.engine.model_catalog import discover_models
+    from whisperscope.engine.models import best_offline_model
 
-        names = bundled_models() or list(DEFAULT_MODELS)
-        return names, last or best_offline_model()
+    try:
+        entries = discover_models()
+    except Exception:  # an unreadable cache must not keep the window from opening
+        log.exception("model discovery failed")
+        entries = []
+    names = [entry.name for entry in entries] or list(DEFAULT_MODELS)
+    details = {entry.name: entry.description() for entry in entries}
+    try:
+        return names, last or best_offline_model(), details
     except Exception:  # no model installed: the analysis will say how to get one
-        return list(DEFAULT_MODELS), last
+        return names, last, details
 
 
 class MainWindow(QMainWindow):
@@ -223,8 +231,8 @@ class MainWindow(QMainWindow):
             self.open_file(path)
 
     def choose_model_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Whisper checkpoint", os.path.expanduser(
-            "~"), "openai-whisper checkpoint (*.pt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Whisper model", os.path.expanduser(
+            "~"), "Whisper model (*.pt model.bin *.safetensors config.json);;All files (*)")
         if path:
             self.analysis_bar.set_model(path)
 
