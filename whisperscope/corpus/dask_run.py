@@ -50,7 +50,7 @@ def run_on_dask(client, jobs: Sequence[FileJob], config: JobConfig,
         futures[client.submit(align_file, job, config, write=not write_here, key=key,
                               pure=False)] = job
     try:
-        for future in as_completed(list(futures)):
+        for future in as_completed(list(futures), loop=client.loop):
             job = futures.pop(future)
             try:
                 result = future.result()
