@@ -70,18 +70,21 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
 
 
 def settings_from_args(args):
+    """The AnalysisSettings the arguments ask for (one file and a corpus alike)."""
     from whisperscope.session.model import AnalysisSettings
 
     return AnalysisSettings(language=args.language)
 
 
 def alignment_from_args(args):
+    """The AlignmentOptions the arguments ask for."""
     from whisperscope.engine.alignment import AlignmentOptions
 
     return AlignmentOptions(refine=not args.no_refine)
 
 
 def export_options(args) -> dict:
+    """The exporter options the arguments set (exporters.check_options says if they fit)."""
     return {"word_level": args.word_level, "highlight_words": args.highlight_words}
 
 
