@@ -8,6 +8,7 @@
     local.py      the jobs in this process, or in N worker processes
     dask_run.py   the same jobs as one Dask task per file on an existing scheduler
     report.py     the progress bar over the corpus and OUT/failures.tsv
+    batch.py      a whole run: find, plan, run, report, sum up
 
 Nothing here imports Qt; torch and whisper are imported only where a file is analysed.
 """

@@ -111,8 +111,11 @@ def _results(jobs: Sequence[plan.FileJob], config: JobConfig, options: BatchOpti
             jobs, config, lambda job, done: progress.within_file(done))
     else:
         results = local.run_in_workers(jobs, replace(config, threads=threads), n_workers)
-    for result in results:
-        yield by_source[result.source], result
+    try:
+        for result in results:
+            yield by_source[result.source], result
+    finally:
+        results.close()
 
 
 def _on_accelerator(device: str) -> bool:

@@ -43,11 +43,10 @@ def run_on_dask(client, jobs: Sequence[FileJob], config: JobConfig,
     (Ctrl+C, a fatal error) cancels the tasks not yet done."""
     from distributed import as_completed
 
-    write_here = return_outputs
     futures = {}
     for job in jobs:
         key = f"whisperscope-align-{job.source.name}-{uuid.uuid4().hex[:12]}"
-        futures[client.submit(align_file, job, config, write=not write_here, key=key,
+        futures[client.submit(align_file, job, config, write=not return_outputs, key=key,
                               pure=False)] = job
     try:
         for future in as_completed(list(futures), loop=client.loop):
@@ -58,7 +57,7 @@ def run_on_dask(client, jobs: Sequence[FileJob], config: JobConfig,
                 reason = str(error) or type(error).__name__
                 result = FileResult(job.source, job.output, error=f"Dask task failed: {reason}")
             future.release()  # the scheduler forgets it: results do not pile up
-            if write_here and result.ok:
+            if return_outputs and result.ok:
                 result = _write_returned(result)
             yield result
     finally:

@@ -3,8 +3,8 @@
 Worker processes are started with "spawn" (torch's thread pools do not survive a fork),
 each loads the model once (worker.cached_model) and runs `threads` torch threads, so
 N x threads fits the cores. A worker that dies (out of memory, a crash in a native
-library) fails the files in flight at that moment (a rerun retries them); the rest go on
-in a fresh pool.
+library) takes the results of every file in flight with it: those go on in a fresh pool,
+and a file that was in flight when a worker died twice fails (it is likely the cause).
 
 Ctrl+C: workers ignore SIGINT; the main process stops them with SIGTERM, which they turn
 into SystemExit, so an output being written is abandoned and its temporary file removed.
@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from whisperscope.corpus.plan import FileJob
 from whisperscope.corpus.worker import FileResult, JobConfig, align_file
 
 MEMORY_PER_WORKER = 1_500_000_000  # bytes: a base model, a long recording, its attention
-WORKER_DIED = "the worker process died while on this file (out of memory?)"
+WORKER_DIED = "a worker process died twice while this file was in flight (out of memory?)"
 
 
 def cpu_count() -> int:
@@ -74,7 +76,9 @@ def run_in_workers(jobs: Sequence[FileJob], config: JobConfig, n_workers: int
     """The files spread over `n_workers` processes; results in the order they finish."""
     import multiprocessing
 
+    started_ns = time.time_ns()
     todo = list(reversed(jobs))  # pop() takes the next in corpus order
+    retried: set[Path] = set()
     context = multiprocessing.get_context("spawn")
     while todo:
         pool = ProcessPoolExecutor(n_workers, mp_context=context, initializer=_start_worker)
@@ -87,19 +91,31 @@ def run_in_workers(jobs: Sequence[FileJob], config: JobConfig, n_workers: int
                     running[future] = todo.pop()  # only once submitted: a broken pool keeps it
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    job = running.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool:
-                        yield FileResult(job.source, job.output, error=WORKER_DIED)
-        except BrokenProcessPool:  # broke while submitting: fail what it held, go on
-            for job in running.values():
-                yield FileResult(job.source, job.output, error=WORKER_DIED)
+                    yield future.result()  # BrokenProcessPool when a worker died
+                    del running[future]
+        except BrokenProcessPool:
+            pass
         except BaseException:
             _stop(pool)
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        # a worker died: every file in flight lost its result; some were written anyway
+        for job in running.values():
+            if _written_since(job.output, started_ns):
+                yield FileResult(job.source, job.output, seconds=job.seconds)
+            elif job.source in retried:
+                yield FileResult(job.source, job.output, error=WORKER_DIED)
+            else:  # maybe it was only queued behind the file that killed the worker
+                retried.add(job.source)
+                todo.append(job)
+
+
+def _written_since(output: Path, since_ns: int) -> bool:
+    try:
+        return output.stat().st_mtime_ns >= since_ns
+    except OSError:
+        return False
 
 
 def _start_worker() -> None:
