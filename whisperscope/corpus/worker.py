@@ -3,8 +3,8 @@ Dask workers) calls for each file.
 
 The model is loaded once per process and kept in a module-level cache keyed by
 (model, device), so a worker that aligns a thousand files loads it once. Analyses in one
-process run one at a time (the model carries per-run hooks and caches; torch's threads are
-shared anyway), so a Dask worker with several threads is safe, if no faster.
+process run one at a time (they share that one model object, and torch's threads are the
+process's anyway), so a Dask worker with several threads is safe, if no faster.
 
 Every runner turns the analysis into the same bytes with `output_bytes` and writes them
 with `write_output` (atomically), so a file's output does not depend on how it was made.
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from whisperscope.corpus.plan import FileJob
 from whisperscope.engine.alignment import AlignmentOptions
-from whisperscope.errors import ModelError, WhisperScopeError
+from whisperscope.errors import ExportError, ModelError, WhisperScopeError
 from whisperscope.session.atomic import atomic_write_bytes, describe_os_error
 from whisperscope.session.model import AnalysisSettings
 
@@ -112,8 +112,6 @@ def output_bytes(analysis: Analysis, fmt: str, options: dict) -> bytes:
 
 def write_output(path: Path, data: bytes) -> None:
     """Create the output's folders and write it atomically (ExportError when it can't)."""
-    from whisperscope.errors import ExportError
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
