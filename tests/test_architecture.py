@@ -24,6 +24,7 @@ def test_headless_core_imports_with_qt_unavailable():
         "import whisperscope.session.store, whisperscope.session.exporters\n"
         "import whisperscope.session.render, whisperscope.audio.loader\n"
         "import whisperscope.audio.player, whisperscope.cli.align, whisperscope.cli.render\n"
+        "import whisperscope.corpus.batch, whisperscope.corpus.dask_run\n"
         "print('ok')\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

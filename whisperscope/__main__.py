@@ -1,3 +1,5 @@
 from whisperscope.cli import main
 
-raise SystemExit(main())
+# guarded: worker processes started with "spawn" import this module again (align --jobs)
+if __name__ == "__main__":
+    raise SystemExit(main())

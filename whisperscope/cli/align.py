@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from whisperscope.cli.corpus import add_corpus_arguments, is_corpus_run, run_corpus
+
 TEXT_FORMATS = ("json", "srt", "vtt", "tsv", "textgrid", "npz")
 
 
@@ -15,9 +17,10 @@ def add_parser(subparsers) -> None:
         help="transcribe and time every token and word from Whisper's cross-attention",
         description="Transcribe AUDIO and time every token and word from the decoder's "
         "cross-attention. Writes OUT (format from --format or OUT's suffix), or JSON to "
-        "stdout.",
+        "stdout; with folders, @LISTs or several inputs, one file per recording under "
+        "--output-dir.",
     )
-    add_engine_arguments(parser)
+    add_engine_arguments(parser, several=True)
     parser.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
     parser.add_argument("--format", choices=TEXT_FORMATS, help="output format")
     parser.add_argument("--word-level", action="store_true",
@@ -27,12 +30,17 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-refine", action="store_true",
                         help="plain openai-whisper DTW boundaries (for comparison)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_corpus_arguments(parser)
     parser.set_defaults(handler=run)
 
 
-def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments every subcommand that runs the engine shares."""
-    parser.add_argument("audio", type=Path, help="audio or video file")
+def add_engine_arguments(parser: argparse.ArgumentParser, several: bool = False) -> None:
+    """Arguments every subcommand that runs the engine shares (`several`: AUDIO... )."""
+    if several:
+        parser.add_argument("audio", type=Path, nargs="+", metavar="AUDIO",
+                            help="audio or video file, folder, or @LIST")
+    else:
+        parser.add_argument("audio", type=Path, help="audio or video file")
     parser.add_argument("--model", help="a name (tiny.en, base, small, ...), a .pt file, a "
                         "CTranslate2 or Hugging Face folder, or a Hugging Face hub id in the "
                         "local cache (default: the best bundled model)")
@@ -59,26 +67,45 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
     """Run the engine on loaded `audio` and `model` with the arguments' settings and a
     progress bar on stderr; return the Analysis (raises WhisperScopeError on failure)."""
     from whisperscope.engine.run import run_to_completion
-    from whisperscope.session.model import AnalysisSettings
 
     progress = None if quiet else _ProgressBar()
     return run_to_completion(
-        audio, model, AnalysisSettings(language=args.language), alignment=alignment,
+        audio, model, settings_from_args(args), alignment=alignment,
         on_event=progress.update if progress else None, mel=mel)
 
 
-def run(args) -> int:
+def settings_from_args(args):
+    """The AnalysisSettings the arguments ask for (one file and a corpus alike)."""
+    from whisperscope.session.model import AnalysisSettings
+
+    return AnalysisSettings(language=args.language)
+
+
+def alignment_from_args(args):
+    """The AlignmentOptions the arguments ask for."""
     from whisperscope.engine.alignment import AlignmentOptions
+
+    return AlignmentOptions(refine=not args.no_refine)
+
+
+def export_options(args) -> dict:
+    """The exporter options the arguments set (exporters.check_options says if they fit)."""
+    return {"word_level": args.word_level, "highlight_words": args.highlight_words}
+
+
+def run(args) -> int:
     from whisperscope.session import exporters
 
+    if is_corpus_run(args):
+        return run_corpus(args)
+    args.audio = args.audio[0]
     fmt = args.format or (exporters.guess_format(args.output) if args.output else "json")
-    options = {"word_level": args.word_level, "highlight_words": args.highlight_words}
+    options = export_options(args)
     exporters.check_options(fmt, **options)  # before a long analysis, not after
     if args.output is not None:
         check_writable(args.output)
     audio, model = load_from_args(args)
-    analysis = analyse_from_args(args, audio, model,
-                                 AlignmentOptions(refine=not args.no_refine), args.quiet)
+    analysis = analyse_from_args(args, audio, model, alignment_from_args(args), args.quiet)
     if args.output is None:
         if fmt == "npz":
             print("whisperscope: error: npz needs -o FILE", file=sys.stderr)

@@ -1,0 +1,88 @@
+"""`whisperscope align IN... --output-dir OUT`: the batch form of `align`.
+
+`align` hands over here when it is given a folder, a `@LIST`, several inputs or
+--output-dir; one file without --output-dir stays the single-file `align` it always was.
+Exit codes: 0 every file aligned (or already up to date), 1 some failed (listed on stderr
+and in OUT/failures.tsv), 2 a usage error, 130 Ctrl+C (cli/__init__.py maps the last two).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from whisperscope.errors import WhisperScopeError
+
+_BATCH_ONLY = ("overwrite", "jobs", "dask", "dask_return")
+
+
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "corpus", "several inputs: each a file, a folder (searched recursively) or @LIST "
+        "(one path per line); outputs mirror the inputs under --output-dir")
+    group.add_argument("--output-dir", type=Path, metavar="OUT",
+                       help="write one output per recording under OUT")
+    group.add_argument("--overwrite", action="store_true",
+                       help="redo outputs that are already newer than their recording")
+    group.add_argument("--jobs", type=int, default=0, metavar="N",
+                       help="worker processes (default: fit the machine; 1: this process)")
+    group.add_argument("--dask", metavar="ADDRESS",
+                       help="run one task per file on this Dask scheduler (tcp://HOST:8786)")
+    group.add_argument("--dask-return", action="store_true",
+                       help="Dask workers send outputs back to be written here (no shared "
+                       "output folder needed)")
+
+
+def is_corpus_run(args: argparse.Namespace) -> bool:
+    """True when the inputs ask for a batch run; raises WhisperScopeError for options that
+    mix the two forms."""
+    inputs = args.audio
+    several = (args.output_dir is not None or len(inputs) > 1
+               or any(str(i).startswith("@") or Path(i).is_dir() for i in inputs))
+    if not several:
+        given = [name for name in _BATCH_ONLY if getattr(args, name)]
+        if given:
+            raise WhisperScopeError(f"--{given[0].replace('_', '-')} needs --output-dir OUT")
+        return False
+    if args.output is not None:
+        raise WhisperScopeError("-o/--output names one file; with a folder, a list or several "
+                                "inputs use --output-dir OUT")
+    if args.output_dir is None:
+        raise WhisperScopeError("a folder, a list or several inputs need --output-dir OUT")
+    if args.jobs < 0:
+        raise WhisperScopeError("--jobs must be 1 or more (0: fit the machine)")
+    if args.dask_return and not args.dask:
+        raise WhisperScopeError("--dask-return needs --dask ADDRESS")
+    if args.dask and args.jobs:
+        raise WhisperScopeError("--jobs is for this machine; with --dask the cluster's "
+                                "workers do the work")
+    return True
+
+
+def run_corpus(args: argparse.Namespace) -> int:
+    """Run the batch the arguments describe; return the exit code."""
+    from whisperscope.cli.align import alignment_from_args, export_options, settings_from_args
+    from whisperscope.corpus.batch import BatchOptions, run_batch
+    from whisperscope.corpus.report import clock
+    from whisperscope.corpus.worker import JobConfig
+    from whisperscope.session import exporters
+
+    fmt = args.format or "json"
+    exporters.check_options(fmt, **export_options(args))  # before any analysis
+    config = JobConfig(model=args.model, device=args.device, fmt=fmt,
+                       export_options=tuple(export_options(args).items()),
+                       settings=settings_from_args(args), alignment=alignment_from_args(args),
+                       threads=args.threads)
+    options = BatchOptions(out_dir=args.output_dir, overwrite=args.overwrite, jobs=args.jobs,
+                           dask=args.dask, dask_return=args.dask_return, quiet=args.quiet)
+    summary = run_batch([str(i) for i in args.audio], config, options)
+    failed = len(summary.failures)
+    if not args.quiet or failed:
+        line = (f"aligned {summary.done} ({clock(summary.seconds)} audio), "
+                f"{summary.skipped} already up to date, {failed} failed, "
+                f"in {summary.wall:.0f} s")
+        if failed:
+            line += f" (see {options.out_dir / 'failures.tsv'})"
+        print(line, file=sys.stderr)
+    return summary.exit_code

@@ -1,0 +1,144 @@
+"""One recording in, one output out: what every runner (this process, worker processes,
+Dask workers) calls for each file.
+
+The model is loaded once per process and kept in a module-level cache keyed by
+(model, device), so a worker that aligns a thousand files loads it once. Analyses in one
+process run one at a time (they share that one model object, and torch's threads are the
+process's anyway), so a Dask worker with several threads is safe, if no faster.
+
+Every runner turns the analysis into the same bytes with `output_bytes` and writes them
+with `write_output` (atomically), so a file's output does not depend on how it was made.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from whisperscope.corpus.plan import FileJob
+from whisperscope.engine.alignment import AlignmentOptions
+from whisperscope.errors import ExportError, ModelError, WhisperScopeError
+from whisperscope.session.atomic import atomic_write_bytes, describe_os_error
+from whisperscope.session.model import AnalysisSettings
+
+if TYPE_CHECKING:
+    from whisperscope.engine.models import LoadedModel
+    from whisperscope.session.model import Analysis
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    """Everything a worker needs besides the file: small and picklable (it travels to worker
+    processes and Dask workers)."""
+
+    model: str | None = None  # None: the best model installed for offline use
+    device: str = "auto"
+    fmt: str = "json"
+    export_options: tuple[tuple[str, object], ...] = ()
+    settings: AnalysisSettings = field(default_factory=AnalysisSettings)
+    alignment: AlignmentOptions = field(default_factory=AlignmentOptions)
+    threads: int = 0  # torch threads in the worker; 0: leave them as they are
+
+
+@dataclass(frozen=True)
+class FileResult:
+    source: Path
+    output: Path
+    seconds: float = 0.0  # audio analysed (the recording's duration)
+    error: str = ""  # why it failed, one line; "" when it succeeded
+    fatal: bool = False  # the model could not be loaded: no file can succeed
+    data: bytes | None = None  # the output, when the caller writes it itself
+    warnings: tuple[str, ...] = ()  # e.g. a damaged file read as far as possible
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+_MODELS: dict[tuple[str, str], LoadedModel] = {}
+_RUN_LOCK = threading.Lock()
+
+
+def cached_model(name: str | None, device: str) -> LoadedModel:
+    """The model, loaded on first use in this process and kept for the next files."""
+    from whisperscope.engine.models import best_offline_model, load_model
+
+    key = (name or best_offline_model(), device)
+    if key not in _MODELS:
+        _MODELS[key] = load_model(*key)
+    return _MODELS[key]
+
+
+def align_file(job: FileJob, config: JobConfig, write: bool = True,
+               on_progress: Callable[[float], None] | None = None) -> FileResult:
+    """Analyse `job.source` and write `job.output` (or return its bytes when not `write`).
+
+    Never raises for a bad file: the reason comes back in FileResult.error.
+    `on_progress(seconds_done)` follows the analysis inside the file."""
+    with _RUN_LOCK:
+        _set_threads(config.threads)
+        try:
+            model = cached_model(config.model, config.device)
+        except ModelError as error:
+            return FileResult(job.source, job.output, error=str(error), fatal=True)
+        try:
+            analysis, warnings = _analyse(job.source, model, config, on_progress)
+            data = output_bytes(analysis, config.fmt, dict(config.export_options))
+            if write:
+                write_output(job.output, data)
+        except WhisperScopeError as error:
+            return FileResult(job.source, job.output, error=str(error))
+        except Exception as error:  # noqa: BLE001 - one file's bug must not stop a corpus
+            return FileResult(job.source, job.output,
+                              error=f"internal error: {type(error).__name__}: {error}")
+        return FileResult(job.source, job.output, seconds=analysis.audio.duration,
+                          data=None if write else data, warnings=warnings)
+
+
+def output_bytes(analysis: Analysis, fmt: str, options: dict) -> bytes:
+    """The bytes `exporters.export(analysis, path, fmt, **options)` writes."""
+    from whisperscope.session import exporters
+
+    if fmt in exporters.TEXT_FORMATS:
+        return exporters.to_text(analysis, fmt, **options).encode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="whisperscope-") as folder:
+        path = Path(folder) / f"output.{fmt}"
+        return exporters.export(analysis, path, fmt, **options).read_bytes()
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Create the output's folders and write it atomically (ExportError when it can't)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ExportError(f"cannot write {path}: {describe_os_error(error)}") from None
+    atomic_write_bytes(path, data)
+
+
+def _analyse(source: Path, model: LoadedModel, config: JobConfig,
+             on_progress: Callable[[float], None] | None) -> tuple[Analysis, tuple[str, ...]]:
+    from whisperscope.audio.loader import load_audio
+    from whisperscope.engine.events import Progress
+    from whisperscope.engine.run import run_to_completion
+
+    audio = load_audio(source)
+
+    def follow(event) -> None:
+        if isinstance(event, Progress):
+            on_progress(event.done)
+
+    analysis = run_to_completion(audio, model, config.settings, config.alignment,
+                                 on_event=follow if on_progress else None)
+    return analysis, audio.warnings
+
+
+def _set_threads(threads: int) -> None:
+    if threads > 0:
+        import torch
+
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
