@@ -28,6 +28,7 @@ from whisperscope.engine.events import (
     Finished,
     Progress,
     TokenDecoded,
+    WindowDone,
 )
 from whisperscope.settings import SPEEDS, Settings
 from whisperscope.ui import about, session_actions
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self.analysis = None  # Analysis, once finished
         self.mel = None  # float log-mel of the open recording (for recomputing attention)
         self._pending_view = None  # view range / playhead to restore from a saved session
+        self._previous = None  # the Analysis shown before "Analyse Again", until it finishes
         self.path: str | None = None
         self.error_box: QMessageBox | None = None
         self._started_at = 0.0
@@ -181,7 +183,7 @@ class MainWindow(QMainWindow):
         c.audio_loaded.connect(self._on_audio_loaded)
         c.spectrogram_ready.connect(self._on_spectrogram_ready)
         c.model_loaded.connect(self._on_model_loaded)
-        c.analysis_started.connect(lambda _ev: self._reset_results())
+        c.analysis_started.connect(self._on_analysis_started)
         c.window_started.connect(self.results.window_started)
         c.token_decoded.connect(self.results.token_decoded)
         c.token_decoded.connect(self._show_live_progress)
@@ -233,14 +235,18 @@ class MainWindow(QMainWindow):
         path = os.path.abspath(os.fspath(path))
         self.path = path
         self._pending_view = None
+        self._previous = None
         self.settings = self.settings.with_recent(path)
         self._update_recent()
         self.setWindowTitle(f"{os.path.basename(path)} — WhisperScope")
         self._start(path)
 
     def analyse_again(self) -> None:
+        """Run the analysis again; what is shown stays until the new run starts decoding,
+        and comes back if it is cancelled or fails."""
         if self.path:
-            self._start(self.path)
+            self._previous = self.analysis or self._previous
+            self._start(self.path, keep=self._previous is not None)
 
     def cancel_analysis(self) -> None:
         self.controller.cancel()
@@ -249,21 +255,25 @@ class MainWindow(QMainWindow):
         """Show a saved session: its recording and its analysis, without running a model."""
         path = str(session.audio_path)
         self.path = path
+        self._previous = None
         self.setWindowTitle(f"{os.path.basename(str(session.path or path))} — WhisperScope")
         view = session.extra.get("view_range")
         self._pending_view = (view, session.extra.get("playhead"))
         self._start(path, session.analysis)
 
-    def _start(self, path: str, analysis=None) -> None:
+    def _start(self, path: str, analysis=None, keep: bool = False) -> None:
+        """Analyse `path` (or show `analysis`); with `keep`, the recording and results
+        on screen stay until the new run's first event replaces them."""
         self.playback.stop()
-        self.audio = None
-        self.mel = None
-        self.model = None
-        self.analysis = None
-        self.recomputer.set_source(None, None)
-        self._reset_results()
-        self.plots.spectrogram.set_pyramid(None)
-        self.plots.spectrogram.set_message(f"Loading {os.path.basename(path)}…")
+        if not keep:
+            self.audio = None
+            self.mel = None
+            self.model = None
+            self.analysis = None
+            self.recomputer.set_source(None, None)
+            self._reset_results()
+            self.plots.spectrogram.set_pyramid(None)
+            self.plots.spectrogram.set_message(f"Loading {os.path.basename(path)}…")
         model = self.analysis_bar.model_name or self.settings.model
         job = AnalysisJob(path, model, self.analysis_bar.device_name, analysis=analysis)
         self.analysis_bar.set_stage("Loading audio…")
@@ -316,7 +326,28 @@ class MainWindow(QMainWindow):
                 self._live_done, float(self.audio.duration),
                 time.monotonic() - self._started_at))
 
+    def _on_analysis_started(self, _event) -> None:
+        self.analysis = None
+        self._reset_results()
+
+    def _restore_previous(self) -> bool:
+        """After a cancelled or failed "Analyse Again": show the results it replaced."""
+        previous, self._previous = self._previous, None
+        if previous is None or self.analysis is not None:
+            return False
+        from whisperscope.ui.session_replay import replay_events
+
+        self._reset_results()
+        for event in replay_events(previous):
+            if isinstance(event, WindowDone):
+                self.results.window_done(event, self.timeline.playhead)
+        self.analysis = previous
+        self.plots.heatmap.redraw()
+        session_actions.update_enabled(self)
+        return True
+
     def _on_finished(self, event: Finished) -> None:
+        self._previous = None
         self.analysis = a = event.analysis
         self.analysis_bar.set_done(
             f"{len(a.tokens)} tokens · {len(a.words)} words · {format_duration(a.elapsed)} · "
@@ -333,10 +364,13 @@ class MainWindow(QMainWindow):
         session_actions.update_enabled(self)
 
     def _on_failed(self, event: Failed) -> None:
+        kept = self._restore_previous()
         if event.kind == "cancelled":
             self.analysis_bar.set_idle_text("Cancelled")
             self.analysis_bar.set_stage("")
-            self.statusBar().showMessage("Analysis cancelled", STATUS_MS)
+            self.statusBar().showMessage(
+                "Analysis cancelled" + ("; the previous results are kept" if kept else ""),
+                STATUS_MS)
             return
         titles = {"audio": "Cannot open this file", "model": "Model not available",
                   "out_of_memory": "Out of memory"}

@@ -54,6 +54,7 @@ class PlotsPanel(QWidget):
 
         self.controls.choice_changed.connect(self.heatmap.set_choice)
         self.controls.normalised_changed.connect(self.heatmap.set_normalised)
+        self.heatmap.labels_thinned.connect(self.controls.labels_note.setText)
         self._hover = pg.SignalProxy(self.heatmap_widget.scene().sigMouseMoved,
                                      rateLimit=HOVER_RATE, slot=self._on_hover)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -26,6 +27,7 @@ from whisperscope.ui.attention_rows import is_text_token
 from whisperscope.ui.transcript_model import END, PROB, START, TEXT, TranscriptModel
 
 NUMBER_COLUMNS = (START, END, PROB)
+TEMPLATES = {START: "0:00.00", END: "0:00.00", PROB: "0.00"}  # typical values
 
 
 def _table(model: TranscriptModel) -> QTableView:
@@ -45,7 +47,20 @@ def _table(model: TranscriptModel) -> QTableView:
     for col in NUMBER_COLUMNS:  # fitted to their contents as each window's times arrive
         header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
     view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+    fit_number_columns(view)
     return view
+
+
+def fit_number_columns(view: QTableView) -> None:
+    """Number columns as wide as a typical value from the start, so the text column has
+    its room while a window decodes (they were 100 px each, leaving "chil…")."""
+    metrics = QFontMetrics(view.model().number_font)
+    header = view.horizontalHeader()
+    for col, sample in TEMPLATES.items():
+        if col < view.model().columnCount():
+            title = header.fontMetrics().horizontalAdvance(str(view.model().headerData(
+                col, Qt.Orientation.Horizontal)))
+            view.setColumnWidth(col, max(metrics.horizontalAdvance(sample), title) + 14)
 
 
 class TokenListPanel(QWidget):

@@ -27,7 +27,7 @@ class TranscriptModel(QAbstractTableModel):
         self.items: list[Word | TokenTiming] = []
         self.pending: list[tuple[str, float]] = []  # (text, probability) of a live window
         self.current = -1
-        self._mono = QFont("monospace")
+        self._mono = self.number_font = QFont("monospace")
         self._mono.setStyleHint(QFont.StyleHint.Monospace)
         self._italic = QFont()
         self._italic.setItalic(True)
