@@ -33,6 +33,7 @@ class HeatmapPlot(pg.PlotItem):
     row_clicked = Signal(int)  # a token row's label was clicked
     recompute_needed = Signal(int)  # a finished window needs all layers for the choice
     labels_thinned = Signal(str)  # "n of m labels shown", or "" when every row has one
+    scale_changed = Signal(tuple, str)  # colour levels and what they are (for the bar)
 
     def __init__(self, timeline: Timeline, rows: AttentionRows) -> None:
         self.timeline = timeline
@@ -44,7 +45,8 @@ class HeatmapPlot(pg.PlotItem):
         self.setMenuEnabled(False)
         self.invertY(True)
         self.token_axis.setWidth(theme.AXIS_WIDTH)
-        self.getAxis("bottom").setHeight(24)
+        self.getAxis("bottom").setHeight(36)
+        self.getAxis("bottom").setLabel("time (m:ss)")
         self.choice: HeadChoice = MEAN
         self.normalised = True
         self.current_row: int | None = None
@@ -101,10 +103,19 @@ class HeatmapPlot(pg.PlotItem):
         self.choice = choice
         self._requested.clear()
         self.redraw()
+        self.scale_changed.emit(*self.scale())
 
     def set_normalised(self, normalised: bool) -> None:
         self.normalised = normalised
         self.redraw()
+        self.scale_changed.emit(*self.scale())
+
+    def scale(self) -> tuple[tuple[float, float], str]:
+        """The colour levels and their meaning: raw softmax weight or each row scaled to
+        its peak, of which head(s)."""
+        if self.normalised:
+            return NORMALISED_LEVELS, f"weight ÷ row peak · {self.choice.label}"
+        return RAW_LEVELS, f"softmax weight · {self.choice.label}"
 
     def stop(self) -> None:
         self._redraw_timer.stop()

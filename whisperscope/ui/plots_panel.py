@@ -10,7 +10,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from whisperscope.ui import theme
 from whisperscope.ui.attention_rows import AttentionRows
+from whisperscope.ui.colour_bar import ColourBar
 from whisperscope.ui.heatmap_controls import HeatmapControls
 from whisperscope.ui.heatmap_view import HeatmapPlot
 from whisperscope.ui.spectrogram_view import SpectrogramPlot
@@ -29,10 +31,16 @@ class PlotsPanel(QWidget):
 
         self.spectrogram_widget = pg.GraphicsLayoutWidget()
         self.spectrogram_widget.ci.setContentsMargins(0, 6, 12, 0)
-        self.spectrogram_widget.addItem(self.spectrogram)
+        self.spectrogram_widget.addItem(self.spectrogram, row=0, col=0)
+        self.spectrogram_bar = ColourBar(theme.spectrogram_colormap(), *self.spectrogram.scale(),
+                                         bottom_px=self.spectrogram.getAxis("bottom").height())
+        self.spectrogram_widget.addItem(self.spectrogram_bar, row=0, col=1)
         self.heatmap_widget = pg.GraphicsLayoutWidget()
         self.heatmap_widget.ci.setContentsMargins(0, 0, 12, 0)
-        self.heatmap_widget.addItem(self.heatmap)
+        self.heatmap_widget.addItem(self.heatmap, row=0, col=0)
+        self.heatmap_bar = ColourBar(theme.heatmap_colormap(), *self.heatmap.scale(),
+                                     bottom_px=self.heatmap.getAxis("bottom").height())
+        self.heatmap_widget.addItem(self.heatmap_bar, row=0, col=1)
 
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
@@ -54,6 +62,8 @@ class PlotsPanel(QWidget):
 
         self.controls.choice_changed.connect(self.heatmap.set_choice)
         self.controls.normalised_changed.connect(self.heatmap.set_normalised)
+        self.spectrogram.scale_changed.connect(self.spectrogram_bar.set_scale)
+        self.heatmap.scale_changed.connect(self.heatmap_bar.set_scale)
         self.heatmap.labels_thinned.connect(self.controls.labels_note.setText)
         self._hover = pg.SignalProxy(self.heatmap_widget.scene().sigMouseMoved,
                                      rateLimit=HOVER_RATE, slot=self._on_hover)
