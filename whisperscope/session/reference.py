@@ -189,17 +189,36 @@ class _Indexed:
         self.text, self.index = text, index
 
 
-def compare(words, reference: Reference) -> Comparison:
-    """Match `words` (anything with text/start/end, e.g. Analysis.words) to the reference
-    by text and measure the boundary errors of every matched pair."""
-    words = list(words)
+@dataclass(frozen=True)
+class Matches:
+    """Which of our words is which reference word: fixed by the texts, so moving
+    boundaries by hand re-measures the errors without matching again."""
+
+    pairs: tuple[tuple[int, int], ...]  # (our word index, reference word index)
+    n_words: int  # words with letters, ours and the reference's
+    n_ref: int
+
+
+def match_words(words, reference: Reference) -> Matches:
+    """Match `words` (anything with a `.text`, e.g. Analysis.words) to the reference's."""
     ours = [_Indexed(w.text, i) for i, w in enumerate(words) if _letters(w.text)]
     theirs = [_Indexed(w.text, i) for i, w in enumerate(reference.words) if _letters(w.text)]
-    pairs = []
-    for ref, found in match_by_text(theirs, ours):
-        w, r = words[found.index], reference.words[ref.index]
-        pairs.append(WordError(found.index, ref.index, w.start - r.start, w.end - r.end))
-    return Comparison(tuple(pairs), len(ours), len(theirs))
+    pairs = tuple((found.index, ref.index) for ref, found in match_by_text(theirs, ours))
+    return Matches(pairs, len(ours), len(theirs))
+
+
+def measure(words, reference: Reference, matches: Matches) -> Comparison:
+    """The boundary errors of the matched words at their current times."""
+    words = list(words)
+    pairs = tuple(WordError(i, j, words[i].start - reference.words[j].start,
+                            words[i].end - reference.words[j].end) for i, j in matches.pairs)
+    return Comparison(pairs, matches.n_words, matches.n_ref)
+
+
+def compare(words, reference: Reference) -> Comparison:
+    """Match `words` to the reference by text and measure every matched pair's errors."""
+    words = list(words)
+    return measure(words, reference, match_words(words, reference))
 
 
 def _letters(text: str) -> str:

@@ -27,6 +27,10 @@ class WindowActions:
         self.open_session = action("Open Sa&ved Session…", "Ctrl+Shift+O")
         self.save_session = action("Save &Session…", keys.Save)
         self.export = action("&Export…", "Ctrl+E", "JSON, SRT, VTT, TextGrid, PNG")
+        self.load_reference = action("Load &Reference…", None, "Word times to compare with: "
+                                     "Praat TextGrid, TIMIT .wrd, Audacity labels, JSON")
+        self.export_comparison = action("Export &Comparison…", None,
+                                        "The word errors against the reference, as CSV")
         self.quit = action("&Quit", keys.Quit)
         self.recent_menu = QMenu("Open &Recent", window)
 
@@ -56,7 +60,10 @@ class WindowActions:
         file_menu.addSeparator()
         file_menu.addActions([self.open_session, self.save_session, self.export])
         file_menu.addSeparator()
+        file_menu.addActions([self.load_reference, self.export_comparison])
+        file_menu.addSeparator()
         file_menu.addAction(self.quit)
+        self.edit_menu = bar.addMenu("&Edit")  # undo / redo of boundary moves
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.zoom_in, self.zoom_out, self.zoom_all])
         view_menu.addSeparator()

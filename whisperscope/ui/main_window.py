@@ -52,6 +52,7 @@ from whisperscope.ui.timefmt import format_duration
 from whisperscope.ui.timeline import Timeline
 from whisperscope.ui.token_list import TokenListPanel
 from whisperscope.ui.transport import TransportBar
+from whisperscope.ui.workbench import Workbench
 
 log = logging.getLogger(__name__)
 DEFAULT_MODELS = ["tiny.en", "base"]
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
                                    self)
         self._compose()
         self._wire()
+        self.workbench = Workbench(self)  # after _wire: it hears window_done after results
         self._restore()
 
     # --- layout --------------------------------------------------------------------------
@@ -236,6 +238,7 @@ class MainWindow(QMainWindow):
         self.path = path
         self._pending_view = None
         self._previous = None
+        self.workbench.set_reference(None)  # it was another recording's
         self.settings = self.settings.with_recent(path)
         self._update_recent()
         self.setWindowTitle(f"{os.path.basename(path)} — WhisperScope")
@@ -256,6 +259,7 @@ class MainWindow(QMainWindow):
         path = str(session.audio_path)
         self.path = path
         self._previous = None
+        self.workbench.expect_session(session)
         self.setWindowTitle(f"{os.path.basename(str(session.path or path))} — WhisperScope")
         view = session.extra.get("view_range")
         self._pending_view = (view, session.extra.get("playhead"))
@@ -283,6 +287,7 @@ class MainWindow(QMainWindow):
 
     def _reset_results(self) -> None:
         self.results.reset()
+        self.workbench.reset()
         self._live_done = 0.0
 
     def _update_recent(self) -> None:
@@ -342,6 +347,7 @@ class MainWindow(QMainWindow):
             if isinstance(event, WindowDone):
                 self.results.window_done(event, self.timeline.playhead)
         self.analysis = previous
+        self.workbench.analysis_finished(previous)
         self.plots.heatmap.redraw()
         session_actions.update_enabled(self)
         return True
@@ -354,6 +360,7 @@ class MainWindow(QMainWindow):
             f"{a.audio.duration / max(a.elapsed, 1e-9):.1f}× real time")
         self.analysis_bar.set_stage(f"{a.model.name} on {a.model.device}")
         self.statusBar().showMessage("Analysis finished", STATUS_MS)
+        self.workbench.analysis_finished(a)
         if self._pending_view is not None:
             view, playhead = self._pending_view
             self._pending_view = None

@@ -71,6 +71,19 @@ class ResultsSync(QObject):
         self.plots.heatmap.rows_changed()
         self.playhead_moved(playhead)
 
+    def retime(self, analysis) -> None:
+        """Every view takes the times of `analysis` (the same tokens and words, some moved
+        by hand)."""
+        self.index.reset()
+        self.index.extend(analysis.tokens, analysis.words)
+        self.rows.retime(analysis.tokens)
+        words = self.plots.spectrogram.words
+        words.clear()
+        words.extend(analysis.words)
+        current = self.plots.heatmap.current_row
+        self.plots.heatmap.current_row = None
+        self.plots.heatmap.set_current_row(current)
+
     # --- the token under the playhead ----------------------------------------------------
     def playhead_moved(self, t: float) -> None:
         i, w = self.index.token_at(t), self.index.word_at(t)

@@ -126,12 +126,12 @@ def export_to(window: MainWindow, path: str, fmt: str, **options) -> bool:
                 from whisperscope.session.render import render_png
 
                 samples = window.audio.samples if window.audio is not None else None
-                render_png(window.analysis, path, samples,
+                render_png(window.workbench.analysis, path, samples,
                            time_range=window.timeline.view_range)
             else:
                 from whisperscope.session.exporters import export
 
-                export(window.analysis, path, fmt, **options)
+                export(window.workbench.analysis, path, fmt, **options)  # with the edits
     except (WhisperScopeError, OSError) as error:
         window.show_error("Export failed", str(error))
         return False
@@ -155,9 +155,12 @@ def save_to(window: MainWindow, path: str) -> bool:
 
     start, end = window.timeline.view_range
     extra = {"view_range": [start, end], "playhead": window.timeline.playhead}
+    bench = window.workbench
+    if bench.reference is not None:
+        extra["reference"] = bench.reference.path
     try:
         with _BusyCursor():
-            save_session(window.analysis, path, extra)
+            save_session(window.analysis, path, extra, edits=bench.editor.edits)
     except (WhisperScopeError, OSError) as error:
         window.show_error("Could not save the session", str(error))
         return False

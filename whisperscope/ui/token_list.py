@@ -24,10 +24,20 @@ from PySide6.QtWidgets import (
 from whisperscope.engine.events import TokenDecoded, WindowDone
 from whisperscope.ui import theme
 from whisperscope.ui.attention_rows import is_text_token
-from whisperscope.ui.transcript_model import END, PROB, START, TEXT, TranscriptModel
+from whisperscope.ui.transcript_model import (
+    END,
+    END_ERROR,
+    ERROR_COLUMNS,
+    PROB,
+    START,
+    START_ERROR,
+    TEXT,
+    TranscriptModel,
+)
 
-NUMBER_COLUMNS = (START, END, PROB)
-TEMPLATES = {START: "0:00.00", END: "0:00.00", PROB: "0.00"}  # typical values
+NUMBER_COLUMNS = (START, END, PROB, START_ERROR, END_ERROR)
+TEMPLATES = {START: "0:00.00", END: "0:00.00", PROB: "0.00", START_ERROR: "+000",
+             END_ERROR: "+000"}  # typical values
 
 
 def _table(model: TranscriptModel) -> QTableView:
@@ -48,6 +58,8 @@ def _table(model: TranscriptModel) -> QTableView:
         header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
     view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
     fit_number_columns(view)
+    for col in ERROR_COLUMNS:  # shown with a reference
+        view.setColumnHidden(col, True)
     return view
 
 
@@ -83,9 +95,14 @@ class TokenListPanel(QWidget):
             f"<span style='color:{theme.VERY_LOW_CONFIDENCE}'>■</span> p &lt; {theme.VERY_LOW}"
             " &nbsp;·&nbsp; double-click plays a word")
         self.legend.setObjectName("section_title")
+        self.summary = QLabel("")  # the comparison with a reference
+        self.summary.setWordWrap(True)
+        self.summary.setObjectName("section_title")
+        self.summary.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 4)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.summary)
         layout.addWidget(self.legend)
         for view, model in ((self.word_view, self.words), (self.token_view, self.tokens)):
             view.clicked.connect(lambda index, m=model: self._seek(m, index))
@@ -115,6 +132,20 @@ class TokenListPanel(QWidget):
         for view in (self.word_view, self.token_view):
             for col in NUMBER_COLUMNS:
                 view.resizeColumnToContents(col)
+
+    def show_edited(self, analysis, edited) -> None:
+        """The words and tokens with their times edited by hand; `edited` words marked."""
+        self.words.replace_items(analysis.words, edited)
+        self.tokens.replace_items(analysis.tokens)
+
+    def show_comparison(self, errors: dict[int, tuple[float, float]] | None,
+                        summary: str = "") -> None:
+        """Start/end errors per word against a reference (None: no reference)."""
+        for col in ERROR_COLUMNS:
+            self.word_view.setColumnHidden(col, errors is None)
+        self.words.set_errors(errors or {})
+        self.summary.setText(summary)
+        self.summary.setVisible(bool(summary))
 
     # --- playhead ----------------------------------------------------------------------
     def set_current(self, token_index: int, word_index: int) -> None:
