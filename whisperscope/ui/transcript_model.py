@@ -15,7 +15,10 @@ from whisperscope.session.model import TokenTiming, Word
 from whisperscope.ui import theme
 from whisperscope.ui.timefmt import format_time
 
-COLUMNS = ("Text", "Start", "End", "P", "ΔStart", "ΔEnd")
+COLUMNS = ("Text", "Start", "End", "P", "ΔS", "ΔE")
+HEADER_TIPS = {4: "Start error against the reference word, ms (+ is late)",
+               5: "End error against the reference word, ms (+ is late)",
+               3: "Probability of the word (its least likely token)"}
 TEXT, START, END, PROB, START_ERROR, END_ERROR = range(6)
 ERROR_COLUMNS = (START_ERROR, END_ERROR)
 EDITED_MARK = " ✎"
@@ -118,6 +121,8 @@ class TranscriptModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(section)
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignLeft if section == TEXT else
                        Qt.AlignmentFlag.AlignRight) | int(Qt.AlignmentFlag.AlignVCenter)
@@ -166,7 +171,7 @@ class TranscriptModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return ("not matched to a reference word" if error is None else
-                    "ms from the reference word's start (ΔStart) or end (ΔEnd); + is late")
+                    "ms from the reference word's start (ΔS) or end (ΔE); + is late")
         return None
 
     def _pending_data(self, row: int, col: int, role: int):
