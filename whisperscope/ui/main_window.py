@@ -44,6 +44,7 @@ from whisperscope.ui.analysis_worker import (
 )
 from whisperscope.ui.attention_recompute import AttentionRecomputer
 from whisperscope.ui.attention_rows import AttentionRows
+from whisperscope.ui.navigation import Navigator
 from whisperscope.ui.playback import PlaybackController
 from whisperscope.ui.plots_panel import PlotsPanel
 from whisperscope.ui.results_sync import ResultsSync
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self._compose()
         self._wire()
         self.workbench = Workbench(self)  # after _wire: it hears window_done after results
+        self.navigator = Navigator(self)
         self._restore()
 
     # --- layout --------------------------------------------------------------------------

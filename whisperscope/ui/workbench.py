@@ -48,7 +48,8 @@ class Workbench(QObject):
         self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         for action in (self.undo, self.redo):
             window.addAction(action)
-        a.edit_menu.addActions([self.undo, self.redo])
+        first = a.edit_menu.actions()[0] if a.edit_menu.actions() else None
+        a.edit_menu.insertActions(first, [self.undo, self.redo])
         a.load_reference.triggered.connect(self.choose_reference)
         a.export_comparison.triggered.connect(self.export_comparison_dialog)
         for lines in window.plots.boundaries:
