@@ -75,7 +75,7 @@ class WindowActions:
         self.edit_menu = bar.addMenu("&Edit")  # undo / redo of boundary moves go first
         self.edit_menu.addSeparator()
         self.edit_menu.addActions([self.copy, self.find])
-        view_menu = bar.addMenu("&View")
+        view_menu = self.view_menu = bar.addMenu("&View")
         view_menu.addActions([self.zoom_in, self.zoom_out, self.zoom_all])
         view_menu.addSeparator()
         view_menu.addActions([self.follow, self.normalise])

@@ -75,6 +75,15 @@ class BoundaryEditor(QObject):
         self.stack.push(_MoveBoundary(self, before, after,
                                       f"move the {side} of “{word}” to {format_time(t, 3)}"))
 
+    def retime(self, times: WordTimes, text: str) -> None:
+        """New times for many words at once (e.g. timed with other heads): one undo step."""
+        if self.base is None or not times:
+            return
+        before = dict(self.edits)
+        after = {**before, **times}
+        if after != before:
+            self.stack.push(_MoveBoundary(self, before, after, text))
+
     def _moved(self, edits: WordTimes, index: int, side: str, t: float) -> WordTimes:
         spans = word_spans(self.base.words, edits)
         changed = move_boundary(spans, index, side, t, self.base.audio.duration or None)

@@ -44,6 +44,7 @@ from whisperscope.ui.analysis_worker import (
 )
 from whisperscope.ui.attention_recompute import AttentionRecomputer
 from whisperscope.ui.attention_rows import AttentionRows
+from whisperscope.ui.heads_explorer import HeadsExplorer
 from whisperscope.ui.navigation import Navigator
 from whisperscope.ui.playback import PlaybackController
 from whisperscope.ui.plots_panel import PlotsPanel
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self.workbench = Workbench(self)  # after _wire: it hears window_done after results
         self.navigator = Navigator(self)
+        self.heads = HeadsExplorer(self)
         self._restore()
 
     # --- layout --------------------------------------------------------------------------
@@ -474,6 +476,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.playback.close()
         self.plots.stop()
+        self.heads.stop()
         self.statusBar().clearMessage()  # and its timeout timer
         self.controller.shutdown()
         self.recomputer.shutdown()

@@ -31,7 +31,7 @@ class ResultsSync(QObject):
         self.rows = rows
         self.index = PlayheadIndex()
         self.windows = {}  # finished WindowAttention by index
-        plots.heatmap.recompute_needed.connect(self._recompute)
+        plots.heatmap.recompute_needed.connect(self.request_all_layers)
         recomputer.window_recomputed.connect(self._on_recomputed)
         recomputer.recompute_failed.connect(
             lambda w, text: self.message.emit(
@@ -94,14 +94,16 @@ class ResultsSync(QObject):
             self.plots.heatmap.set_current_row(row)
 
     # --- any layer / head ----------------------------------------------------------------
-    def _recompute(self, window: int) -> None:
+    def request_all_layers(self, window: int) -> bool:
+        """Ask for every layer/head of a finished window; False without a model."""
         attention = self.windows.get(window)
         if attention is None:
-            return
+            return False
         if self.recomputer.request(attention):
             self.plots.controls.set_hint("Computing all layers…")
-        else:
-            self.plots.controls.set_hint("Other layers need the model: Analyse again")
+            return True
+        self.plots.controls.set_hint("Other layers need the model: Analyse again")
+        return False
 
     def _on_recomputed(self, window: int, full) -> None:
         self.rows.set_full(window, full)
