@@ -62,8 +62,10 @@ def test_the_heads_grid_shows_picks_and_times_with_heads(qtbot, make_window):
     asked = []
     window.recomputer.request = lambda w: asked.append(w.index) or True
     explorer = window.heads
-    window.actions.view_menu  # the grid is in View
-    explorer.dock.show()
+    toggle = explorer.dock.toggleViewAction()
+    assert toggle in window.actions.view_menu.actions()  # View > Heads Grid (Ctrl+G)
+    toggle.trigger()
+    assert explorer.dock.isVisible()
     explorer.refresh()
     assert asked == [0] and "Computing every head" in explorer.panel.status.text()
     window.recomputer.window_recomputed.emit(0, planted_full())
