@@ -28,7 +28,6 @@ from whisperscope.engine.events import (
     Finished,
     Progress,
     TokenDecoded,
-    WindowDone,
 )
 from whisperscope.settings import SPEEDS, Settings
 from whisperscope.ui import about, session_actions
@@ -344,15 +343,10 @@ class MainWindow(QMainWindow):
         previous, self._previous = self._previous, None
         if previous is None or self.analysis is not None:
             return False
-        from whisperscope.ui.session_replay import replay_events
-
         self._reset_results()
-        for event in replay_events(previous):
-            if isinstance(event, WindowDone):
-                self.results.window_done(event, self.timeline.playhead)
+        self.results.show_analysis(previous, self.timeline.playhead)
         self.analysis = previous
         self.workbench.analysis_finished(previous)
-        self.plots.heatmap.redraw()
         session_actions.update_enabled(self)
         return True
 

@@ -71,6 +71,15 @@ class ResultsSync(QObject):
         self.plots.heatmap.rows_changed()
         self.playhead_moved(playhead)
 
+    def show_analysis(self, analysis, playhead: float) -> None:
+        """A finished analysis shown again whole (its windows replayed as events)."""
+        from whisperscope.ui.session_replay import replay_events
+
+        for event in replay_events(analysis):
+            if isinstance(event, WindowDone):
+                self.window_done(event, playhead)
+        self.plots.heatmap.redraw()
+
     def retime(self, analysis) -> None:
         """Every view takes the times of `analysis` (the same tokens and words, some moved
         by hand)."""
