@@ -50,6 +50,8 @@ class HeadGrid(pg.GraphicsLayoutWidget):
         if (n_layers, n_heads) != self.shape[:2]:
             self.picked = {p for p in self.picked if p[0] < n_layers and p[1] < n_heads}
         self.shape, self.scores = cells.shape, scores
+        previous_marks = self.alignment_heads if len(self._labels) == n_layers * n_heads \
+            else None
         self.alignment_heads = {tuple(map(int, p)) for p in alignment_heads}
         step_y, step_x = h + LABEL_ROWS + GAP, w + GAP
         mosaic = np.zeros((n_layers * step_y, n_heads * step_x), np.float32)
@@ -65,7 +67,8 @@ class HeadGrid(pg.GraphicsLayoutWidget):
                                             for head in range(n_heads)], []])
         self.plot.setRange(xRange=(0, mosaic.shape[1]), yRange=(0, mosaic.shape[0]),
                            padding=0.01)
-        self._outline()
+        if self.alignment_heads != previous_marks:
+            self._outline()
 
     def cell_at(self, x: float, y: float) -> tuple[int, int] | None:
         n_layers, n_heads, h, w = self.shape
@@ -76,16 +79,21 @@ class HeadGrid(pg.GraphicsLayoutWidget):
         return None
 
     def _place_labels(self, n_layers: int, n_heads: int, h: int, w: int) -> None:
-        for label in self._labels:
-            self.plot.removeItem(label)
-        self._labels = []
-        for layer in range(n_layers):
-            for head in range(n_heads):
-                label = pg.TextItem(f"{self.scores[layer, head]:.2f}", color=theme.TEXT,
-                                    anchor=(0.0, 0.0), fill=(12, 12, 16, 170))
-                label.setPos(head * (w + GAP), layer * (h + LABEL_ROWS + GAP))
-                self.plot.addItem(label)
-                self._labels.append(label)
+        if len(self._labels) != n_layers * n_heads:  # made once per model, then relabelled
+            for label in self._labels:
+                self.plot.removeItem(label)
+            self._labels = []
+            for layer in range(n_layers):
+                for head in range(n_heads):
+                    label = pg.TextItem("", color=theme.TEXT, anchor=(0.0, 0.0),
+                                        fill=(12, 12, 16, 170))
+                    label.setPos(head * (w + GAP), layer * (h + LABEL_ROWS + GAP))
+                    self.plot.addItem(label)
+                    self._labels.append(label)
+        for k, label in enumerate(self._labels):
+            text = f"{self.scores[k // n_heads, k % n_heads]:.2f}"
+            if label.toPlainText() != text:
+                label.setText(text)
 
     def _outline(self) -> None:
         for item in self._outlines:

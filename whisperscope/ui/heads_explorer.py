@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 CELL = (28, 44)  # rows, columns of each head's little map
 REFRESH_MS = 120  # the grid follows the view at most this often
+PLAYING_REFRESH_MS = 500  # ... and less often while the view scrolls with playback
 
 
 def span_cells(full: np.ndarray, rows: np.ndarray, f0: int, f1: int
@@ -69,6 +70,8 @@ class HeadsExplorer(QObject):
         self.dock.visibilityChanged.connect(self._on_visibility)
         window.timeline.view_range_changed.connect(lambda *_a: self.refresh_soon())
         window.recomputer.window_recomputed.connect(self._on_recomputed)
+        window.playback.playing_changed.connect(lambda _p: self.refresh_soon())
+        window.controller.finished.connect(lambda _e: self.refresh_soon())
         self.panel.grid.head_clicked.connect(self.show_head)
         self.panel.retime_requested.connect(self.retime)
         self.panel.copy_requested.connect(self.copy_heads)
@@ -82,7 +85,8 @@ class HeadsExplorer(QObject):
 
     def refresh_soon(self) -> None:
         if self.dock.isVisible() and not self._timer.isActive():
-            self._timer.start()
+            playing = self.window.playback.timer.isActive()
+            self._timer.start(PLAYING_REFRESH_MS if playing else REFRESH_MS)
 
     def stop(self) -> None:
         self._timer.stop()
@@ -99,6 +103,10 @@ class HeadsExplorer(QObject):
         # the window holding most of the view
         block = max(blocks, key=lambda b: min(b.end, t1) - max(b.start, t0))
         if block.full is None:
+            if self.window.playback.is_playing:  # a model pass now would starve playback
+                self.panel.status.setText(f"Every head of window {block.window + 1} is "
+                                          "computed when playback pauses")
+                return
             asked = self.window.results.request_all_layers(block.window)
             self.panel.status.setText(f"Computing every head of window {block.window + 1}…"
                                       if asked else "Every head needs the model: Analyse "
