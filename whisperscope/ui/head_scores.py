@@ -2,8 +2,9 @@
 Qt-free numerics for the heads grid.
 
 A head aligns when each token's attention is peaked (low entropy over frames) and the peaks
-move forward in time token by token (monotonic). `alignment_score` is the product of the
-two, in 0..1. `retime_with_heads` times the words of finished windows with the picked heads
+move forward in time token by token (monotonic: the rank correlation of token order and peak
+frame, so a head that keeps looking at one frame, an attention sink, scores 0).
+`alignment_score` is the product of the two, in 0..1. `retime_with_heads` times the words of finished windows with the picked heads
 by openai-whisper's recipe (`engine.alignment`: normalise, median filter, average, DTW),
 without WhisperScope's pause and onset refinements, so heads can be compared as they are.
 """
@@ -17,7 +18,6 @@ import numpy as np
 from whisperscope.session.model import FRAME_SECONDS, Analysis
 
 EPS = 1e-12
-BACKTRACK_FRAMES = 1  # a peak this far before the previous one still counts as forward
 
 
 def peakedness(rows: np.ndarray) -> float:
@@ -31,12 +31,27 @@ def peakedness(rows: np.ndarray) -> float:
 
 
 def monotonicity(rows: np.ndarray) -> float:
-    """The share of consecutive rows whose peak frame does not move back in time."""
+    """How surely the peak frame moves forward row by row: Spearman's rank correlation of
+    row order and peak frame, 0 when it does not (or the peak never moves), 1 at best."""
     rows = np.asarray(rows)
     if rows.ndim != 2 or rows.shape[0] < 2:
         return 0.0
-    peaks = rows.argmax(axis=1)
-    return float(np.mean(np.diff(peaks) >= -BACKTRACK_FRAMES))
+    peaks = _ranks(rows.argmax(axis=1).astype(np.float64))
+    order = np.arange(len(peaks), dtype=np.float64)
+    if peaks.std() == 0:
+        return 0.0
+    return float(max(0.0, np.corrcoef(order, peaks)[0, 1]))
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks with ties averaged (what Spearman's correlation takes)."""
+    order = np.argsort(x, kind="stable")
+    ranks = np.empty(len(x))
+    ranks[order] = np.arange(len(x), dtype=np.float64)
+    for value in np.unique(x):
+        tied = x == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks
 
 
 def alignment_score(rows: np.ndarray) -> float:
