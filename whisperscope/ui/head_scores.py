@@ -5,8 +5,9 @@ A head aligns when each token's attention is peaked (low entropy over frames) an
 move forward in time token by token (monotonic: the rank correlation of token order and peak
 frame, so a head that keeps looking at one frame, an attention sink, scores 0).
 `alignment_score` is the product of the two, in 0..1. `retime_with_heads` times the words
-of finished windows with the picked heads by openai-whisper's recipe (`engine.alignment`: normalise, median filter, average, DTW),
-without WhisperScope's pause and onset refinements, so heads can be compared as they are.
+of finished windows with the picked heads by openai-whisper's recipe (`engine.alignment`:
+normalise, median filter, average, DTW), without WhisperScope's pause and onset
+refinements, so heads can be compared as they are.
 """
 
 from __future__ import annotations
