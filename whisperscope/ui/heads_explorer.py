@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from whisperscope.ui.attention_rows import HeadChoice
-from whisperscope.ui.head_scores import alignment_score, retime_with_heads
+from whisperscope.ui.head_scores import head_scores, retime_with_heads
 from whisperscope.ui.heads_panel import HeadsPanel
 
 if TYPE_CHECKING:
@@ -31,10 +31,8 @@ def span_cells(full: np.ndarray, rows: np.ndarray, f0: int, f1: int
                ) -> tuple[np.ndarray, np.ndarray]:
     """Each head's attention over the given token rows and frames f0..f1: (cells resized to
     CELL with rows scaled to their peak, scores on the full-resolution rows)."""
-    n_layers, n_heads = full.shape[:2]
     part = np.asarray(full[:, :, rows, f0:f1], np.float32)
-    scores = np.array([[alignment_score(part[layer, head]) for head in range(n_heads)]
-                       for layer in range(n_layers)])
+    scores = head_scores(part)
     peak = np.maximum(part.max(axis=-1, keepdims=True), 1e-12)
     scaled = part / peak
     ys = np.minimum((np.arange(CELL[0]) * part.shape[2] / CELL[0]).astype(int),

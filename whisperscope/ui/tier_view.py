@@ -86,8 +86,9 @@ class TierItem(pg.GraphicsObject):
             if labelled and box.width() > 12:
                 text = self.metrics.elidedText(texts[i], Qt.TextElideMode.ElideRight,
                                                int(box.width()) - 4)
-                p.setPen(QColor(theme.TEXT))
-                p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+                if len(text) > 2 or text == texts[i]:  # a bare "…" or "c…" only clutters
+                    p.setPen(QColor(theme.TEXT))
+                    p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
 class TierPlot(pg.PlotItem):

@@ -172,8 +172,7 @@ class TokenListPanel(QWidget):
         """Select and seek to the next row (after the selected one, wrapping) whose text
         holds the search text, case-insensitive; -1 when none does."""
         query = self.search.text().strip().lower()
-        view = self.token_view if self.tabs.currentWidget() is self.token_view else \
-            self.word_view
+        view = self._shown_view()
         model = view.model()
         if not query or not model.items:
             return -1
@@ -189,11 +188,14 @@ class TokenListPanel(QWidget):
                 return row
         return -1
 
+    def _shown_view(self) -> QTableView:
+        return self.token_view if self.tabs.currentWidget() is self.token_view else \
+            self.word_view
+
     def selected_tsv(self) -> str:
         """The selected rows of the shown list, with a header, as tab-separated text:
         text, start and end in seconds, probability (and the reference errors in ms)."""
-        view = self.token_view if self.tabs.currentWidget() is self.token_view else \
-            self.word_view
+        view = self._shown_view()
         model = view.model()
         rows = sorted(i.row() for i in view.selectionModel().selectedRows()
                       if model.item(i.row()) is not None)
