@@ -106,3 +106,19 @@ def test_a_bad_reference_on_the_command_line_is_one_line_and_exit_code_2(tmp_pat
     err = capsys.readouterr().err.splitlines()
     assert err[0] == f"whisperscope: error: no such reference file: {tmp_path}/gone.TextGrid"
     assert "needs a recording" in err[1] and len(err) == 2
+
+
+def test_a_saved_session_brings_its_reference_back(qtbot, make_window, tmp_path):
+    from whisperscope.session.store import load_session
+    from whisperscope.ui import session_actions
+
+    window = make_window()
+    open_and_finish(qtbot, window)
+    assert window.workbench.load_reference(str(write_reference(tmp_path / "ref.TextGrid")))
+    path = tmp_path / "compared.wscope"
+    assert session_actions.save_to(window, str(path))
+    other = make_window()
+    with qtbot.waitSignal(other.controller.finished, timeout=10_000):
+        other.open_session(load_session(path, check_audio=False))
+    assert other.workbench.reference.name == "ref.TextGrid"
+    assert "8 matched" in other.token_list.summary.text()

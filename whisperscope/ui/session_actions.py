@@ -157,7 +157,7 @@ def save_to(window: MainWindow, path: str) -> bool:
     extra = {"view_range": [start, end], "playhead": window.timeline.playhead}
     bench = window.workbench
     if bench.reference is not None:
-        extra["reference"] = bench.reference.path
+        extra["reference"] = os.path.abspath(bench.reference.path)
     try:
         with _BusyCursor():
             save_session(window.analysis, path, extra, edits=bench.editor.edits)
