@@ -1,9 +1,11 @@
 """Run the real window on an X display, analyse a file, and save a screenshot.
 
     python -m tests.ui._screenshot_app OUT.png SETTINGS.ini [FILE] [--model NAME]
+                                                           [--reference REF]
 
 Prints one JSON line: the screen rectangles (in the PNG's pixels) of the spectrogram and
-heatmap plot areas, and the analysis summary. Exits non-zero if the analysis fails.
+heatmap plot areas, the analysis summary and, with a reference, the comparison. A recording
+longer than 30 s is shot past its first 30 s. Exits non-zero if the analysis fails.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 
 from PySide6.QtCore import QRect, QSettings, QTimer
 
-from whisperscope.ui.app import create_app, create_window, parse_args
+from whisperscope.ui.app import create_app, create_window, parse_args, read_reference_arg
 from whisperscope.ui.main_window import sample_path
 
 TIMEOUT_MS = 240_000
@@ -34,7 +36,7 @@ def main(argv: list[str]) -> int:
     app = create_app()
     settings = QSettings(settings_path, QSettings.Format.IniFormat)
     args = parse_args(rest or [sample_path()])
-    window = create_window(args, settings)
+    window = create_window(args, settings, reference=read_reference_arg(args))
     window.resize(1440, 880)
     window.show()
     result: dict = {}
@@ -42,8 +44,12 @@ def main(argv: list[str]) -> int:
     def finished(event) -> None:
         analysis = event.analysis
         result.update(text=analysis.text, tokens=len(analysis.tokens), model=analysis.model.name)
-        # a moment of playback: the playhead on a word of the second sentence
-        word = analysis.words[min(10, len(analysis.words) - 1)]
+        # a moment of playback: the playhead on a word of the second sentence (past the
+        # first 30 s on a longer recording, showing 12 s around it)
+        late = [w for w in analysis.words if w.start > 32.0]
+        word = late[len(late) // 2] if late else analysis.words[min(10, len(analysis.words) - 1)]
+        if late:
+            window.timeline.set_view_range(word.start - 6.0, word.start + 6.0)
         window.playback.seek((word.start + word.end) / 2)
         QTimer.singleShot(600, shoot)
 
@@ -58,6 +64,14 @@ def main(argv: list[str]) -> int:
         result["heatmap"] = _plot_rect(window, window.plots.heatmap_widget,
                                        window.plots.heatmap)
         result["ratio"] = shot.devicePixelRatio()
+        result["view"] = list(window.timeline.view_range)
+        track = window.plots.spectrogram.words
+        result["painted_words"] = [track.texts[i] for i in range(*track.painted)]
+        bench = window.workbench
+        if bench.comparison is not None:
+            result["tiers"] = window.plots.tiers.tiers.order
+            result["summary"] = window.token_list.summary.text()
+            result["matched"] = len(bench.comparison.pairs)
         app.quit()
 
     def failed(event) -> None:

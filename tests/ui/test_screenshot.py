@@ -73,3 +73,34 @@ def test_screenshot_of_the_analysed_sample(qapp, xvfb_display, tmp_path):
         # not one flat colour with a line: many distinct colours
         colours = np.unique(region.reshape(-1, 3)[::7].astype(np.uint8), axis=0)
         assert len(colours) > 50, f"{name} has only {len(colours)} colours"
+
+
+def test_screenshot_of_a_long_recording_with_a_reference(qapp, xvfb_display, tmp_path):
+    """Over 30 s of real speech, the view past the first window, a TextGrid reference."""
+    from whisperscope.engine.models import bundled_models
+
+    from ._long_speech import timit_available, write_long_speech
+
+    if "tiny.en" not in bundled_models():
+        pytest.skip("the bundled tiny.en model is not installed")
+    if not timit_available():
+        pytest.skip("no TIMIT sample in ../shared/data/timit-dev")
+    audio, reference = write_long_speech(tmp_path / "speech", seconds=36.0)
+    artifact = ARTIFACT.with_name("window-long-reference.png")
+    artifact.parent.mkdir(exist_ok=True)
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb",
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.ui._screenshot_app", str(artifact),
+         str(tmp_path / "settings.ini"), str(audio), "--model", "tiny.en",
+         "--reference", str(reference)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    info = json.loads(done.stdout.strip().splitlines()[-1])
+    assert info["view"][0] > 25.0  # the shot is past the first 30 s window
+    assert len(info["painted_words"]) >= 10  # and its words are drawn there
+    assert info["tiers"] == ["words", "reference", "tokens"]
+    assert info["matched"] > 40 and "matched" in info["summary"]
+    pixels = _pixels(artifact).astype(np.float32)
+    x, y, w, h = (int(round(v * info["ratio"])) for v in info["heatmap"])
+    assert pixels[y: y + h, x: x + w].std() > 12, "the heatmap looks blank"

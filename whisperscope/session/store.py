@@ -5,8 +5,10 @@ The file is a zip archive (open it with any unzip tool):
     manifest.json                  format name + version, the audio file (absolute path,
                                    path relative to the session, sha256, size, mtime), the
                                    analysis (segments, words, tokens, exact floats, model,
-                                   settings), each window's token ids and texts, and `extra`
-                                   (free JSON for the window's own state)
+                                   settings), each window's token ids and texts, `edits`
+                                   (word boundaries moved by hand: {"words": [[index, start,
+                                   end], ...]}, absent in older files) and `extra` (free
+                                   JSON for the window's own state)
     attention/w0000_heads.npy ...  each window's alignment-heads attention, float16, stored
                                    uncompressed so loading is a plain read
 
@@ -40,6 +42,7 @@ from whisperscope import __version__
 from whisperscope.audio.loader import file_sha256
 from whisperscope.errors import WhisperScopeError
 from whisperscope.session.atomic import atomic_write_with
+from whisperscope.session.edits import edits_from_json, edits_to_json
 from whisperscope.session.exporters.json import analysis_from_dict, analysis_to_dict
 from whisperscope.session.model import Analysis, WindowAttention
 
@@ -77,11 +80,13 @@ class SessionAudioMissing(SessionError):
 class Session:
     """An analysis as saved: what the window restores.
 
-    `extra` is free JSON-serialisable state (view range, selected token, ...)."""
+    `extra` is free JSON-serialisable state (view range, selected token, ...); `edits` are
+    word times moved by hand (session.edits), kept apart from the aligned `analysis`."""
 
     analysis: Analysis
     path: Path | None = None  # the .wscope file it was loaded from or saved to
     extra: dict[str, Any] = field(default_factory=dict)
+    edits: dict[int, tuple[float, float]] = field(default_factory=dict)
     saved_at: str = ""
     saved_by: str = ""  # WhisperScope version that wrote it
 
@@ -91,8 +96,10 @@ class Session:
 
 
 def save_session(analysis: Analysis, path: str | Path,
-                 extra: dict[str, Any] | None = None) -> Path:
-    """Write `analysis` (and `extra`) to `path` atomically; return the path.
+                 extra: dict[str, Any] | None = None,
+                 edits: dict[int, tuple[float, float]] | None = None) -> Path:
+    """Write `analysis` (and `extra`, and the word `edits`) to `path` atomically; return
+    the path.
 
     The audio's checksum is taken from `analysis.audio.sha256`, or computed now if empty and
     the file exists. Raises ExportError when the file cannot be written."""
@@ -116,6 +123,7 @@ def save_session(analysis: Analysis, path: str | Path,
         },
         "analysis": analysis_to_dict(analysis, exact=True, windows=False),
         "windows": [_window_meta(i, w) for i, w in enumerate(analysis.windows)],
+        "edits": {"words": edits_to_json(edits or {})},
         "extra": extra or {},
     }
     manifest["analysis"]["audio"]["sha256"] = sha
@@ -144,6 +152,7 @@ def load_session(path: str | Path, check_audio: bool = True) -> Session:
             manifest = _read_manifest(archive, path)
             analysis = analysis_from_dict(manifest["analysis"])
             analysis.windows = [_read_window(archive, meta) for meta in manifest["windows"]]
+            edits = _read_edits(manifest, len(analysis.words))
     except SessionError:
         raise
     except FileNotFoundError as error:
@@ -151,7 +160,7 @@ def load_session(path: str | Path, check_audio: bool = True) -> Session:
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
         raise SessionError(f"{path.name} is not a readable WhisperScope session "
                            f"({type(error).__name__}: {error})") from error
-    session = Session(analysis, path, manifest.get("extra") or {},
+    session = Session(analysis, path, manifest.get("extra") or {}, edits,
                       manifest.get("saved_at", ""), manifest.get("whisperscope_version", ""))
     if check_audio:
         session = _locate_audio(session, manifest["audio"], path.parent)
@@ -195,6 +204,13 @@ def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
             f"({manifest.get('whisperscope_version', '?')}, session format {version}); "
             f"this is {__version__}, which reads format {FORMAT_VERSION}: please update")
     return manifest
+
+
+def _read_edits(manifest: dict[str, Any], n_words: int) -> dict[int, tuple[float, float]]:
+    edits = manifest.get("edits", {})  # older sessions have none
+    if not isinstance(edits, dict):
+        raise ValueError("'edits' is not an object")
+    return edits_from_json(edits.get("words", []), n_words)
 
 
 def _window_meta(i: int, w: WindowAttention) -> dict[str, Any]:

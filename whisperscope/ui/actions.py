@@ -27,6 +27,13 @@ class WindowActions:
         self.open_session = action("Open Sa&ved Session…", "Ctrl+Shift+O")
         self.save_session = action("Save &Session…", keys.Save)
         self.export = action("&Export…", "Ctrl+E", "JSON, SRT, VTT, TextGrid, PNG")
+        self.find = action("&Find in Transcript…", keys.Find)
+        self.copy = action("&Copy Rows", keys.Copy, "The selected words or tokens with their "
+                           "times, tab-separated")
+        self.load_reference = action("Load &Reference…", None, "Word times to compare with: "
+                                     "Praat TextGrid, TIMIT .wrd, Audacity labels, JSON")
+        self.export_comparison = action("Export &Comparison…", None,
+                                        "The word errors against the reference, as CSV")
         self.quit = action("&Quit", keys.Quit)
         self.recent_menu = QMenu("Open &Recent", window)
 
@@ -41,6 +48,12 @@ class WindowActions:
         self.play = action("&Play / Pause", "Space")
         self.back = action("Step &Back", "Left")
         self.forward = action("Step &Forward", "Right")
+        self.word_back = action("Previous &Word", "Ctrl+Left")
+        self.word_forward = action("Next W&ord", "Ctrl+Right")
+        self.home = action("To the S&tart", "Home")
+        self.end = action("To the &End", "End")
+        self.loop = action("&Loop Selection", "L", "Play the Shift+dragged range over and "
+                           "over (L again stops)")
         self.slower = action("&Slower", "[")
         self.faster = action("F&aster", "]")
 
@@ -56,13 +69,19 @@ class WindowActions:
         file_menu.addSeparator()
         file_menu.addActions([self.open_session, self.save_session, self.export])
         file_menu.addSeparator()
+        file_menu.addActions([self.load_reference, self.export_comparison])
+        file_menu.addSeparator()
         file_menu.addAction(self.quit)
-        view_menu = bar.addMenu("&View")
+        self.edit_menu = bar.addMenu("&Edit")  # undo / redo of boundary moves go first
+        self.edit_menu.addSeparator()
+        self.edit_menu.addActions([self.copy, self.find])
+        view_menu = self.view_menu = bar.addMenu("&View")
         view_menu.addActions([self.zoom_in, self.zoom_out, self.zoom_all])
         view_menu.addSeparator()
         view_menu.addActions([self.follow, self.normalise])
         play_menu = bar.addMenu("&Playback")
-        play_menu.addActions([self.play, self.back, self.forward])
+        play_menu.addActions([self.play, self.back, self.forward, self.word_back,
+                              self.word_forward, self.home, self.end, self.loop])
         play_menu.addSeparator()
         play_menu.addActions([self.slower, self.faster])
         analysis_menu = bar.addMenu("&Analysis")

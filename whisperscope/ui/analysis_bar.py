@@ -31,7 +31,7 @@ class AnalysisBar(QWidget):
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.model.setMinimumContentsLength(14)
+        self.model.setMinimumContentsLength(10)
         self.model.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Space stays play/pause
         self.model.setToolTip("Whisper model: a name, a Hugging Face hub id in the local cache, "
                               "or a path (.pt, CTranslate2 or Hugging Face folder)")
@@ -46,11 +46,11 @@ class AnalysisBar(QWidget):
         self.cancel.setToolTip("Stop the analysis (Esc)")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.progress.setMinimumWidth(260)
+        self.progress.setMinimumWidth(120)  # shrinks first: the controls stay reachable
         self.progress.setTextVisible(True)
         self.stage = QLabel("")
         self.stage.setObjectName("section_title")
-        self.stage.setMinimumWidth(120)
+        self.stage.setMinimumWidth(24)  # below its text's width: clipped, never pushed out
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)

@@ -37,7 +37,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("file", nargs="?", help="a recording to open and analyse at once")
     parser.add_argument("--model", help="model for this run (default: the last used)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    parser.add_argument("--reference", metavar="REF",
+                        help="word times to compare with: a Praat TextGrid (word tier), a "
+                             "TIMIT .wrd, Audacity labels (.txt) or WhisperScope JSON")
     return parser.parse_args(argv)
+
+
+def read_reference_arg(args: argparse.Namespace):
+    """The --reference file, read before the window opens (None without one). Raises
+    WhisperScopeError for a file that cannot be read or a reference with no recording."""
+    if not args.reference:
+        return None
+    from whisperscope.errors import WhisperScopeError
+    from whisperscope.session.reference import read_reference
+
+    if not args.file:
+        raise WhisperScopeError("--reference needs a recording to compare: "
+                                "whisperscope FILE --reference REF")
+    return read_reference(args.reference)
 
 
 def create_app() -> QApplication:
@@ -57,9 +74,10 @@ def create_app() -> QApplication:
     return app
 
 
-def create_window(args: argparse.Namespace, settings: QSettings | None = None):
+def create_window(args: argparse.Namespace, settings: QSettings | None = None,
+                  reference=None):
     """The main window for parsed `args` (not shown). A FILE starts its analysis as soon as
-    the event loop runs."""
+    the event loop runs, compared with `reference` (a read --reference) if given."""
     from whisperscope.ui.main_window import MainWindow
     from whisperscope.ui.settings_store import SettingsStore
 
@@ -75,14 +93,27 @@ def create_window(args: argparse.Namespace, settings: QSettings | None = None):
 
             QTimer.singleShot(0, lambda: open_from(window, path))
         else:
-            QTimer.singleShot(0, lambda: window.open_file(path))
+            QTimer.singleShot(0, lambda: _open(window, path, reference))
     return window
 
 
+def _open(window, path: str, reference) -> None:
+    window.open_file(path)
+    if reference is not None:
+        window.workbench.set_reference(reference)
+
+
 def run_app(argv: list[str]) -> int:
+    from whisperscope.errors import WhisperScopeError
+
     args = parse_args(argv)
+    try:
+        reference = read_reference_arg(args)
+    except WhisperScopeError as error:  # before any window: one line, exit code 2
+        print(f"whisperscope: error: {error}", file=sys.stderr)
+        return 2
     app = create_app()
-    window = create_window(args)
+    window = create_window(args, reference=reference)
     window.show()
     code = app.exec()
     window.shutdown()

@@ -195,6 +195,15 @@ class AttentionRows:
         self.version += 1
         return block
 
+    def retime(self, tokens) -> None:
+        """Finished rows take these tokens' times (`Analysis.tokens`, e.g. after words
+        were edited by hand)."""
+        for block in self.blocks:
+            if block.final and block.token_indices:
+                block.token_starts = np.array([tokens[i].start for i in block.token_indices])
+                block.token_ends = np.array([tokens[i].end for i in block.token_indices])
+        self.version += 1
+
     def set_full(self, window: int, full: np.ndarray) -> Block | None:
         for block in self.blocks:
             if block.final and block.window == window:

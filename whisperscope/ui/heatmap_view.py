@@ -21,7 +21,7 @@ from whisperscope.ui.time_axis import TimeAxis
 from whisperscope.ui.time_viewbox import TimeViewBox
 from whisperscope.ui.timefmt import format_time
 from whisperscope.ui.timeline import Timeline
-from whisperscope.ui.token_axis import TokenAxis
+from whisperscope.ui.token_axis import TokenAxis, labels_note
 
 RAW_LEVELS = (0.0, 0.25)  # softmax weight; a sharp alignment head peaks well above this
 NORMALISED_LEVELS = (0.0, 1.0)  # each row scaled to its own peak
@@ -32,6 +32,8 @@ REDRAW_MS = 40
 class HeatmapPlot(pg.PlotItem):
     row_clicked = Signal(int)  # a token row's label was clicked
     recompute_needed = Signal(int)  # a finished window needs all layers for the choice
+    labels_thinned = Signal(str)  # "n of m labels shown", or "" when every row has one
+    scale_changed = Signal(tuple, str)  # colour levels and what they are (for the bar)
 
     def __init__(self, timeline: Timeline, rows: AttentionRows) -> None:
         self.timeline = timeline
@@ -43,7 +45,8 @@ class HeatmapPlot(pg.PlotItem):
         self.setMenuEnabled(False)
         self.invertY(True)
         self.token_axis.setWidth(theme.AXIS_WIDTH)
-        self.getAxis("bottom").setHeight(24)
+        self.getAxis("bottom").setHeight(36)
+        self.getAxis("bottom").setLabel("time (m:ss)")
         self.choice: HeadChoice = MEAN
         self.normalised = True
         self.current_row: int | None = None
@@ -73,6 +76,8 @@ class HeatmapPlot(pg.PlotItem):
         self.addItem(self.placeholder, ignoreBounds=True)
         self.setYRange(0, MIN_ROWS_SHOWN, padding=0)
 
+        self._labels_note = ""
+        self.vb.sigResized.connect(self._update_labels_note)
         self.token_axis.row_clicked.connect(self.row_clicked)
         timeline.view_range_changed.connect(self._on_view_changed)
         timeline.playhead_moved.connect(self.playhead.setValue)
@@ -98,10 +103,19 @@ class HeatmapPlot(pg.PlotItem):
         self.choice = choice
         self._requested.clear()
         self.redraw()
+        self.scale_changed.emit(*self.scale())
 
     def set_normalised(self, normalised: bool) -> None:
         self.normalised = normalised
         self.redraw()
+        self.scale_changed.emit(*self.scale())
+
+    def scale(self) -> tuple[tuple[float, float], str]:
+        """The colour levels and their meaning: raw softmax weight or each row scaled to
+        its peak, of which head(s)."""
+        if self.normalised:
+            return NORMALISED_LEVELS, f"weight ÷ row peak · {self.choice.label}"
+        return RAW_LEVELS, f"softmax weight · {self.choice.label}"
 
     def stop(self) -> None:
         self._redraw_timer.stop()
@@ -166,6 +180,14 @@ class HeatmapPlot(pg.PlotItem):
             if r0 < 0:
                 r0, r1 = 0, r1 - r0
         self.setYRange(r0, r1, padding=0)
+        self._update_labels_note()
+
+    def _update_labels_note(self, *_args) -> None:
+        y0, y1 = self.vb.viewRange()[1]
+        note = labels_note(y0, y1, self.vb.height(), self.rows.n_rows)
+        if note != self._labels_note:
+            self._labels_note = note
+            self.labels_thinned.emit(note)
 
     def row_images(self) -> int:
         """How many rows the drawn images hold (what a user sees right now)."""

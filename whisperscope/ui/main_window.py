@@ -43,6 +43,8 @@ from whisperscope.ui.analysis_worker import (
 )
 from whisperscope.ui.attention_recompute import AttentionRecomputer
 from whisperscope.ui.attention_rows import AttentionRows
+from whisperscope.ui.heads_explorer import HeadsExplorer
+from whisperscope.ui.navigation import Navigator
 from whisperscope.ui.playback import PlaybackController
 from whisperscope.ui.plots_panel import PlotsPanel
 from whisperscope.ui.results_sync import ResultsSync
@@ -51,6 +53,7 @@ from whisperscope.ui.timefmt import format_duration
 from whisperscope.ui.timeline import Timeline
 from whisperscope.ui.token_list import TokenListPanel
 from whisperscope.ui.transport import TransportBar
+from whisperscope.ui.workbench import Workbench
 
 log = logging.getLogger(__name__)
 DEFAULT_MODELS = ["tiny.en", "base"]
@@ -95,6 +98,7 @@ class MainWindow(QMainWindow):
         self.analysis = None  # Analysis, once finished
         self.mel = None  # float log-mel of the open recording (for recomputing attention)
         self._pending_view = None  # view range / playhead to restore from a saved session
+        self._previous = None  # the Analysis shown before "Analyse Again", until it finishes
         self.path: str | None = None
         self.error_box: QMessageBox | None = None
         self._started_at = 0.0
@@ -117,6 +121,9 @@ class MainWindow(QMainWindow):
                                    self)
         self._compose()
         self._wire()
+        self.workbench = Workbench(self)  # after _wire: it hears window_done after results
+        self.navigator = Navigator(self)
+        self.heads = HeadsExplorer(self)
         self._restore()
 
     # --- layout --------------------------------------------------------------------------
@@ -189,7 +196,7 @@ class MainWindow(QMainWindow):
         c.audio_loaded.connect(self._on_audio_loaded)
         c.spectrogram_ready.connect(self._on_spectrogram_ready)
         c.model_loaded.connect(self._on_model_loaded)
-        c.analysis_started.connect(lambda _ev: self._reset_results())
+        c.analysis_started.connect(self._on_analysis_started)
         c.window_started.connect(self.results.window_started)
         c.token_decoded.connect(self.results.token_decoded)
         c.token_decoded.connect(self._show_live_progress)
@@ -241,14 +248,19 @@ class MainWindow(QMainWindow):
         path = os.path.abspath(os.fspath(path))
         self.path = path
         self._pending_view = None
+        self._previous = None
+        self.workbench.set_reference(None)  # it was another recording's
         self.settings = self.settings.with_recent(path)
         self._update_recent()
         self.setWindowTitle(f"{os.path.basename(path)} — WhisperScope")
         self._start(path)
 
     def analyse_again(self) -> None:
+        """Run the analysis again; what is shown stays until the new run starts decoding,
+        and comes back if it is cancelled or fails."""
         if self.path:
-            self._start(self.path)
+            self._previous = self.analysis or self._previous
+            self._start(self.path, keep=self._previous is not None)
 
     def cancel_analysis(self) -> None:
         self.controller.cancel()
@@ -257,21 +269,26 @@ class MainWindow(QMainWindow):
         """Show a saved session: its recording and its analysis, without running a model."""
         path = str(session.audio_path)
         self.path = path
+        self._previous = None
+        self.workbench.expect_session(session)
         self.setWindowTitle(f"{os.path.basename(str(session.path or path))} — WhisperScope")
         view = session.extra.get("view_range")
         self._pending_view = (view, session.extra.get("playhead"))
         self._start(path, session.analysis)
 
-    def _start(self, path: str, analysis=None) -> None:
+    def _start(self, path: str, analysis=None, keep: bool = False) -> None:
+        """Analyse `path` (or show `analysis`); with `keep`, the recording and results
+        on screen stay until the new run's first event replaces them."""
         self.playback.stop()
-        self.audio = None
-        self.mel = None
-        self.model = None
-        self.analysis = None
-        self.recomputer.set_source(None, None)
-        self._reset_results()
-        self.plots.spectrogram.set_pyramid(None)
-        self.plots.spectrogram.set_message(f"Loading {os.path.basename(path)}…")
+        if not keep:
+            self.audio = None
+            self.mel = None
+            self.model = None
+            self.analysis = None
+            self.recomputer.set_source(None, None)
+            self._reset_results()
+            self.plots.spectrogram.set_pyramid(None)
+            self.plots.spectrogram.set_message(f"Loading {os.path.basename(path)}…")
         model = self.analysis_bar.model_name or self.settings.model
         job = AnalysisJob(path, model, self.analysis_bar.device_name, analysis=analysis)
         self.analysis_bar.set_stage("Loading audio…")
@@ -281,6 +298,7 @@ class MainWindow(QMainWindow):
 
     def _reset_results(self) -> None:
         self.results.reset()
+        self.workbench.reset()
         self._live_done = 0.0
 
     def _update_recent(self) -> None:
@@ -324,13 +342,31 @@ class MainWindow(QMainWindow):
                 self._live_done, float(self.audio.duration),
                 time.monotonic() - self._started_at))
 
+    def _on_analysis_started(self, _event) -> None:
+        self.analysis = None
+        self._reset_results()
+
+    def _restore_previous(self) -> bool:
+        """After a cancelled or failed "Analyse Again": show the results it replaced."""
+        previous, self._previous = self._previous, None
+        if previous is None or self.analysis is not None:
+            return False
+        self._reset_results()
+        self.results.show_analysis(previous, self.timeline.playhead)
+        self.analysis = previous
+        self.workbench.analysis_finished(previous)
+        session_actions.update_enabled(self)
+        return True
+
     def _on_finished(self, event: Finished) -> None:
+        self._previous = None
         self.analysis = a = event.analysis
         self.analysis_bar.set_done(
             f"{len(a.tokens)} tokens · {len(a.words)} words · {format_duration(a.elapsed)} · "
             f"{a.audio.duration / max(a.elapsed, 1e-9):.1f}× real time")
         self.analysis_bar.set_stage(f"{a.model.name} on {a.model.device}")
         self.statusBar().showMessage("Analysis finished", STATUS_MS)
+        self.workbench.analysis_finished(a)
         if self._pending_view is not None:
             view, playhead = self._pending_view
             self._pending_view = None
@@ -341,10 +377,13 @@ class MainWindow(QMainWindow):
         session_actions.update_enabled(self)
 
     def _on_failed(self, event: Failed) -> None:
+        kept = self._restore_previous()
         if event.kind == "cancelled":
             self.analysis_bar.set_idle_text("Cancelled")
             self.analysis_bar.set_stage("")
-            self.statusBar().showMessage("Analysis cancelled", STATUS_MS)
+            self.statusBar().showMessage(
+                "Analysis cancelled" + ("; the previous results are kept" if kept else ""),
+                STATUS_MS)
             return
         titles = {"audio": "Cannot open this file", "model": "Model not available",
                   "out_of_memory": "Out of memory"}
@@ -439,6 +478,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.playback.close()
         self.plots.stop()
+        self.heads.stop()
         self.statusBar().clearMessage()  # and its timeout timer
         self.controller.shutdown()
         self.recomputer.shutdown()

@@ -33,6 +33,7 @@ class PlaybackController(QObject):
         self.speed = 1.0
         self._was_playing = False
         self._told_no_sound = False
+        self.loop: tuple[float, float] | None = None  # a range played over and over
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
@@ -83,11 +84,13 @@ class PlaybackController(QObject):
         self._started()
 
     def pause(self) -> None:
+        self.loop = None
         if self.player is not None:
             self.player.pause()
         self._tick()
 
     def stop(self) -> None:
+        self.loop = None
         if self.player is not None and self.is_playing:
             self.player.pause()
         self.timer.stop()
@@ -116,6 +119,12 @@ class PlaybackController(QObject):
         self.player.play_range(start, end)
         self._started()
 
+    def play_loop(self, start: float, end: float) -> None:
+        """Play `start`..`end` again and again until paused."""
+        if self.loaded and end > start:
+            self.loop = (start, end)
+            self.play_range(start, end)
+
     def close(self) -> None:
         self.timer.stop()
         if self.player is not None:
@@ -134,6 +143,9 @@ class PlaybackController(QObject):
             return
         t = self.position()  # first: reading it is what notices the end of a range
         playing = self.is_playing
+        if not playing and self.loop is not None:  # the range ended: again from its start
+            self.player.play_range(*self.loop)
+            t, playing = self.loop[0], True
         self.timeline.set_playhead(t, follow=self.follow and playing)
         self.position_changed.emit(t)
         if not playing:

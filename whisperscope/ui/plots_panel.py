@@ -1,7 +1,9 @@
-"""Spectrogram on top, cross-attention heatmap below, both on the shared time axis.
+"""Spectrogram on top, the tiers (words, tokens, reference) under it, the cross-attention
+heatmap below, all on the shared time axis, with word boundaries drawn through each.
 
-Both plots keep a left axis of the same width, so a second maps to the same pixel column in
-each; their x ranges are bound to the one Timeline.
+The plots keep a left axis of the same width and a right column of the same width (a colour
+bar, or a spacer), so a second maps to the same pixel column in each; their x ranges are
+bound to the one Timeline.
 """
 
 from __future__ import annotations
@@ -10,10 +12,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from whisperscope.ui import colour_bar, theme
 from whisperscope.ui.attention_rows import AttentionRows
+from whisperscope.ui.boundary_lines import BoundaryLines
+from whisperscope.ui.colour_bar import ColourBar
 from whisperscope.ui.heatmap_controls import HeatmapControls
 from whisperscope.ui.heatmap_view import HeatmapPlot
 from whisperscope.ui.spectrogram_view import SpectrogramPlot
+from whisperscope.ui.tier_view import TierPlot
 from whisperscope.ui.timeline import Timeline
 
 HOVER_RATE = 30  # tooltips update at most this often (Hz)
@@ -29,10 +35,27 @@ class PlotsPanel(QWidget):
 
         self.spectrogram_widget = pg.GraphicsLayoutWidget()
         self.spectrogram_widget.ci.setContentsMargins(0, 6, 12, 0)
-        self.spectrogram_widget.addItem(self.spectrogram)
+        self.spectrogram_widget.addItem(self.spectrogram, row=0, col=0)
+        self.spectrogram_bar = ColourBar(theme.spectrogram_colormap(), *self.spectrogram.scale(),
+                                         bottom_px=self.spectrogram.getAxis("bottom").height())
+        self.spectrogram_widget.addItem(self.spectrogram_bar, row=0, col=1)
+        self.tiers = TierPlot(timeline)
+        self.tier_widget = pg.GraphicsLayoutWidget()
+        self.tier_widget.ci.setContentsMargins(0, 2, 12, 2)
+        self.tier_widget.addItem(self.tiers, row=0, col=0)
+        self.tier_widget.addItem(colour_bar.spacer(), row=0, col=1)
+        self._fit_tier_height()
+        self.boundaries = [self.tiers.boundaries]
+        for plot in (self.spectrogram, self.heatmap):
+            lines = BoundaryLines()
+            plot.addItem(lines, ignoreBounds=True)
+            self.boundaries.append(lines)
         self.heatmap_widget = pg.GraphicsLayoutWidget()
         self.heatmap_widget.ci.setContentsMargins(0, 0, 12, 0)
-        self.heatmap_widget.addItem(self.heatmap)
+        self.heatmap_widget.addItem(self.heatmap, row=0, col=0)
+        self.heatmap_bar = ColourBar(theme.heatmap_colormap(), *self.heatmap.scale(),
+                                     bottom_px=self.heatmap.getAxis("bottom").height())
+        self.heatmap_widget.addItem(self.heatmap_bar, row=0, col=1)
 
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
@@ -41,8 +64,15 @@ class PlotsPanel(QWidget):
         lower_layout.addWidget(self.controls)
         lower_layout.addWidget(self.heatmap_widget, 1)
 
+        upper = QWidget()
+        upper_layout = QVBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.setSpacing(0)
+        upper_layout.addWidget(self.spectrogram_widget, 1)
+        upper_layout.addWidget(self.tier_widget)
+
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.spectrogram_widget)
+        splitter.addWidget(upper)
         splitter.addWidget(lower)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
@@ -54,8 +84,24 @@ class PlotsPanel(QWidget):
 
         self.controls.choice_changed.connect(self.heatmap.set_choice)
         self.controls.normalised_changed.connect(self.heatmap.set_normalised)
+        self.spectrogram.scale_changed.connect(self.spectrogram_bar.set_scale)
+        self.heatmap.scale_changed.connect(self.heatmap_bar.set_scale)
+        self.heatmap.labels_thinned.connect(self.controls.labels_note.setText)
         self._hover = pg.SignalProxy(self.heatmap_widget.scene().sigMouseMoved,
                                      rateLimit=HOVER_RATE, slot=self._on_hover)
+
+    def set_tier_order(self, names: list[str]) -> None:
+        self.tiers.set_order(names)
+        self._fit_tier_height()
+
+    def _fit_tier_height(self) -> None:
+        self.tier_widget.setFixedHeight(self.tiers.preferred_height() + 4)
+
+    def set_boundaries(self, words, edited=frozenset()) -> None:
+        """Draw these words' boundaries through every plot; `edited` ones stand out."""
+        starts, ends = [w.start for w in words], [w.end for w in words]
+        for lines in self.boundaries:
+            lines.set_spans(starts, ends, edited)
 
     def _on_hover(self, args) -> None:
         self.heatmap.show_hover(args[0])

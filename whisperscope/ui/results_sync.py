@@ -31,7 +31,7 @@ class ResultsSync(QObject):
         self.rows = rows
         self.index = PlayheadIndex()
         self.windows = {}  # finished WindowAttention by index
-        plots.heatmap.recompute_needed.connect(self._recompute)
+        plots.heatmap.recompute_needed.connect(self.request_all_layers)
         recomputer.window_recomputed.connect(self._on_recomputed)
         recomputer.recompute_failed.connect(
             lambda w, text: self.message.emit(
@@ -71,6 +71,28 @@ class ResultsSync(QObject):
         self.plots.heatmap.rows_changed()
         self.playhead_moved(playhead)
 
+    def show_analysis(self, analysis, playhead: float) -> None:
+        """A finished analysis shown again whole (its windows replayed as events)."""
+        from whisperscope.ui.session_replay import replay_events
+
+        for event in replay_events(analysis):
+            if isinstance(event, WindowDone):
+                self.window_done(event, playhead)
+        self.plots.heatmap.redraw()
+
+    def retime(self, analysis) -> None:
+        """Every view takes the times of `analysis` (the same tokens and words, some moved
+        by hand)."""
+        self.index.reset()
+        self.index.extend(analysis.tokens, analysis.words)
+        self.rows.retime(analysis.tokens)
+        words = self.plots.spectrogram.words
+        words.clear()
+        words.extend(analysis.words)
+        current = self.plots.heatmap.current_row
+        self.plots.heatmap.current_row = None
+        self.plots.heatmap.set_current_row(current)
+
     # --- the token under the playhead ----------------------------------------------------
     def playhead_moved(self, t: float) -> None:
         i, w = self.index.token_at(t), self.index.word_at(t)
@@ -81,14 +103,16 @@ class ResultsSync(QObject):
             self.plots.heatmap.set_current_row(row)
 
     # --- any layer / head ----------------------------------------------------------------
-    def _recompute(self, window: int) -> None:
+    def request_all_layers(self, window: int) -> bool:
+        """Ask for every layer/head of a finished window; False without a model."""
         attention = self.windows.get(window)
         if attention is None:
-            return
+            return False
         if self.recomputer.request(attention):
             self.plots.controls.set_hint("Computing all layers…")
-        else:
-            self.plots.controls.set_hint("Other layers need the model: Analyse again")
+            return True
+        self.plots.controls.set_hint("Other layers need the model: Analyse again")
+        return False
 
     def _on_recomputed(self, window: int, full) -> None:
         self.rows.set_full(window, full)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,17 +47,48 @@ class _BusyCursor:
         QGuiApplication.restoreOverrideCursor()
 
 
-def _filters() -> list[tuple[str, str, str]]:
-    """(format, filter text, suffix) for every export format, PNG figure last."""
+@dataclass(frozen=True)
+class ExportChoice:
+    """One entry of the export dialog's type list."""
+
+    fmt: str  # an exporter format, or "png"
+    label: str  # the filter text the dialog shows
+    suffix: str
+    options: tuple[tuple[str, bool], ...] = ()
+
+
+WORD_LEVEL = (("word_level", True),)
+
+
+def _filters() -> list[ExportChoice]:
+    """Every export format (word-level SRT/VTT after their segment versions), PNG last."""
     from whisperscope.session.exporters import FORMATS, format_module
 
     rows = []
     for fmt, description in FORMATS.items():
         suffixes = list(format_module(fmt).SUFFIXES)
         patterns = " ".join(f"*{s}" for s in suffixes)
-        rows.append((fmt, f"{description} ({patterns})", suffixes[0]))
-    rows.append((PNG, "PNG figure: spectrogram, attention, tokens (*.png)", ".png"))
+        rows.append(ExportChoice(fmt, f"{description} ({patterns})", suffixes[0]))
+        if fmt in ("srt", "vtt"):
+            rows.append(ExportChoice(fmt, f"{description}, one cue per word ({patterns})",
+                                     suffixes[0], WORD_LEVEL))
+    rows.append(ExportChoice(PNG, "PNG figure: spectrogram, attention, tokens (*.png)", ".png"))
     return rows
+
+
+def resolve_export(path: str, chosen: str, filters: list[ExportChoice]
+                   ) -> tuple[str, ExportChoice]:
+    """The file and format to write: a typed suffix that names a format wins over the type
+    chosen in the list (talk.TextGrid is a TextGrid whatever the list said); with no suffix
+    the chosen type decides and adds its suffix."""
+    choice = next((row for row in filters if row.label == chosen), filters[0])
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        return path + choice.suffix, choice
+    if suffix == choice.suffix:
+        return path, choice
+    named = next((row for row in filters if row.suffix == suffix), None)
+    return path, named or choice
 
 
 def export_dialog(window: MainWindow) -> None:
@@ -67,18 +99,26 @@ def export_dialog(window: MainWindow) -> None:
     except ImportError as error:
         window.show_error("Export unavailable", f"Exporters are not installed ({error}).")
         return
-    path, chosen = QFileDialog.getSaveFileName(
-        window, "Export", _default_path(window, ".srt"), ";;".join(f for _, f, _ in filters),
-        filters[1][1] if len(filters) > 1 else "")
+    store = window.store
+    labels = [row.label for row in filters]
+    last = store.value("export/filter")
+    chosen = last if last in labels else labels[1]
+    suffix = next(row.suffix for row in filters if row.label == chosen)
+    folder = store.value("export/folder")
+    start = _default_path(window, suffix)
+    if folder and os.path.isdir(folder):
+        start = os.path.join(folder, os.path.basename(start))
+    path, chosen = QFileDialog.getSaveFileName(window, "Export", start, ";;".join(labels),
+                                               chosen)
     if not path:
         return
-    fmt, _, suffix = next((row for row in filters if row[1] == chosen), filters[0])
-    if not Path(path).suffix:
-        path += suffix
-    export_to(window, path, fmt)
+    path, choice = resolve_export(path, chosen, filters)
+    if export_to(window, path, choice.fmt, **dict(choice.options)):
+        store.set_value("export/filter", choice.label)
+        store.set_value("export/folder", os.path.dirname(os.path.abspath(path)))
 
 
-def export_to(window: MainWindow, path: str, fmt: str) -> bool:
+def export_to(window: MainWindow, path: str, fmt: str, **options) -> bool:
     """Write the open analysis to `path` as `fmt` ("png" for the figure)."""
     try:
         with _BusyCursor():
@@ -86,12 +126,12 @@ def export_to(window: MainWindow, path: str, fmt: str) -> bool:
                 from whisperscope.session.render import render_png
 
                 samples = window.audio.samples if window.audio is not None else None
-                render_png(window.analysis, path, samples,
+                render_png(window.workbench.analysis, path, samples,
                            time_range=window.timeline.view_range)
             else:
                 from whisperscope.session.exporters import export
 
-                export(window.analysis, path, fmt)
+                export(window.workbench.analysis, path, fmt, **options)  # with the edits
     except (WhisperScopeError, OSError) as error:
         window.show_error("Export failed", str(error))
         return False
@@ -115,9 +155,12 @@ def save_to(window: MainWindow, path: str) -> bool:
 
     start, end = window.timeline.view_range
     extra = {"view_range": [start, end], "playhead": window.timeline.playhead}
+    bench = window.workbench
+    if bench.reference is not None:
+        extra["reference"] = os.path.abspath(bench.reference.path)
     try:
         with _BusyCursor():
-            save_session(window.analysis, path, extra)
+            save_session(window.analysis, path, extra, edits=bench.editor.edits)
     except (WhisperScopeError, OSError) as error:
         window.show_error("Could not save the session", str(error))
         return False

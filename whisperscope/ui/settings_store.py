@@ -53,3 +53,11 @@ class SettingsStore:
 
     def set_geometry(self, key: str, value: QByteArray) -> None:
         self.qsettings.setValue(f"window/{key}", value)
+
+    def value(self, key: str) -> str | None:
+        """A remembered string of the window's own (e.g. the last export folder)."""
+        value = self.qsettings.value(key)
+        return str(value) if value else None
+
+    def set_value(self, key: str, value: str) -> None:
+        self.qsettings.setValue(key, value)

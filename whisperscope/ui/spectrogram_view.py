@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Signal
 
 from whisperscope.ui import theme
 from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid
@@ -21,6 +21,7 @@ from whisperscope.ui.timeline import Timeline
 from whisperscope.ui.word_track import WordTrack
 
 SAMPLE_RATE = 16000
+DB_PER_UNIT = 40.0  # whisper's log-mel: (log10 power + 4) / 4
 
 
 def _hz_to_mel(f: float) -> float:
@@ -43,13 +44,15 @@ def frequency_ticks(n_mels: int) -> list[tuple[float, str]]:
 
 
 class SpectrogramPlot(pg.PlotItem):
+    scale_changed = Signal(tuple, str)  # colour levels in dB and their label (for the bar)
+
     def __init__(self, timeline: Timeline) -> None:
         self.timeline = timeline
         super().__init__(viewBox=TimeViewBox(timeline), axisItems={
             "bottom": TimeAxis(timeline)})
         self.hideButtons()
         self.setMenuEnabled(False)
-        self.getAxis("left").setLabel("Hz")
+        self.getAxis("left").setLabel("Hz (mel scale)")
         self.getAxis("left").setWidth(theme.AXIS_WIDTH)
         self.getAxis("bottom").setHeight(24)
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -80,9 +83,16 @@ class SpectrogramPlot(pg.PlotItem):
             self.placeholder.show()
             return
         self.placeholder.hide()
+        self.scale_changed.emit(*self.scale())
         self.setYRange(0, pyramid.n_mels, padding=0)
         self.getAxis("left").setTicks([frequency_ticks(pyramid.n_mels), []])
         self._refresh()
+
+    def scale(self) -> tuple[tuple[float, float], str]:
+        """The colour map's range in dB under the loudest level shown: whisper's log-mel is
+        log10 power / 4, so one of its units is 40 dB."""
+        low, high = self.pyramid.levels if self.pyramid else (-1.0, 1.0)
+        return (DB_PER_UNIT * (low - high), 0.0), "dB re loudest"
 
     def set_message(self, text: str) -> None:
         """A hint in the middle of the empty plot (e.g. while the audio loads)."""

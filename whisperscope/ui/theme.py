@@ -16,8 +16,10 @@ SURFACE = "#2a2c33"  # buttons
 TEXT = "#e6e6e9"
 MUTED = "#8b8d96"
 ACCENT = "#5aa9ff"  # selection, progress
-PLAYHEAD = "#ffd166"
+PLAYHEAD = "#00e5ff"  # cyan: in neither colour map, so no stripe reads as a playhead
 CURRENT_ROW = "#3a4a63"
+EDITED = "#ff4fd8"  # word boundaries moved by hand
+REFERENCE = "#3fae6a"  # the reference tier
 LOW_CONFIDENCE = "#ff9f43"  # probability < LOW
 VERY_LOW_CONFIDENCE = "#ff5c5c"  # probability < VERY_LOW
 LOW, VERY_LOW = 0.5, 0.25
@@ -33,19 +35,29 @@ def confidence_color(probability: float) -> str | None:
 
 
 @cache
-def spectrogram_lut() -> np.ndarray:
-    return pg.colormap.get("magma").getLookupTable(0.0, 1.0, 256)
+def spectrogram_colormap() -> pg.ColorMap:
+    return pg.colormap.get("magma")
 
 
 @cache
-def heatmap_lut() -> np.ndarray:
+def spectrogram_lut() -> np.ndarray:
+    return spectrogram_colormap().getLookupTable(0.0, 1.0, 256)
+
+
+@cache
+def heatmap_colormap() -> pg.ColorMap:
     """viridis rising out of the plot background: near-zero weight reads as empty, not
     as purple, so the alignment path stands out (as on the app icon)."""
     viridis = pg.colormap.get("viridis")
     stops = [0.0, 0.06, 0.25, 0.5, 0.75, 1.0]
     colors = [QColor(BACKGROUND)] + [viridis.map(x, mode="qcolor") for x in (0.0, 0.3, 0.55,
                                                                             0.8, 1.0)]
-    return pg.ColorMap(stops, colors).getLookupTable(0.0, 1.0, 256)
+    return pg.ColorMap(stops, colors)
+
+
+@cache
+def heatmap_lut() -> np.ndarray:
+    return heatmap_colormap().getLookupTable(0.0, 1.0, 256)
 
 
 def playhead_pen():

@@ -1,10 +1,12 @@
-"""The bottom axis of every time plot: minutes:seconds ticks, and a click seeks there."""
+"""The bottom axis of every time plot: minutes:seconds ticks; a click seeks there, a
+Shift+drag selects a time range."""
 
 from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from whisperscope.ui.time_viewbox import select_by_drag
 from whisperscope.ui.timefmt import format_time, tick_decimals
 from whisperscope.ui.timeline import Timeline
 
@@ -26,3 +28,12 @@ class TimeAxis(pg.AxisItem):
             return
         ev.accept()
         self._timeline.request_seek(view.mapSceneToView(ev.scenePos()).x())
+
+    def mouseDragEvent(self, ev) -> None:  # noqa: N802
+        view = self.linkedView()
+        if view is None or ev.button() != Qt.MouseButton.LeftButton or not (
+                ev.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            super().mouseDragEvent(ev)
+            return
+        ev.accept()
+        select_by_drag(self._timeline, view, ev)

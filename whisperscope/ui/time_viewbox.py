@@ -1,7 +1,8 @@
 """A pyqtgraph ViewBox whose x axis is the shared Timeline.
 
-Wheel pans in time, Ctrl+wheel zooms around the pointer, drag pans, a click seeks. The y axis
-never moves with the mouse: the plot that owns the box decides what y shows.
+Wheel pans in time, Ctrl+wheel zooms around the pointer, drag pans, Shift+drag selects a
+time range, a click seeks. The y axis never moves with the mouse: the plot that owns the box
+decides what y shows.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ class TimeViewBox(pg.ViewBox):
         else:
             ev.ignore()
 
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802
+        if ev.button() == Qt.MouseButton.LeftButton and (
+                ev.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            ev.accept()
+            select_by_drag(self._timeline, self, ev)
+            return
+        super().mouseDragEvent(ev, axis)
+
     def _on_own_range_changed(self, _box, x_range) -> None:
         if not self._syncing:
             self._timeline.set_view_range(*x_range)
@@ -61,3 +70,9 @@ class TimeViewBox(pg.ViewBox):
     def _on_duration_changed(self, duration: float) -> None:
         if duration > 0:
             self.setLimits(xMin=0.0, xMax=duration, minXRange=0.05)
+
+
+def select_by_drag(timeline: Timeline, view: pg.ViewBox, ev) -> None:
+    """A Shift+drag in `view` (a plot or its time axis) selects the range it covers."""
+    start = view.mapSceneToView(ev.buttonDownScenePos()).x()
+    timeline.set_selection(start, view.mapSceneToView(ev.scenePos()).x())

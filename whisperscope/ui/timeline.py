@@ -19,12 +19,14 @@ class Timeline(QObject):
     view_range_changed = Signal(float, float)  # start, end (seconds)
     playhead_moved = Signal(float)
     seek_requested = Signal(float)  # a view asked to move playback here
+    selection_changed = Signal(object)  # (start, end) seconds, or None
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._duration = 0.0
         self._view = (0.0, INITIAL_SPAN)
         self._playhead = 0.0
+        self._selection: tuple[float, float] | None = None
 
     # --- state -------------------------------------------------------------------------
     @property
@@ -43,6 +45,21 @@ class Timeline(QObject):
     def playhead(self) -> float:
         return self._playhead
 
+    @property
+    def selection(self) -> tuple[float, float] | None:
+        return self._selection
+
+    def set_selection(self, start: float | None, end: float | None = None) -> None:
+        """Select the range between two times (either order); None clears it."""
+        if start is None or end is None:
+            selection = None
+        else:
+            a, b = sorted((self.clamp(start), self.clamp(end)))
+            selection = (a, b) if b - a >= 0.01 else None
+        if selection != self._selection:
+            self._selection = selection
+            self.selection_changed.emit(selection)
+
     def set_duration(self, duration: float) -> None:
         """A new recording: reset the view to show it (or its first 30 s) and rewind."""
         self._duration = max(0.0, float(duration))
@@ -52,6 +69,7 @@ class Timeline(QObject):
         self.set_view_range(0.0, end)
         self._playhead = -1.0
         self.set_playhead(0.0)
+        self.set_selection(None)
 
     def set_view_range(self, start: float, end: float) -> None:
         span = max(MIN_SPAN, float(end) - float(start))

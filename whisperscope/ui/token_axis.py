@@ -1,5 +1,6 @@
-"""The heatmap's left axis: one label per token row, thinned so labels never overlap;
-clicking a label seeks to that token."""
+"""The heatmap's left axis: one label per token row when the rows have room; when they do
+not, every n-th row, and the heatmap says how many are shown. Clicking a label seeks to
+that token."""
 
 from __future__ import annotations
 
@@ -23,15 +24,8 @@ class TokenAxis(pg.AxisItem):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph naming)
-        lo, hi = sorted((minVal, maxVal))
-        first, last = max(0, math.ceil(lo - 0.5)), min(self.rows.n_rows - 1,
-                                                       math.floor(hi - 0.5))
-        if last < first or size <= 0:
-            return []
-        per_row = size / max(hi - lo, 1e-9)
-        step = max(1, math.ceil(MIN_LABEL_PX / per_row))
-        first += (-first) % step
-        return [(float(step), [r + 0.5 for r in range(first, last + 1, step)])]
+        rows, step = labelled_rows(minVal, maxVal, size, self.rows.n_rows)
+        return [(float(step), [r + 0.5 for r in rows])] if rows else []
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
         return [token_label(self.rows.label(int(v))) for v in values]
@@ -45,3 +39,24 @@ class TokenAxis(pg.AxisItem):
         row = int(math.floor(view.mapSceneToView(ev.scenePos()).y()))
         if 0 <= row < self.rows.n_rows:
             self.row_clicked.emit(row)
+
+
+def labelled_rows(y0: float, y1: float, pixels: float, n_rows: int) -> tuple[list[int], int]:
+    """The rows labelled when rows `y0..y1` of `n_rows` fill `pixels`: all of them when a
+    label fits each row, else every `step`-th (returned with the step)."""
+    lo, hi = sorted((y0, y1))
+    first, last = max(0, math.ceil(lo - 0.5)), min(n_rows - 1, math.floor(hi - 0.5))
+    if last < first or pixels <= 0:
+        return [], 1
+    per_row = pixels / max(hi - lo, 1e-9)
+    step = max(1, math.ceil(MIN_LABEL_PX / per_row))
+    first += (-first) % step
+    return list(range(first, last + 1, step)), step
+
+
+def labels_note(y0: float, y1: float, pixels: float, n_rows: int) -> str:
+    """"n of m labels shown" when the rows in view are thinned, else ""."""
+    lo, hi = sorted((y0, y1))
+    in_view = max(0, min(n_rows - 1, math.floor(hi - 0.5)) - max(0, math.ceil(lo - 0.5)) + 1)
+    shown = len(labelled_rows(y0, y1, pixels, n_rows)[0])
+    return f"{shown} of {in_view} labels shown (zoom in for all)" if shown < in_view else ""

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -23,16 +25,27 @@ from PySide6.QtWidgets import (
 from whisperscope.engine.events import TokenDecoded, WindowDone
 from whisperscope.ui import theme
 from whisperscope.ui.attention_rows import is_text_token
-from whisperscope.ui.transcript_model import END, PROB, START, TEXT, TranscriptModel
+from whisperscope.ui.transcript_model import (
+    END,
+    END_ERROR,
+    ERROR_COLUMNS,
+    PROB,
+    START,
+    START_ERROR,
+    TEXT,
+    TranscriptModel,
+)
 
-NUMBER_COLUMNS = (START, END, PROB)
+NUMBER_COLUMNS = (START, END, PROB, START_ERROR, END_ERROR)
+TEMPLATES = {START: "0:00.00", END: "0:00.00", PROB: "0.00", START_ERROR: "+000",
+             END_ERROR: "+000"}  # typical values
 
 
 def _table(model: TranscriptModel) -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # Ctrl+C
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setShowGrid(False)
     view.setWordWrap(False)
@@ -45,7 +58,22 @@ def _table(model: TranscriptModel) -> QTableView:
     for col in NUMBER_COLUMNS:  # fitted to their contents as each window's times arrive
         header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
     view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+    fit_number_columns(view)
+    for col in ERROR_COLUMNS:  # shown with a reference
+        view.setColumnHidden(col, True)
     return view
+
+
+def fit_number_columns(view: QTableView) -> None:
+    """Number columns as wide as a typical value from the start, so the text column has
+    its room while a window decodes (they were 100 px each, leaving "chil…")."""
+    metrics = QFontMetrics(view.model().number_font)
+    header = view.horizontalHeader()
+    for col, sample in TEMPLATES.items():
+        if col < view.model().columnCount():
+            title = header.fontMetrics().horizontalAdvance(str(view.model().headerData(
+                col, Qt.Orientation.Horizontal)))
+            view.setColumnWidth(col, max(metrics.horizontalAdvance(sample), title) + 14)
 
 
 class TokenListPanel(QWidget):
@@ -60,6 +88,12 @@ class TokenListPanel(QWidget):
         self.tokens = TranscriptModel("tokens", self)
         self.word_view = _table(self.words)
         self.token_view = _table(self.tokens)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Find in the transcript (Enter: next, Esc: close)")
+        self.search.setClearButtonEnabled(True)
+        self.search.hide()
+        self.search.returnPressed.connect(self.find_next)
+        self.search.installEventFilter(self)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.word_view, "Words")
         self.tabs.addTab(self.token_view, "Tokens")
@@ -68,9 +102,15 @@ class TokenListPanel(QWidget):
             f"<span style='color:{theme.VERY_LOW_CONFIDENCE}'>■</span> p &lt; {theme.VERY_LOW}"
             " &nbsp;·&nbsp; double-click plays a word")
         self.legend.setObjectName("section_title")
+        self.summary = QLabel("")  # the comparison with a reference
+        self.summary.setWordWrap(True)
+        self.summary.setObjectName("section_title")
+        self.summary.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 4)
+        layout.addWidget(self.search)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.summary)
         layout.addWidget(self.legend)
         for view, model in ((self.word_view, self.words), (self.token_view, self.tokens)):
             view.clicked.connect(lambda index, m=model: self._seek(m, index))
@@ -100,6 +140,79 @@ class TokenListPanel(QWidget):
         for view in (self.word_view, self.token_view):
             for col in NUMBER_COLUMNS:
                 view.resizeColumnToContents(col)
+
+    def show_edited(self, analysis, edited) -> None:
+        """The words and tokens with their times edited by hand; `edited` words marked."""
+        self.words.replace_items(analysis.words, edited)
+        self.tokens.replace_items(analysis.tokens)
+
+    def show_comparison(self, errors: dict[int, tuple[float, float]] | None,
+                        summary: str = "") -> None:
+        """Start/end errors per word against a reference (None: no reference)."""
+        for col in ERROR_COLUMNS:
+            self.word_view.setColumnHidden(col, errors is None)
+        self.words.set_errors(errors or {})
+        self.summary.setText(summary)
+        self.summary.setVisible(bool(summary))
+
+    # --- find and copy ------------------------------------------------------------------
+    def show_search(self) -> None:
+        self.search.show()
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Esc closes the search)
+        if (watched is self.search and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Escape):
+            self.search.hide()
+            return True
+        return super().eventFilter(watched, event)
+
+    def find_next(self) -> int:
+        """Select and seek to the next row (after the selected one, wrapping) whose text
+        holds the search text, case-insensitive; -1 when none does."""
+        query = self.search.text().strip().lower()
+        view = self._shown_view()
+        model = view.model()
+        if not query or not model.items:
+            return -1
+        rows = view.selectionModel().selectedRows()
+        start = rows[-1].row() + 1 if rows else 0
+        n = len(model.items)
+        for k in range(n):
+            row = (start + k) % n
+            if query in model.items[row].text.lower():
+                view.selectRow(row)
+                view.scrollTo(model.index(row, 0))
+                self.seek_requested.emit(model.items[row].start)
+                return row
+        return -1
+
+    def _shown_view(self) -> QTableView:
+        return self.token_view if self.tabs.currentWidget() is self.token_view else \
+            self.word_view
+
+    def selected_tsv(self) -> str:
+        """The selected rows of the shown list, with a header, as tab-separated text:
+        text, start and end in seconds, probability (and the reference errors in ms)."""
+        view = self._shown_view()
+        model = view.model()
+        rows = sorted(i.row() for i in view.selectionModel().selectedRows()
+                      if model.item(i.row()) is not None)
+        if not rows:
+            return ""
+        errors = bool(model.errors)
+        lines = ["text\tstart\tend\tprobability" + ("\tstart_error_ms\tend_error_ms"
+                                                     if errors else "")]
+        for row in rows:
+            item = model.item(row)
+            cells = [item.text.strip(), f"{item.start:.3f}", f"{item.end:.3f}",
+                     f"{item.probability:.3f}"]
+            if errors:
+                error = model.errors.get(row)
+                cells += [f"{e * 1000:.1f}" for e in error] if error else ["", ""]
+            lines.append("\t".join(cells))
+        return "\n".join(lines) + "\n"
 
     # --- playhead ----------------------------------------------------------------------
     def set_current(self, token_index: int, word_index: int) -> None:

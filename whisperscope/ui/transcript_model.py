@@ -1,7 +1,9 @@
-"""Table models for the token list: words or tokens with start, end and probability.
+"""Table models for the token list: words or tokens with start, end and probability, and,
+with a reference loaded, each word's start and end error against it.
 
 Rows of finished windows come from `WindowDone`; while a window decodes, its tokens show as
-pending rows (no times yet) after them, so the list fills in live with the heatmap.
+pending rows (no times yet) after them, so the list fills in live with the heatmap. Words
+whose boundaries were moved by hand are marked ✎.
 """
 
 from __future__ import annotations
@@ -13,8 +15,14 @@ from whisperscope.session.model import TokenTiming, Word
 from whisperscope.ui import theme
 from whisperscope.ui.timefmt import format_time
 
-COLUMNS = ("Text", "Start", "End", "P")
-TEXT, START, END, PROB = range(4)
+COLUMNS = ("Text", "Start", "End", "P", "ΔS", "ΔE")
+HEADER_TIPS = {4: "Start error against the reference word, ms (+ is late)",
+               5: "End error against the reference word, ms (+ is late)",
+               3: "Probability of the word (its least likely token)"}
+TEXT, START, END, PROB, START_ERROR, END_ERROR = range(6)
+ERROR_COLUMNS = (START_ERROR, END_ERROR)
+EDITED_MARK = " ✎"
+LARGE_ERROR = 0.05  # seconds: errors above this are coloured
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -27,7 +35,9 @@ class TranscriptModel(QAbstractTableModel):
         self.items: list[Word | TokenTiming] = []
         self.pending: list[tuple[str, float]] = []  # (text, probability) of a live window
         self.current = -1
-        self._mono = QFont("monospace")
+        self.marked: frozenset[int] = frozenset()  # rows edited by hand
+        self.errors: dict[int, tuple[float, float]] = {}  # row -> (start, end) error, s
+        self._mono = self.number_font = QFont("monospace")
         self._mono.setStyleHint(QFont.StyleHint.Monospace)
         self._italic = QFont()
         self._italic.setItalic(True)
@@ -36,7 +46,29 @@ class TranscriptModel(QAbstractTableModel):
     def reset(self) -> None:
         self.beginResetModel()
         self.items, self.pending, self.current = [], [], -1
+        self.marked, self.errors = frozenset(), {}
         self.endResetModel()
+
+    def replace_items(self, items, marked=frozenset()) -> None:
+        """The same rows with new times (edited by hand), `marked` rows flagged."""
+        items = list(items)
+        if len(items) != len(self.items) or self.pending:
+            self.beginResetModel()
+            self.items, self.pending = items, []
+            self.marked = frozenset(marked)
+            self.endResetModel()
+            return
+        self.items, self.marked = items, frozenset(marked)
+        self._all_changed()
+
+    def set_errors(self, errors: dict[int, tuple[float, float]]) -> None:
+        self.errors = dict(errors)
+        self._all_changed()
+
+    def _all_changed(self) -> None:
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(self.rowCount() - 1, len(COLUMNS) - 1))
 
     def add_pending(self, text: str, probability: float, join: bool = False) -> None:
         """A row for a token just decoded; with `join`, the text extends the last pending
@@ -89,6 +121,8 @@ class TranscriptModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(section)
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignLeft if section == TEXT else
                        Qt.AlignmentFlag.AlignRight) | int(Qt.AlignmentFlag.AlignVCenter)
@@ -101,9 +135,14 @@ class TranscriptModel(QAbstractTableModel):
         if row >= len(self.items):
             return self._pending_data(row - len(self.items), col, role)
         item = self.items[row]
+        if col in ERROR_COLUMNS:
+            return self._error_data(row, col, role)
         if role == Qt.ItemDataRole.DisplayRole:
-            return (item.text.strip() or "␣", format_time(item.start),
-                    format_time(item.end), f"{item.probability:.2f}")[col]
+            text = (item.text.strip() or "␣") + (EDITED_MARK if row in self.marked else "")
+            return (text, format_time(item.start), format_time(item.end),
+                    f"{item.probability:.2f}")[col]
+        if role == Qt.ItemDataRole.ForegroundRole and col == TEXT and row in self.marked:
+            return QColor(theme.EDITED)
         if role == Qt.ItemDataRole.ForegroundRole and col in (TEXT, PROB):
             color = theme.confidence_color(item.probability)
             return QColor(color) if color else None
@@ -115,7 +154,24 @@ class TranscriptModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return (f"“{item.text}”  {format_time(item.start)} – {format_time(item.end)}  "
-                    f"probability {item.probability:.3f}")
+                    f"probability {item.probability:.3f}"
+                    + ("  · boundaries moved by hand" if row in self.marked else ""))
+        return None
+
+    def _error_data(self, row: int, col: int, role: int):
+        error = self.errors.get(row)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return "" if error is None else f"{error[col - START_ERROR] * 1000:+.0f}"
+        if role == Qt.ItemDataRole.ForegroundRole and error is not None:
+            return QColor(theme.LOW_CONFIDENCE) if abs(error[col - START_ERROR]) > \
+                LARGE_ERROR else None
+        if role == Qt.ItemDataRole.FontRole:
+            return self._mono
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return ("not matched to a reference word" if error is None else
+                    "ms from the reference word's start (ΔS) or end (ΔE); + is late")
         return None
 
     def _pending_data(self, row: int, col: int, role: int):
@@ -123,7 +179,7 @@ class TranscriptModel(QAbstractTableModel):
             return None
         text, probability = self.pending[row]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (text.strip() or "␣", "…", "…", f"{probability:.2f}")[col]
+            return (text.strip() or "␣", "…", "…", f"{probability:.2f}", "", "")[col]
         if role == Qt.ItemDataRole.ForegroundRole:
             return QColor(theme.MUTED)
         if role == Qt.ItemDataRole.FontRole:

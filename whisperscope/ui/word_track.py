@@ -25,6 +25,7 @@ class WordTrack(pg.GraphicsObject):
         self.texts: list[str] = []
         self.probabilities: list[float] = []
         self.current = -1
+        self.painted = (0, 0)  # [first, last) word painted last time
         self.font = QFont()
         self.font.setPointSizeF(8.5)
         self.metrics = QFontMetrics(self.font)
@@ -52,6 +53,7 @@ class WordTrack(pg.GraphicsObject):
 
     # --- QGraphicsItem -------------------------------------------------------------------
     def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph hook)
+        super().viewTransformChanged()  # drops the cached view rectangle
         self.prepareGeometryChange()
 
     def boundingRect(self) -> QRectF:  # noqa: N802
@@ -64,6 +66,7 @@ class WordTrack(pg.GraphicsObject):
             return
         i0 = int(np.searchsorted(self.ends, view.left(), side="right"))
         i1 = int(np.searchsorted(self.starts, view.right(), side="left"))
+        self.painted = (i0, i1)
         if i1 <= i0:
             return
         transform = p.transform()

@@ -1,0 +1,112 @@
+"""Word boundaries as lines through a plot, like Praat's TextGrid editor: one item in each of
+the spectrogram, the tiers and the heatmap, drawn from the same spans.
+
+Dragging within a few pixels of a boundary moves it (the boundary editor decides where it
+may go); anywhere else the drag passes to the view (pan). Edited words' boundaries are drawn
+in the accent colour. Only the boundaries in view are painted, in screen pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+
+from whisperscope.session.edits import END, START
+from whisperscope.ui import theme
+
+GRAB_PX = 4.0  # a press this close to a boundary grabs it
+MAX_PAINTED = 2000  # boundaries; zoomed further out none are drawn
+
+
+class BoundaryLines(pg.GraphicsObject):
+    dragged = Signal(int, str, float)  # word index, START | END, time: while dragging
+    drag_finished = Signal(int, str, float)  # ... and where it was let go
+
+    def __init__(self, editable: bool = True) -> None:
+        super().__init__()
+        self.editable = editable
+        self.starts = np.zeros(0)
+        self.ends = np.zeros(0)
+        self.edited: frozenset[int] = frozenset()
+        self._drag: tuple[int, str] | None = None
+        self.setZValue(8)
+        if editable:
+            self.setAcceptHoverEvents(True)
+
+    def set_spans(self, starts, ends, edited=frozenset()) -> None:
+        self.starts = np.asarray(starts, float)
+        self.ends = np.asarray(ends, float)
+        self.edited = frozenset(edited)
+        self.update()
+
+    def boundary_near(self, t: float, tolerance: float) -> tuple[int, str] | None:
+        """The word edge within `tolerance` seconds of `t` (the nearest), or None."""
+        if not len(self.starts):
+            return None
+        ds, de = np.abs(self.starts - t), np.abs(self.ends - t)
+        i, j = int(np.argmin(ds)), int(np.argmin(de))
+        best = (i, START, ds[i]) if ds[i] < de[j] else (j, END, de[j])
+        return (best[0], best[1]) if best[2] <= tolerance else None
+
+    # --- mouse ---------------------------------------------------------------------------
+    def _tolerance(self) -> float:
+        width = self.pixelWidth()
+        return GRAB_PX * (width if width else 0.0)
+
+    def mouseDragEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph hook)
+        if not self.editable or ev.button() != Qt.MouseButton.LeftButton or (
+                ev.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            ev.ignore()
+            return
+        if ev.isStart():
+            self._drag = self.boundary_near(ev.buttonDownPos().x(), self._tolerance())
+        if self._drag is None:
+            ev.ignore()
+            return
+        ev.accept()
+        index, side = self._drag
+        t = float(ev.pos().x())
+        if ev.isFinish():
+            self._drag = None
+            self.drag_finished.emit(index, side, t)
+        else:
+            self.dragged.emit(index, side, t)
+
+    def hoverEvent(self, ev) -> None:  # noqa: N802
+        near = self.editable and not ev.isExit() and self.boundary_near(ev.pos().x(),
+                                                                        self._tolerance())
+        if near and ev.acceptDrags(Qt.MouseButton.LeftButton):  # a drag from here is ours
+            self.setCursor(Qt.CursorShape.SplitHCursor)
+        else:
+            self.unsetCursor()
+
+    # --- QGraphicsItem -------------------------------------------------------------------
+    def viewTransformChanged(self) -> None:  # noqa: N802
+        super().viewTransformChanged()
+        self.prepareGeometryChange()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        rect = self.viewRect()
+        return QRectF() if rect is None else rect
+
+    def paint(self, p, *_args) -> None:
+        view = self.viewRect()
+        if view is None or not len(self.starts):
+            return
+        i0 = int(np.searchsorted(self.ends, view.left(), side="left"))
+        i1 = int(np.searchsorted(self.starts, view.right(), side="right"))
+        if i1 <= i0 or i1 - i0 > MAX_PAINTED:
+            return
+        transform = p.transform()
+        y0 = transform.map(QPointF(0, view.top())).y()
+        y1 = transform.map(QPointF(0, view.bottom())).y()
+        p.resetTransform()
+        plain = QPen(QColor(255, 255, 255, 70), 1, Qt.PenStyle.DashLine)
+        edited = QPen(QColor(theme.EDITED), 1.5)
+        for i in range(i0, i1):
+            p.setPen(edited if i in self.edited else plain)
+            for t in (self.starts[i], self.ends[i]):
+                x = transform.map(QPointF(t, 0)).x()
+                p.drawLine(QPointF(x, y0), QPointF(x, y1))

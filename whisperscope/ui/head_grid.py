@@ -1,0 +1,128 @@
+"""A layer x head grid of small attention maps, each with its alignment score.
+
+Drawn as one mosaic image (one ImageItem, however many heads) with a score in each cell's
+corner;
+the model's alignment heads are outlined, the heads the user picked are outlined in the
+accent colour. A click shows that head in the main heatmap; Shift+click picks it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsRectItem
+
+from whisperscope.ui import theme
+
+GAP = 3  # pixels of the mosaic between cells
+LABEL_ROWS = 0  # mosaic rows under each cell (the score sits in its corner)
+
+
+class HeadGrid(pg.GraphicsLayoutWidget):
+    head_clicked = Signal(int, int)  # layer, head
+    picks_changed = Signal(object)  # the picked (layer, head) pairs, sorted
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.plot = self.addPlot()
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.invertY(True)
+        self.plot.getAxis("bottom").hide()
+        self.plot.showAxis("top")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(theme.heatmap_lut())
+        self.plot.addItem(self.image)
+        self.shape = (0, 0, 0, 0)  # layers, heads, cell rows, cell columns
+        self.scores = np.zeros((0, 0))
+        self.alignment_heads: set[tuple[int, int]] = set()
+        self.picked: set[tuple[int, int]] = set()
+        self._labels: list[pg.TextItem] = []
+        self._outlines: list[QGraphicsRectItem] = []
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
+
+    def set_cells(self, cells: np.ndarray, scores: np.ndarray,
+                  alignment_heads=()) -> None:
+        """`cells`: (layers, heads, rows, columns) in 0..1; `scores`: (layers, heads)."""
+        n_layers, n_heads, h, w = cells.shape
+        if (n_layers, n_heads) != self.shape[:2]:
+            self.picked = {p for p in self.picked if p[0] < n_layers and p[1] < n_heads}
+        self.shape, self.scores = cells.shape, scores
+        previous_marks = self.alignment_heads if len(self._labels) == n_layers * n_heads \
+            else None
+        self.alignment_heads = {tuple(map(int, p)) for p in alignment_heads}
+        step_y, step_x = h + LABEL_ROWS + GAP, w + GAP
+        mosaic = np.zeros((n_layers * step_y, n_heads * step_x), np.float32)
+        for layer in range(n_layers):
+            for head in range(n_heads):
+                y, x = layer * step_y, head * step_x
+                mosaic[y: y + h, x: x + w] = cells[layer, head]
+        self.image.setImage(mosaic, autoLevels=False, levels=(0.0, 1.0))
+        self._place_labels(n_layers, n_heads, h, w)
+        self.plot.getAxis("left").setTicks([[(layer * step_y + h / 2, f"L{layer}")
+                                             for layer in range(n_layers)], []])
+        self.plot.getAxis("top").setTicks([[(head * step_x + w / 2, f"H{head}")
+                                            for head in range(n_heads)], []])
+        self.plot.setRange(xRange=(0, mosaic.shape[1]), yRange=(0, mosaic.shape[0]),
+                           padding=0.01)
+        if self.alignment_heads != previous_marks:
+            self._outline()
+
+    def cell_at(self, x: float, y: float) -> tuple[int, int] | None:
+        n_layers, n_heads, h, w = self.shape
+        step_y, step_x = h + LABEL_ROWS + GAP, w + GAP
+        layer, head = int(y // step_y), int(x // step_x)
+        if 0 <= layer < n_layers and 0 <= head < n_heads:
+            return layer, head
+        return None
+
+    def _place_labels(self, n_layers: int, n_heads: int, h: int, w: int) -> None:
+        if len(self._labels) != n_layers * n_heads:  # made once per model, then relabelled
+            for label in self._labels:
+                self.plot.removeItem(label)
+            self._labels = []
+            for layer in range(n_layers):
+                for head in range(n_heads):
+                    label = pg.TextItem("", color=theme.TEXT, anchor=(0.0, 0.0),
+                                        fill=(12, 12, 16, 170))
+                    label.setPos(head * (w + GAP), layer * (h + LABEL_ROWS + GAP))
+                    self.plot.addItem(label)
+                    self._labels.append(label)
+        for k, label in enumerate(self._labels):
+            text = f"{self.scores[k // n_heads, k % n_heads]:.2f}"
+            if label.toPlainText() != text:
+                label.setText(text)
+
+    def _outline(self) -> None:
+        for item in self._outlines:
+            self.plot.removeItem(item)
+        self._outlines = []
+        _, _, h, w = self.shape
+        for pair in sorted(self.alignment_heads | self.picked):
+            rect = QGraphicsRectItem(QRectF(pair[1] * (w + GAP) - 1,
+                                            pair[0] * (h + LABEL_ROWS + GAP) - 1, w + 2, h + 2))
+            color = theme.EDITED if pair in self.picked else theme.TEXT
+            style = Qt.PenStyle.SolidLine if pair in self.alignment_heads else \
+                Qt.PenStyle.DashLine
+            rect.setPen(pg.mkPen(color, width=2 if pair in self.picked else 1, style=style))
+            self.plot.addItem(rect)
+            self._outlines.append(rect)
+
+    def toggle_pick(self, layer: int, head: int) -> None:
+        self.picked ^= {(layer, head)}
+        self._outline()
+        self.picks_changed.emit(sorted(self.picked))
+
+    def _on_click(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        point = self.plot.vb.mapSceneToView(ev.scenePos())
+        cell = self.cell_at(point.x(), point.y())
+        if cell is None:
+            return
+        if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.toggle_pick(*cell)
+        else:
+            self.head_clicked.emit(*cell)

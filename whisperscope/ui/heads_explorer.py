@@ -1,0 +1,178 @@
+"""Which head hears what: the heads dock, fed with every layer/head of the visible span.
+
+Every layer/head of a finished window comes from the attention recomputer (one teacher-
+forced pass per window, off the GUI thread); once a window has them, the grid shows the
+visible span of each head, scored. Clicking a cell shows that head in the main heatmap; the
+picked heads can time every word (one undo step) and be copied as an alignment_heads list.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDockWidget
+
+from whisperscope.ui.attention_rows import HeadChoice
+from whisperscope.ui.head_scores import head_scores, retime_with_heads
+from whisperscope.ui.heads_panel import HeadsPanel
+
+if TYPE_CHECKING:
+    from whisperscope.ui.main_window import MainWindow
+
+CELL = (28, 44)  # rows, columns of each head's little map
+REFRESH_MS = 120  # the grid follows the view at most this often
+PLAYING_REFRESH_MS = 500  # ... and less often while the view scrolls with playback
+
+
+def span_cells(full: np.ndarray, rows: np.ndarray, f0: int, f1: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Each head's attention over the given token rows and frames f0..f1: (cells resized to
+    CELL with rows scaled to their peak, scores on the full-resolution rows)."""
+    part = np.asarray(full[:, :, rows, f0:f1], np.float32)
+    scores = head_scores(part)
+    peak = np.maximum(part.max(axis=-1, keepdims=True), 1e-12)
+    scaled = part / peak
+    ys = np.minimum((np.arange(CELL[0]) * part.shape[2] / CELL[0]).astype(int),
+                    part.shape[2] - 1)
+    xs = [slice(int(a), max(int(a) + 1, int(b))) for a, b in
+          zip(np.linspace(0, part.shape[3], CELL[1] + 1)[:-1],
+              np.linspace(0, part.shape[3], CELL[1] + 1)[1:], strict=True)]
+    cells = np.stack([scaled[:, :, ys, x].max(axis=-1) for x in xs], axis=-1)
+    return cells, scores
+
+
+class HeadsExplorer(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.panel = HeadsPanel()
+        self.dock = QDockWidget("Heads", window)
+        self.dock.setObjectName("heads_dock")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self.dock.hide()
+        self._retime_pending: list[tuple[int, int]] | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        toggle = self.dock.toggleViewAction()
+        toggle.setText("&Heads Grid")
+        toggle.setShortcut("Ctrl+G")
+        window.addAction(toggle)
+        window.actions.view_menu.addAction(toggle)
+        self._sized = False
+        self.dock.visibilityChanged.connect(self._on_visibility)
+        window.timeline.view_range_changed.connect(lambda *_a: self.refresh_soon())
+        window.recomputer.window_recomputed.connect(self._on_recomputed)
+        window.playback.playing_changed.connect(lambda _p: self.refresh_soon())
+        window.controller.finished.connect(lambda _e: self.refresh_soon())
+        self.panel.grid.head_clicked.connect(self.show_head)
+        self.panel.retime_requested.connect(self.retime)
+        self.panel.copy_requested.connect(self.copy_heads)
+
+    def _on_visibility(self, visible: bool) -> None:
+        if visible and not self._sized:  # a third of the window, not half of it
+            self._sized = True
+            self.window.resizeDocks([self.dock], [max(200, self.window.height() // 3)],
+                                    Qt.Orientation.Vertical)
+        self.refresh_soon()
+
+    def refresh_soon(self) -> None:
+        if self.dock.isVisible() and not self._timer.isActive():
+            playing = self.window.playback.timer.isActive()
+            self._timer.start(PLAYING_REFRESH_MS if playing else REFRESH_MS)
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    # --- the grid ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        if not self.dock.isVisible():
+            return
+        t0, t1 = self.window.timeline.view_range
+        blocks = [b for b in self.window.rows.blocks_in(t0, t1) if b.final]
+        if not blocks:
+            self.panel.status.setText("No finished window in view")
+            return
+        # the window holding most of the view
+        block = max(blocks, key=lambda b: min(b.end, t1) - max(b.start, t0))
+        if block.full is None:
+            if self.window.playback.is_playing:  # a model pass now would starve playback
+                self.panel.status.setText(f"Every head of window {block.window + 1} is "
+                                          "computed when playback pauses")
+                return
+            asked = self.window.results.request_all_layers(block.window)
+            self.panel.status.setText(f"Computing every head of window {block.window + 1}…"
+                                      if asked else "Every head needs the model: Analyse "
+                                      "again")
+            return
+        local = np.flatnonzero((block.token_ends > t0) & (block.token_starts < t1))
+        f0 = max(0, int((t0 - block.start) / 0.02))
+        f1 = min(block.n_frames, int(np.ceil((t1 - block.start) / 0.02)))
+        if len(local) < 2 or f1 - f0 < 2:
+            self.panel.status.setText("Too few tokens in view to score the heads")
+            return
+        cells, scores = span_cells(block.full, block.window_rows[local], f0, f1)
+        model = self.window.analysis.model if self.window.analysis else None
+        self.panel.grid.set_cells(cells, scores, model.alignment_heads if model else ())
+        best = np.unravel_index(int(np.argmax(scores)), scores.shape)
+        self.panel.status.setText(f"{len(local)} tokens of window {block.window + 1}; most "
+                                  f"alignment-like: L{best[0]} H{best[1]} "
+                                  f"({scores[best]:.2f})")
+
+    def _on_recomputed(self, _window: int, _full) -> None:
+        self.refresh_soon()
+        if self._retime_pending is not None:
+            self.retime()
+
+    def show_head(self, layer: int, head: int) -> None:
+        """That head in the main heatmap (the heads box follows)."""
+        combo = self.window.plots.controls.heads
+        for i in range(combo.count()):
+            if combo.itemData(i) == HeadChoice("layer", layer=layer, head=head):
+                combo.setCurrentIndex(i)
+                return
+
+    # --- the picked heads ----------------------------------------------------------------
+    def retime(self) -> None:
+        """Time every word with the picked heads, once every window has all its heads."""
+        heads = sorted(self.panel.grid.picked) if self._retime_pending is None else \
+            self._retime_pending
+        analysis = self.window.workbench.editor.base
+        if not heads or analysis is None:
+            self._retime_pending = None
+            return
+        blocks = [b for b in self.window.rows.blocks if b.final]
+        missing = [b.window for b in blocks if b.full is None]
+        if missing:
+            self._retime_pending = heads
+            asked = [self.window.results.request_all_layers(w) for w in missing]
+            self.panel.status.setText(f"Computing every head of {len(missing)} window(s) "
+                                      "first…" if all(asked) else "Needs the model: Analyse "
+                                      "again")
+            if not all(asked):
+                self._retime_pending = None
+            return
+        self._retime_pending = None
+        current = self.window.workbench.analysis
+        times = retime_with_heads(analysis, {b.window: b.full for b in blocks}, heads)
+        changed = {i: t for i, t in times.items()
+                   if abs(t[0] - current.words[i].start) > 1e-6
+                   or abs(t[1] - current.words[i].end) > 1e-6}
+        names = ", ".join(f"L{layer}H{head}" for layer, head in heads)
+        self.window.workbench.editor.retime(changed, f"time the words with {names}")
+        self.panel.status.setText(f"{len(changed)} words re-timed with {names} (Ctrl+Z "
+                                  "undoes)")
+
+    def heads_json(self) -> str:
+        return json.dumps([[int(layer), int(head)]
+                           for layer, head in sorted(self.panel.grid.picked)])
+
+    def copy_heads(self) -> None:
+        text = self.heads_json()
+        QApplication.clipboard().setText(text)
+        self.window.statusBar().showMessage(f"Copied alignment_heads {text}", 6000)
