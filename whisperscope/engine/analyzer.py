@@ -28,6 +28,8 @@ from whisperscope.engine.alignment import (
     next_sound,
     voiced_frames,
 )
+from whisperscope.engine.alignment_pass import run_alignment_pass
+from whisperscope.engine.alignment_units import spell
 from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.decoder import CachedDecoder
 from whisperscope.engine.events import (
@@ -42,7 +44,7 @@ from whisperscope.engine.events import (
     WindowStarted,
 )
 from whisperscope.engine.models import LoadedModel
-from whisperscope.engine.timing import WindowTiming, time_window
+from whisperscope.engine.timing import WindowTiming, decoded_words, time_window
 from whisperscope.engine.window_decoding import DecodedWindow, decode_window
 from whisperscope.errors import AnalysisCancelled, AudioError, ModelError, WhisperScopeError
 from whisperscope.session.model import (
@@ -143,7 +145,14 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel) -> Iterato
             timing = WindowTiming((), (), (), segment_size)
         else:
             voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
-            timing = time_window(decoded, tokenizer, window_start, segment_size, voiced, alignment)
+            aligned = None
+            if alignment.alignment_pass:
+                words = decoded_words(decoded, tokenizer, segment_size)
+                if words:
+                    units = spell(tokenizer, words, alignment.alignment_units)
+                    aligned = run_alignment_pass(decoder, tokenizer, units, n_frames)
+            timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
+                                 alignment, aligned, tuple(head_ids))
         done = _record_window(analysis, window, window_start, n_frames, decoded, timing,
                               tokenizer, head_ids, skip)
         yield done

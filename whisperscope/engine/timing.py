@@ -19,8 +19,12 @@ from whisperscope.engine.alignment import (
     alignment_matrix,
     dtw_spans,
     give_punctuation_to_next,
+    most_peaked_head,
     refine_spans,
+    unit_starts,
+    word_frames,
 )
+from whisperscope.engine.alignment_pass import AlignmentPass
 from whisperscope.engine.window_decoding import TIME_PRECISION, DecodedWindow
 
 PREPEND_PUNCTUATIONS = "\"'“¿([{-"
@@ -65,6 +69,17 @@ class TimedSegment:
 
 
 @dataclass(frozen=True)
+class PassMatrix:
+    """The matrix a window's times came from when an alignment pass timed it: one row per
+    unit (the last one the end of text), shape = (n_units + 1, n_frames), float16."""
+
+    unit_texts: tuple[str, ...]
+    matrix: np.ndarray
+    heads: tuple[tuple[int, int], ...]  # (layer, head) averaged into it
+    unit_starts: tuple[int, ...]  # DTW start frame of each row
+
+
+@dataclass(frozen=True)
 class WindowTiming:
     tokens: tuple[TimedToken, ...]
     words: tuple[TimedWord, ...]
@@ -72,6 +87,7 @@ class WindowTiming:
     seek_frames: int  # mel frames (10 ms) to advance past this window's start
     context_ids: tuple[int, ...] = ()  # finished segments' tokens, timestamps included:
     #                                   the prompt for the next window, as transcribe() does
+    alignment: PassMatrix | None = None
 
 
 def split_segments(
@@ -110,6 +126,16 @@ def split_segments(
     return segments, seek
 
 
+def decoded_words(decoded: DecodedWindow, tokenizer: Tokenizer, n_mel_frames: int) -> list[str]:
+    """The window's words as `time_window` groups them (what an alignment pass spells)."""
+    ids = list(decoded.token_ids)
+    raw_segments, _ = split_segments(ids, tokenizer, n_mel_frames)
+    rows = [r for r, t in enumerate(ids) if t < tokenizer.eot]
+    tokens = _untimed_tokens(rows, ids, {r: tokenizer.decode([ids[r]]) for r in rows},
+                             decoded, _segment_of_row(raw_segments))
+    return [g.text for g in _word_groups(tokens, tokenizer)]
+
+
 def time_window(
     decoded: DecodedWindow,
     tokenizer: Tokenizer,
@@ -117,8 +143,12 @@ def time_window(
     n_mel_frames: int,
     voiced: np.ndarray | None,
     options: AlignmentOptions = AlignmentOptions(),
+    aligned: AlignmentPass | None = None,
+    head_ids: tuple[tuple[int, int], ...] = (),
 ) -> WindowTiming:
-    """Place every text token of the window in time from its cross-attention."""
+    """Place every text token of the window in time from its cross-attention: that of
+    `aligned`, a teacher-forced pass over `decoded_words(...)`, when given, else the
+    decoding's own (its alignment heads)."""
     ids = list(decoded.token_ids)
     raw_segments, seek = split_segments(ids, tokenizer, n_mel_frames)
     text_rows = [r for r, t in enumerate(ids) if t < tokenizer.eot]
@@ -127,6 +157,17 @@ def time_window(
         return WindowTiming((), (), (), seek, context)
 
     texts = {r: tokenizer.decode([ids[r]]) for r in text_rows}
+    segment_of_row = _segment_of_row(raw_segments)
+    pass_matrix = None
+    if aligned is not None:
+        tokens = _untimed_tokens(text_rows, ids, texts, decoded, segment_of_row)
+        groups = _word_groups(tokens, tokenizer)
+        tokens, pass_matrix = _tokens_from_pass(tokens, groups, aligned, voiced, window_start,
+                                                options, head_ids)
+        words = _time_words(groups, tokens)
+        segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
+        return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, context,
+                            pass_matrix)
     # DTW rows: every text token, then the row right after the last one (what ended it)
     dtw_rows = text_rows + [min(text_rows[-1] + 1, len(ids) - 1)]
     matrix = alignment_matrix(decoded.attention[:, dtw_rows], options.medfilt_width)
@@ -138,10 +179,6 @@ def time_window(
     else:
         spans = dtw_spans(matrix)
 
-    segment_of_row = {}
-    for s, (first, end, _, _) in enumerate(raw_segments):
-        for r in range(first, end):
-            segment_of_row[r] = s
     tokens = [
         _timed_token(r, ids[r], texts[r], span, decoded, window_start, segment_of_row.get(r, 0))
         for r, span in zip(text_rows, spans, strict=False)
@@ -149,6 +186,24 @@ def time_window(
     groups = _word_groups(tokens, tokenizer)
     tokens = _keep_words_whole(tokens, groups)
     words = _time_words(groups, tokens)
+    segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
+    return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, context)
+
+
+def _segment_of_row(raw_segments) -> dict[int, int]:
+    segment_of_row = {}
+    for s, (first, end, _, _) in enumerate(raw_segments):
+        for r in range(first, end):
+            segment_of_row[r] = s
+    return segment_of_row
+
+
+def _untimed_tokens(rows, ids, texts, decoded, segment_of_row) -> list[TimedToken]:
+    return [TimedToken(r, ids[r], texts[r], 0.0, 0.0, decoded.probabilities[r],
+                       segment_of_row.get(r, 0)) for r in rows]
+
+
+def _segments(raw_segments, tokens, words, tokenizer, window_start) -> list[TimedSegment]:
     segments = []
     for s, (first, end, start_ts, end_ts) in enumerate(raw_segments):
         members = tuple(i for i, tok in enumerate(tokens) if first <= tok.row < end)
@@ -160,7 +215,57 @@ def time_window(
             seg_start, seg_end = seg_words[0].start, seg_words[-1].end
         if text.strip():
             segments.append(TimedSegment(seg_start, seg_end, text, members))
-    return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, context)
+    return segments
+
+
+def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_start,
+                      options: AlignmentOptions, head_ids):
+    """Token times from the alignment pass: each word's span from its characters, split
+    between the word's tokens where each token's first character starts."""
+    units = aligned.units
+    if options.choose_heads or not head_ids:
+        heads = (most_peaked_head(aligned.weights),)
+    else:
+        heads = tuple(head_ids)
+    chosen = np.stack([aligned.weights[layer, head] for layer, head in heads])
+    matrix = alignment_matrix(chosen, options.pass_medfilt_width)
+    if voiced is not None:
+        voiced = voiced[: matrix.shape[1]]
+    pause_rows = None
+    if options.pause_states:
+        pause_rows = np.array([w < 0 for w in units.word_of_unit] + [True])
+    starts = unit_starts(matrix, voiced if options.refine else None, pause_rows,
+                         options.pause_cost)
+    spans = word_frames(starts, units.word_of_unit, len(units.words),
+                        voiced if options.refine else None)
+    timed = list(tokens)
+    for k, group in enumerate(groups):
+        lo, hi = spans[k] if k < len(spans) else (-1, -1)
+        members = list(group.tokens)
+        if lo < 0:  # punctuation only: no time of its own, at the end of what came before
+            at = timed[members[0] - 1].end if members[0] else window_start
+            for i in members:
+                timed[i] = replace(timed[i], start=at, end=at)
+            continue
+        # each spoken token begins where its first letter does (a leading space is silent)
+        firsts = units.char_units[k]
+        begins, offset = {}, 0
+        for i in members:
+            text = timed[i].text
+            if not _is_punctuation(text) and firsts:
+                letter = min(offset + len(text) - len(text.lstrip()), len(firsts) - 1)
+                begins[i] = int(np.clip(starts[firsts[letter]], lo, hi))
+            offset += len(text)
+        spoken = [i for i in members if i in begins]
+        edges = np.maximum.accumulate([lo] + [begins[i] for i in spoken[1:]] + [hi])
+        frames = {i: (int(edges[n]), int(edges[n + 1])) for n, i in enumerate(spoken)}
+        for i in members:
+            start, end = frames.get(i, (hi, hi) if spoken and i > spoken[0] else (lo, lo))
+            timed[i] = replace(timed[i], start=round(window_start + start * TIME_PRECISION, 3),
+                               end=round(window_start + end * TIME_PRECISION, 3))
+    view = PassMatrix(units.texts + ("<|endoftext|>",), matrix.astype(np.float16), heads,
+                      tuple(int(x) for x in starts))
+    return timed, view
 
 
 def _is_punctuation(text: str) -> bool:

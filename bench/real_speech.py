@@ -1,0 +1,131 @@
+"""Word timestamps on real read speech: WhisperScope against openai-whisper's
+`word_timestamps=True`, same loaded model, same audio, one run.
+
+The speech is a TIMIT-format folder (hand-labelled word boundaries; default
+../shared/data/timit-dev, 64 utterances) and variants derived from it the same way for every
+system: two utterances of one speaker joined by 7 s and by 13 s of digital silence, and pink
+noise at 25 dB SNR. Words are matched to the truth by text; see bench/timit.py.
+
+    .venv/bin/python bench/real_speech.py [--timit DIR] [--model tiny.en --model base]
+        [--variants clean,pair7,pair13,pink25] [--transcript] [--ablation] [--limit N]
+
+--transcript adds WhisperScope given each utterance's own sentence (forced alignment).
+--ablation times the clean set with each refinement switched off in turn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import timit  # noqa: E402
+
+from whisperscope.audio.loader import LoadedAudio  # noqa: E402
+from whisperscope.engine.alignment import AlignmentOptions  # noqa: E402
+from whisperscope.engine.models import load_model  # noqa: E402
+from whisperscope.engine.run import run_to_completion  # noqa: E402
+from whisperscope.session.model import AnalysisSettings  # noqa: E402
+
+
+def as_audio(u: timit.Utterance) -> LoadedAudio:
+    return LoadedAudio(path=Path(u.name), samples=u.samples, original=u.samples[:, None],
+                       original_rate=timit.SAMPLE_RATE, channels=1, duration=u.duration,
+                       sha256="")
+
+
+def whisperscope_system(options: AlignmentOptions, transcript: bool = False):
+    def run(u: timit.Utterance, model):
+        analysis = run_to_completion(
+            as_audio(u), model, AnalysisSettings(language="en"), alignment=options,
+            transcript=u.text if transcript else None)
+        return analysis.words
+    return run
+
+
+def openai_whisper_system(u: timit.Utterance, model):
+    result = model.model.transcribe(torch.from_numpy(u.samples), language="en", fp16=False,
+                                    word_timestamps=True)
+    return [timit.RefWord(w["word"], w["start"], w["end"])
+            for s in result["segments"] for w in s.get("words", [])]
+
+
+def variants(corpus: list[timit.Utterance], names: list[str]) -> dict[str, list]:
+    make = {
+        "clean": lambda: corpus,
+        "pair7": lambda: timit.joined_pairs(corpus, 7.0),
+        "pair13": lambda: timit.joined_pairs(corpus, 13.0),
+        "pink25": lambda: [timit.with_pink_noise(u, 25.0, seed=i) for i, u in enumerate(corpus)],
+    }
+    return {name: make[name]() for name in names}
+
+
+ABLATION = {
+    "all on": {},
+    "no alignment pass (decoding attention)": {"alignment_pass": False},
+    "alignment pass on word pieces": {"alignment_units": "pieces"},
+    "fixed alignment heads only": {"choose_heads": False},
+    "no pause states": {"pause_states": False},
+    "no acoustic snapping": {"snap_frames": 0},
+    "no onset/offset bias correction": {"onset_bias": 0.0, "offset_bias": 0.0},
+    "plain openai-whisper recipe": {"refine": False, "alignment_pass": False},
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timit", type=Path, default=timit.DEFAULT_TIMIT)
+    parser.add_argument("--model", action="append")
+    parser.add_argument("--variants", default="clean,pair7,pair13,pink25")
+    parser.add_argument("--transcript", action="store_true")
+    parser.add_argument("--ablation", action="store_true")
+    parser.add_argument("--limit", type=int, default=0, help="first N utterances only")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    if not args.timit.is_dir():
+        print(f"no TIMIT folder at {args.timit}", file=sys.stderr)
+        return 2
+    torch.set_num_threads(args.threads)
+    corpus = timit.read_corpus(args.timit)
+    if args.limit:
+        corpus = corpus[: args.limit]
+    sets = variants(corpus, args.variants.split(","))
+    print(f"TIMIT folder {args.timit}: {len(corpus)} utterances, "
+          f"{sum(len(u.words) for u in corpus)} words; variants "
+          + ", ".join(f"{k} ({len(v)} files)" for k, v in sets.items()))
+    for model_name in args.model or ["tiny.en", "base"]:
+        model = load_model(model_name, "cpu")
+        systems = {"WhisperScope": whisperscope_system(AlignmentOptions()),
+                   "openai-whisper": openai_whisper_system}
+        if args.transcript:
+            systems["WhisperScope, given the transcript"] = whisperscope_system(
+                AlignmentOptions(), transcript=True)
+        print(f"\nmodel {model_name}\n{timit.TABLE_HEADER}")
+        for variant, utterances in sets.items():
+            for system, run in systems.items():
+                score, started = timit.Score(), time.monotonic()
+                for u in utterances:
+                    score.add(u, run(u, model))
+                for row in timit.table_rows(variant, system, score):
+                    print(row, flush=True)
+                print(f"<!-- {variant} {system}: {time.monotonic() - started:.0f} s -->",
+                      file=sys.stderr)
+        if args.ablation:
+            print(f"\nablation, model {model_name}, clean set\n{timit.TABLE_HEADER}")
+            for label, change in ABLATION.items():
+                run = whisperscope_system(dataclasses.replace(AlignmentOptions(), **change))
+                score = timit.Score()
+                for u in sets.get("clean", corpus):
+                    score.add(u, run(u, model))
+                for row in timit.table_rows("clean", label, score):
+                    print(row, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
