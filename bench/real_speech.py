@@ -41,9 +41,9 @@ def as_audio(u: timit.Utterance) -> LoadedAudio:
 
 def whisperscope_system(options: AlignmentOptions, transcript: bool = False):
     def run(u: timit.Utterance, model):
+        given = {"transcript": u.text} if transcript else {}
         analysis = run_to_completion(
-            as_audio(u), model, AnalysisSettings(language="en"), alignment=options,
-            transcript=u.text if transcript else None)
+            as_audio(u), model, AnalysisSettings(language="en"), alignment=options, **given)
         return analysis.words
     return run
 
@@ -67,13 +67,13 @@ def variants(corpus: list[timit.Utterance], names: list[str]) -> dict[str, list]
 
 ABLATION = {
     "all on": {},
-    "no alignment pass (decoding attention)": {"alignment_pass": False},
+    "no alignment pass (the decoding's attention, turn-1 rules)": {"alignment_pass": False},
     "alignment pass on word pieces": {"alignment_units": "pieces"},
-    "fixed alignment heads only": {"choose_heads": False},
+    "the model's alignment heads, not the best-scored one": {"choose_heads": False},
     "no pause states": {"pause_states": False},
-    "no acoustic snapping": {"snap_frames": 0},
-    "no onset/offset bias correction": {"onset_bias": 0.0, "offset_bias": 0.0},
-    "plain openai-whisper recipe": {"refine": False, "alignment_pass": False},
+    "median filter 7 (whisper's)": {"pass_medfilt_width": 7},
+    "no silence trimming or pause states": {"refine": False},
+    "plain openai-whisper recipe on the decoding": {"refine": False, "alignment_pass": False},
 }
 
 

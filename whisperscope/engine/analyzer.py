@@ -10,6 +10,7 @@ hold audio: about 2 bytes x heads x 1500 frames per token, roughly 25 KB per tok
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterator
@@ -43,8 +44,19 @@ from whisperscope.engine.events import (
     WindowRetried,
     WindowStarted,
 )
+from whisperscope.engine.forced_window import (
+    DOUBTFUL_WINDOW_PROBABILITY,
+    UNALIGNED_PROBABILITY,
+    force_words,
+)
 from whisperscope.engine.models import LoadedModel
-from whisperscope.engine.timing import WindowTiming, decoded_words, time_window
+from whisperscope.engine.timing import (
+    WindowTiming,
+    decoded_words,
+    split_segments,
+    time_window,
+)
+from whisperscope.engine.transcript import check_length, transcript_words, window_share
 from whisperscope.engine.window_decoding import DecodedWindow, decode_window
 from whisperscope.errors import AnalysisCancelled, AudioError, ModelError, WhisperScopeError
 from whisperscope.session.model import (
@@ -73,17 +85,21 @@ def analyze(
     cancel: CancelToken | None = None,
     alignment: AlignmentOptions = AlignmentOptions(),
     mel: np.ndarray | None = None,
+    transcript: str | None = None,
 ) -> Iterator[EngineEvent]:
     """Yield AnalysisStarted, then per window WindowStarted, TokenDecoded..., WindowDone,
     Progress; and finally Finished(analysis), or Failed if anything went wrong.
 
     `mel`: the recording's padded log-mel if the caller already has it (see
-    `audio.spectrogram.whisper_input_mel`); it is used when its band count fits the model."""
+    `audio.spectrogram.whisper_input_mel`); it is used when its band count fits the model.
+    `transcript`: the known text of the recording; its words are timed instead of the
+    decoded ones (engine/transcript.py says how they are spread over the windows)."""
     # no autograd: frozen parameters build no graph (a grad-mode context would leak into
     # the consumer's code while this generator is suspended at a yield)
     model.model.requires_grad_(False)
     try:
-        yield from _run(audio, model, settings, cancel or CancelToken(), alignment, mel)
+        yield from _run(audio, model, settings, cancel or CancelToken(), alignment, mel,
+                        transcript)
     except AnalysisCancelled:
         yield Failed("Analysis cancelled.", "cancelled")
     except torch.cuda.OutOfMemoryError:
@@ -98,13 +114,18 @@ def analyze(
         yield Failed(str(error), "internal")
 
 
-def _run(audio, model: LoadedModel, settings, cancel, alignment, mel) -> Iterator[EngineEvent]:
+def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
+         transcript) -> Iterator[EngineEvent]:
     started = time.monotonic()
     whisper_model = model.model
     dims = whisper_model.dims
     mel = torch.from_numpy(whisper_input_mel(audio.samples, dims.n_mels, reuse=mel))
     content_frames = mel.shape[-1] - N_FRAMES
     duration = content_frames / FRAMES_PER_SECOND
+    remaining = None  # the transcript's words not yet placed
+    if transcript is not None:
+        remaining = transcript_words(transcript)
+        check_length(remaining, duration)
     yield AnalysisStarted(duration, max(1, int(np.ceil(content_frames / N_FRAMES))), model.info)
 
     dtype = torch.float16 if model.info.dtype == "float16" else torch.float32
@@ -141,10 +162,27 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel) -> Iterato
             cancel)
         skip = (decoded.no_speech_prob > settings.no_speech_threshold
                 and decoded.avg_logprob <= settings.logprob_threshold)
+        voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
+        given = None
+        if remaining is not None:
+            heard = [] if skip else decoded_words(decoded, tokenizer, segment_size)
+            share = window_share(heard, remaining, seek + segment_size >= content_frames)
+            words_here, remaining = remaining[: share.n_words], remaining[share.n_words:]
+            skip = not words_here
+            if words_here:
+                forced = force_words(decoder, tokenizer, words_here, head_ids, n_frames,
+                                     decoded.no_speech_prob, alignment.alignment_units)
+                yield from _forced_rows(forced.decoded, tokenizer, window, window_start,
+                                        n_frames)
+                # the decoding says where the window's speech ends, as without a transcript
+                _, heard_seek = split_segments(list(decoded.token_ids), tokenizer, segment_size)
+                decoded, given = forced.decoded, forced.words
+                timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
+                                     alignment, forced.timing_pass, tuple(head_ids), given)
+                timing = dataclasses.replace(timing, seek_frames=heard_seek)
         if skip:
             timing = WindowTiming((), (), (), segment_size)
-        else:
-            voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
+        elif given is None:
             aligned = None
             if alignment.alignment_pass:
                 words = decoded_words(decoded, tokenizer, segment_size)
@@ -154,7 +192,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel) -> Iterato
             timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
                                  alignment, aligned, tuple(head_ids))
         done = _record_window(analysis, window, window_start, n_frames, decoded, timing,
-                              tokenizer, head_ids, skip)
+                              tokenizer, head_ids, skip, flag_unaligned=given is not None)
         yield done
 
         advance = timing.seek_frames
@@ -175,6 +213,19 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel) -> Iterato
     analysis.elapsed = time.monotonic() - started
     yield Progress(duration, duration, analysis.elapsed)
     yield Finished(analysis)
+
+
+def _forced_rows(decoded: DecodedWindow, tokenizer, window, window_start, n_frames):
+    """Events that replace a window's decoded rows by a forced transcript's: the decoding
+    that found the window's share of the text is void, the transcript's pieces follow."""
+    yield WindowRetried(window, "aligning the given transcript", 0.0)
+    yield WindowStarted(window, window_start, n_frames, 0.0)
+    for row, token_id in enumerate(decoded.token_ids):
+        yield TokenDecoded(
+            window=window, row=row, token_id=token_id, text=_token_text(tokenizer, token_id),
+            probability=decoded.probabilities[row],
+            is_timestamp=token_id >= tokenizer.timestamp_begin, window_start=window_start,
+            attention=decoded.attention[:, row])
 
 
 def _skip_silence(voiced: np.ndarray, seek: int) -> int:
@@ -272,7 +323,7 @@ def _language(settings: AnalysisSettings, model: LoadedModel, mel, dtype) -> str
 
 def _record_window(analysis: Analysis, window, window_start, n_frames,
                    decoded: DecodedWindow, timing: WindowTiming, tokenizer, head_ids,
-                   skipped) -> WindowDone:
+                   skipped, flag_unaligned: bool = False) -> WindowDone:
     """Append the window's results to the analysis with global indices; build the event."""
     token_base, word_base, segment_base = (
         len(analysis.tokens), len(analysis.words), len(analysis.segments))
@@ -299,13 +350,19 @@ def _record_window(analysis: Analysis, window, window_start, n_frames,
                     segment=segment_map[i])
         for i, t in ((i, timing.tokens[i]) for i in kept)
     ]
+    # a transcript share the audio does not hold as a whole (the wrong file, a missing
+    # paragraph) is flagged whole, not only its least likely words
+    doubtful_window = flag_unaligned and bool(timing.words) and float(
+        np.median([w.probability for w in timing.words])) < DOUBTFUL_WINDOW_PROBABILITY
     words = []
     for w in timing.words:
         indices = tuple(token_index[i] for i in w.tokens if i in token_index)
         if not indices:
             continue
         words.append(Word(text=w.text, start=w.start, end=w.end, probability=w.probability,
-                          tokens=indices, segment=tokens[indices[0] - token_base].segment))
+                          tokens=indices, segment=tokens[indices[0] - token_base].segment,
+                          unaligned=flag_unaligned and (w.probability < UNALIGNED_PROBABILITY
+                                                        or doubtful_window)))
     segments = []
     for local, seg in enumerate(timing.segments):
         index = segment_base + local

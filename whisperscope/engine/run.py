@@ -53,10 +53,12 @@ def run_to_completion(
     on_event: Callable[[EngineEvent], None] | None = None,
     cancel: CancelToken | None = None,
     mel: np.ndarray | None = None,
+    transcript: str | None = None,
 ) -> Analysis:
     """Run the analysis to its end; return the Analysis or raise the WhisperScopeError that
     stopped it. `on_event` sees every event on the way (a progress bar)."""
-    events = analyze(audio, model, settings, cancel, alignment or AlignmentOptions(), mel=mel)
+    events = analyze(audio, model, settings, cancel, alignment or AlignmentOptions(), mel=mel,
+                     transcript=transcript)
     for event in events:
         if on_event is not None:
             on_event(event)

@@ -17,9 +17,9 @@ from whisperscope.engine.alignment import (
     AlignmentOptions,
     TokenSpan,
     alignment_matrix,
+    best_aligned_head,
     dtw_spans,
     give_punctuation_to_next,
-    most_peaked_head,
     refine_spans,
     unit_starts,
     word_frames,
@@ -145,10 +145,12 @@ def time_window(
     options: AlignmentOptions = AlignmentOptions(),
     aligned: AlignmentPass | None = None,
     head_ids: tuple[tuple[int, int], ...] = (),
+    given_words: tuple[tuple[str, int], ...] | None = None,
 ) -> WindowTiming:
     """Place every text token of the window in time from its cross-attention: that of
     `aligned`, a teacher-forced pass over `decoded_words(...)`, when given, else the
-    decoding's own (its alignment heads)."""
+    decoding's own (its alignment heads). `given_words` ((text, n_tokens) per word, in order)
+    groups the tokens into a transcript's words instead of the tokenizer's word splitting."""
     ids = list(decoded.token_ids)
     raw_segments, seek = split_segments(ids, tokenizer, n_mel_frames)
     text_rows = [r for r, t in enumerate(ids) if t < tokenizer.eot]
@@ -161,7 +163,8 @@ def time_window(
     pass_matrix = None
     if aligned is not None:
         tokens = _untimed_tokens(text_rows, ids, texts, decoded, segment_of_row)
-        groups = _word_groups(tokens, tokenizer)
+        groups = (_given_groups(tokens, given_words) if given_words is not None
+                  else _word_groups(tokens, tokenizer))
         tokens, pass_matrix = _tokens_from_pass(tokens, groups, aligned, voiced, window_start,
                                                 options, head_ids)
         words = _time_words(groups, tokens)
@@ -223,14 +226,14 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     """Token times from the alignment pass: each word's span from its characters, split
     between the word's tokens where each token's first character starts."""
     units = aligned.units
+    if voiced is not None:
+        voiced = voiced[: aligned.weights.shape[-1]]
     if options.choose_heads or not head_ids:
-        heads = (most_peaked_head(aligned.weights),)
+        heads = (best_aligned_head(aligned.weights, voiced),)
     else:
         heads = tuple(head_ids)
     chosen = np.stack([aligned.weights[layer, head] for layer, head in heads])
     matrix = alignment_matrix(chosen, options.pass_medfilt_width)
-    if voiced is not None:
-        voiced = voiced[: matrix.shape[1]]
     pause_rows = None
     if options.pause_states:
         pause_rows = np.array([w < 0 for w in units.word_of_unit] + [True])
@@ -294,6 +297,15 @@ def _timed_token(row, token_id, text, span: TokenSpan, decoded, window_start, se
         probability=decoded.probabilities[row],
         segment=segment,
     )
+
+
+def _given_groups(tokens: list[TimedToken], words) -> list[WordGroup]:
+    groups, cursor = [], 0
+    for text, size in words:
+        members = tuple(range(cursor, cursor + size))
+        groups.append(WordGroup(text, members, tokens[cursor].segment if size else 0))
+        cursor += size
+    return groups
 
 
 def _word_groups(tokens: list[TimedToken], tokenizer: Tokenizer) -> list[WordGroup]:

@@ -35,6 +35,7 @@ class Word:
     probability: float
     tokens: tuple[int, ...]  # indices into Analysis.tokens
     segment: int
+    unaligned: bool = False  # a given transcript's word the audio does not support
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ def analysis_to_dict(analysis: Analysis, exact: bool = False,
         "words": [
             {"index": i, "text": w.text, "start": t(w.start), "end": t(w.end),
              "probability": number(w.probability), "tokens": list(w.tokens),
-             "segment": w.segment}
+             "segment": w.segment, "unaligned": w.unaligned}
             for i, w in enumerate(analysis.words)
         ],
         "tokens": [
@@ -150,7 +150,7 @@ def analysis_from_dict(data: dict[str, Any]) -> Analysis:
         words=[
             Word(text=w["text"], start=from_number(w["start"]), end=from_number(w["end"]),
                  probability=from_number(w["probability"]), tokens=tuple(w["tokens"]),
-                 segment=w["segment"])
+                 segment=w["segment"], unaligned=bool(w.get("unaligned", False)))
             for w in data["words"]
         ],
         tokens=[
@@ -268,6 +268,7 @@ SCHEMA: dict[str, Any] = {
         "words": {"type": "array", "items": _object({
             "index": _INDEX, "text": {"type": "string"}, "start": _TIME, "end": _TIME,
             "probability": _NUMBER, "tokens": _INDICES, "segment": _INDEX,
+            "unaligned": {"type": "boolean"},
         })},
         "tokens": {"type": "array", "items": _object({
             "index": _INDEX, "token_id": _INDEX, "text": {"type": "string"},
