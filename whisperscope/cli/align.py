@@ -29,6 +29,10 @@ def add_parser(subparsers) -> None:
                         help="SRT/VTT: underline each word as it is spoken")
     parser.add_argument("--no-refine", action="store_true",
                         help="plain openai-whisper DTW boundaries (for comparison)")
+    parser.add_argument("--transcript", metavar="TEXT",
+                        help="time this known transcript's words instead of decoding: a UTF-8 "
+                        "text file, - for standard input, or auto for AUDIO's X.lab or X.txt "
+                        "beside it (MFA's corpus layout)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_corpus_arguments(parser)
     parser.set_defaults(handler=run)
@@ -63,7 +67,8 @@ def load_from_args(args):
                        hub_download=args.allow_download)
 
 
-def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, mel=None):
+def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, mel=None,
+                      transcript: str | None = None):
     """Run the engine on loaded `audio` and `model` with the arguments' settings and a
     progress bar on stderr; return the Analysis (raises WhisperScopeError on failure)."""
     from whisperscope.engine.run import run_to_completion
@@ -71,7 +76,42 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
     progress = None if quiet else _ProgressBar()
     return run_to_completion(
         audio, model, settings_from_args(args), alignment=alignment,
-        on_event=progress.update if progress else None, mel=mel)
+        on_event=progress.update if progress else None, mel=mel, transcript=transcript)
+
+
+def transcript_from_args(args, audio_path: Path) -> str | None:
+    """The transcript text `--transcript` names for `audio_path`, read and checked now,
+    before any model is loaded (TranscriptError, exit code 2, when it is unusable)."""
+    from whisperscope.engine.transcript import (
+        TranscriptError,
+        read_transcript,
+        transcript_words,
+    )
+
+    if args.transcript is None:
+        return None
+    source = args.transcript
+    if source == "auto":
+        from whisperscope.corpus.discovery import transcript_for
+
+        found = transcript_for(audio_path)
+        if found is None:
+            raise TranscriptError(f"no transcript beside {audio_path} ("
+                                  f"{audio_path.with_suffix('.lab').name} or "
+                                  f"{audio_path.with_suffix('.txt').name})")
+        source = found
+    text = read_transcript(source)
+    transcript_words(text)  # empty or punctuation only: say so now
+    return text
+
+
+def warn_unaligned(analysis, quiet: bool = False) -> None:
+    """One line on stderr when a given transcript's words are not supported by the audio."""
+    flagged = sum(w.unaligned for w in analysis.words)
+    if flagged:
+        print(f"whisperscope: warning: {flagged} of {len(analysis.words)} transcript words "
+              "are not supported by the audio (marked unaligned): is it this recording's "
+              "text?", file=sys.stderr)
 
 
 def settings_from_args(args):
@@ -104,8 +144,11 @@ def run(args) -> int:
     exporters.check_options(fmt, **options)  # before a long analysis, not after
     if args.output is not None:
         check_writable(args.output)
+    transcript = transcript_from_args(args, args.audio)
     audio, model = load_from_args(args)
-    analysis = analyse_from_args(args, audio, model, alignment_from_args(args), args.quiet)
+    analysis = analyse_from_args(args, audio, model, alignment_from_args(args), args.quiet,
+                                 transcript=transcript)
+    warn_unaligned(analysis)
     if args.output is None:
         if fmt == "npz":
             print("whisperscope: error: npz needs -o FILE", file=sys.stderr)

@@ -60,6 +60,16 @@ def is_corpus_run(args: argparse.Namespace) -> bool:
     return True
 
 
+def _corpus_transcript(args: argparse.Namespace) -> str | None:
+    """A corpus takes `--transcript auto` (each recording's own X.lab / X.txt) only."""
+    from whisperscope.errors import WhisperScopeError
+
+    if args.transcript not in (None, "auto"):
+        raise WhisperScopeError("with several recordings, --transcript takes only auto "
+                                "(each recording's X.lab or X.txt beside it)")
+    return args.transcript
+
+
 def run_corpus(args: argparse.Namespace) -> int:
     """Run the batch the arguments describe; return the exit code."""
     from whisperscope.cli.align import alignment_from_args, export_options, settings_from_args
@@ -73,7 +83,7 @@ def run_corpus(args: argparse.Namespace) -> int:
     config = JobConfig(model=args.model, device=args.device, fmt=fmt,
                        export_options=tuple(export_options(args).items()),
                        settings=settings_from_args(args), alignment=alignment_from_args(args),
-                       threads=args.threads)
+                       threads=args.threads, transcript=_corpus_transcript(args))
     options = BatchOptions(out_dir=args.output_dir, overwrite=args.overwrite, jobs=args.jobs,
                            dask=args.dask, dask_return=args.dask_return, quiet=args.quiet)
     summary = run_batch([str(i) for i in args.audio], config, options)

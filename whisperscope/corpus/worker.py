@@ -42,6 +42,7 @@ class JobConfig:
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     alignment: AlignmentOptions = field(default_factory=AlignmentOptions)
     threads: int = 0  # torch threads in the worker; 0: leave them as they are
+    transcript: str | None = None  # "auto": time the X.lab / X.txt beside each recording
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,16 @@ def _analyse(source: Path, model: LoadedModel, config: JobConfig,
     from whisperscope.engine.events import Progress
     from whisperscope.engine.run import run_to_completion
 
+    transcript = None
+    if config.transcript == "auto":
+        from whisperscope.corpus.discovery import transcript_for
+        from whisperscope.engine.transcript import TranscriptError, read_transcript
+
+        found = transcript_for(source)
+        if found is None:
+            raise TranscriptError(f"no {source.with_suffix('.lab').name} or "
+                                  f"{source.with_suffix('.txt').name} beside it")
+        transcript = read_transcript(found)
     audio = load_audio(source)
 
     def follow(event) -> None:
@@ -132,8 +143,14 @@ def _analyse(source: Path, model: LoadedModel, config: JobConfig,
             on_progress(event.done)
 
     analysis = run_to_completion(audio, model, config.settings, config.alignment,
-                                 on_event=follow if on_progress else None)
-    return analysis, audio.warnings
+                                 on_event=follow if on_progress else None,
+                                 transcript=transcript)
+    flagged = sum(w.unaligned for w in analysis.words)
+    warnings = audio.warnings
+    if flagged:
+        warnings += (f"{flagged} of {len(analysis.words)} transcript words not supported by "
+                     "the audio (unaligned)",)
+    return analysis, warnings
 
 
 def _set_threads(threads: int) -> None:

@@ -52,11 +52,20 @@ def read_transcript(source: str | Path) -> str:
                 f"cannot read transcript {path}: {(error.strerror or str(error)).lower()}"
             ) from None
     try:
-        return raw.decode("utf-8-sig")
+        return transcript_text(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         raise TranscriptError(
             f"transcript {name} is not UTF-8 text (byte {error.start}); save it as UTF-8"
         ) from None
+
+
+_TIMIT_HEADER = re.compile(r"^\s*\d+\s+\d+\s+")  # TIMIT's .txt: "0 29595 The sentence."
+
+
+def transcript_text(raw: str) -> str:
+    """The words of a transcript file's text: a TIMIT `.txt`'s leading sample numbers
+    (`0 29595 He may get a tax refund.`) are not words."""
+    return _TIMIT_HEADER.sub("", raw, count=1)
 
 
 def transcript_words(text: str) -> list[str]:
