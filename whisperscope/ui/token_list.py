@@ -103,7 +103,8 @@ class TokenListPanel(QWidget):
             f"<span style='color:{theme.LOW_CONFIDENCE}'>■</span> p &lt; {theme.LOW} &nbsp; "
             f"<span style='color:{theme.VERY_LOW_CONFIDENCE}'>■</span> p &lt; {theme.VERY_LOW}"
             f" &nbsp; <span style='color:{theme.UNALIGNED}'>■</span> unaligned"
-            " &nbsp;·&nbsp; double-click a time plays a word, F2 edits its text")
+            " &nbsp;·&nbsp; double-click: play, F2: edit")
+        self.legend.setWordWrap(True)  # never widens the list past its room
         self.legend.setObjectName("section_title")
         self.summary = QLabel("")  # the comparison with a reference
         self.summary.setWordWrap(True)
