@@ -224,6 +224,8 @@ class TranscriptAligner(QObject):
         """Show `analysis` (with its boundary edits) in every view: an undo step's state."""
         window = self.window
         window.analysis = analysis
+        recomputer = window.recomputer  # layers computed for the old rows are stale
+        recomputer.set_source(recomputer.model, recomputer.samples, recomputer.mel)
         window.results.reset()
         window.results.show_analysis(analysis, window.timeline.playhead)
         window.workbench.replace_analysis(analysis, edits)
