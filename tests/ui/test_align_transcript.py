@@ -238,3 +238,22 @@ def test_align_then_correct_a_word_with_real_tiny_en(qtbot, make_window, real_en
     assert session_actions.export_to(window, str(tmp_path / "fixed.json"), "json")
     exported = json.loads((tmp_path / "fixed.json").read_text())
     assert " terms," in json.dumps(exported) and "germs" not in json.dumps(exported)
+
+    # a reopened session has no model loaded: the edit loads the one it was analysed with
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000):
+        assert session_actions.open_from(window, str(tmp_path / "fixed.wscope"))
+    assert window.model is None and window.analysis.words[row].text == " terms,"
+    words = window.token_list.words
+    with qtbot.waitSignal(window.aligner.realigned, timeout=120_000):
+        words.setData(words.index(row, 0), "Terms,")
+    assert window.analysis.words[row].text == " Terms,"
+    assert window.model is not None
+    # " Terms," is one piece more than " terms,": the second window's indices shift, its
+    # times stay
+    again = window.analysis
+    assert [(again.words[i].text, again.words[i].start, again.words[i].end) for i in second] \
+        == [(fixed.words[i].text, fixed.words[i].start, fixed.words[i].end) for i in second]
+    shift = len(again.tokens) - len(fixed.tokens)
+    assert shift > 0 and all(
+        again.words[i].tokens == tuple(t + shift for t in fixed.words[i].tokens)
+        for i in second)
