@@ -30,6 +30,8 @@ class WindowActions:
         self.find = action("&Find in Transcript…", keys.Find)
         self.copy = action("&Copy Rows", keys.Copy, "The selected words or tokens with their "
                            "times, tab-separated")
+        self.align_transcript = action("&Align Transcript…", "Ctrl+T", "Time the words of "
+                                       "a known transcript (UTF-8 text) on this recording")
         self.load_reference = action("Load &Reference…", None, "Word times to compare with: "
                                      "Praat TextGrid, TIMIT .wrd, Audacity labels, JSON")
         self.export_comparison = action("Export &Comparison…", None,
@@ -69,7 +71,8 @@ class WindowActions:
         file_menu.addSeparator()
         file_menu.addActions([self.open_session, self.save_session, self.export])
         file_menu.addSeparator()
-        file_menu.addActions([self.load_reference, self.export_comparison])
+        file_menu.addActions([self.align_transcript, self.load_reference,
+                              self.export_comparison])
         file_menu.addSeparator()
         file_menu.addAction(self.quit)
         self.edit_menu = bar.addMenu("&Edit")  # undo / redo of boundary moves go first

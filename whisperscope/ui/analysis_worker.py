@@ -39,6 +39,7 @@ class AnalysisJob:
     device: str = "auto"
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     analysis: Any = None  # a finished Analysis (a saved session): show it, run no model
+    transcript: str | None = None  # the known text to align instead of decoding
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,10 @@ class Engine:
 
         return load_model(name or best_offline_model(), device=device)
 
-    def analyze(self, audio, model, settings, cancel, mel=None):
+    def analyze(self, audio, model, settings, cancel, mel=None, transcript=None):
         from whisperscope.engine.analyzer import analyze
 
-        return analyze(audio, model, settings, cancel, mel=mel)
+        return analyze(audio, model, settings, cancel, mel=mel, transcript=transcript)
 
     def warm_up(self) -> None:
         """Load the alignment's JIT-compiled DTW now, while the model loads: its first call
@@ -199,8 +200,10 @@ class AnalysisWorker(QObject):
             if self._cancelled():
                 return
             retry = False
+            # only a transcript run passes one (stand-in engines need not know the argument)
+            given = {} if job.transcript is None else {"transcript": job.transcript}
             for event in self.engine.analyze(audio, model, job.settings, self.cancel_token,
-                                             mel=mel):
+                                             mel=mel, **given):
                 if (isinstance(event, Failed) and event.kind == "out_of_memory"
                         and device != "cpu" and not self.cancel_token.cancelled):
                     self.notice.emit(Notice("The GPU ran out of memory: analysing again on "

@@ -45,6 +45,13 @@ class BoundaryEditor(QObject):
         self._drag_from = None
         self._set_edits(dict(edits or {}))
 
+    def replace_base(self, analysis, edits: WordTimes) -> None:
+        """Another aligned analysis under the same undo history (a word's text edited and
+        its window re-aligned: that is an undo step of its own)."""
+        self.base = analysis
+        self._drag_from = None
+        self._set_edits(dict(edits))
+
     def clear(self) -> None:
         self.set_analysis(None)
 

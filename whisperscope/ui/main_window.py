@@ -52,6 +52,7 @@ from whisperscope.ui.settings_store import SettingsStore
 from whisperscope.ui.timefmt import format_duration
 from whisperscope.ui.timeline import Timeline
 from whisperscope.ui.token_list import TokenListPanel
+from whisperscope.ui.transcript_align import TranscriptAligner
 from whisperscope.ui.transport import TransportBar
 from whisperscope.ui.workbench import Workbench
 
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         self.workbench = Workbench(self)  # after _wire: it hears window_done after results
         self.navigator = Navigator(self)
         self.heads = HeadsExplorer(self)
+        self.aligner = TranscriptAligner(self)  # after the workbench: it edits its words
         self._restore()
 
     # --- layout --------------------------------------------------------------------------
@@ -262,6 +264,14 @@ class MainWindow(QMainWindow):
             self._previous = self.analysis or self._previous
             self._start(self.path, keep=self._previous is not None)
 
+    def align_transcript(self, text: str) -> None:
+        """Analyse the open recording again timing `text`'s words, kept as written, instead
+        of decoded ones; like Analyse Again, a cancelled or failed run gives back what was
+        shown."""
+        if self.path:
+            self._previous = self.analysis or self._previous
+            self._start(self.path, keep=self._previous is not None, transcript=text)
+
     def cancel_analysis(self) -> None:
         self.controller.cancel()
 
@@ -276,7 +286,8 @@ class MainWindow(QMainWindow):
         self._pending_view = (view, session.extra.get("playhead"))
         self._start(path, session.analysis)
 
-    def _start(self, path: str, analysis=None, keep: bool = False) -> None:
+    def _start(self, path: str, analysis=None, keep: bool = False,
+               transcript: str | None = None) -> None:
         """Analyse `path` (or show `analysis`); with `keep`, the recording and results
         on screen stay until the new run's first event replaces them."""
         self.playback.stop()
@@ -290,7 +301,8 @@ class MainWindow(QMainWindow):
             self.plots.spectrogram.set_pyramid(None)
             self.plots.spectrogram.set_message(f"Loading {os.path.basename(path)}…")
         model = self.analysis_bar.model_name or self.settings.model
-        job = AnalysisJob(path, model, self.analysis_bar.device_name, analysis=analysis)
+        job = AnalysisJob(path, model, self.analysis_bar.device_name, analysis=analysis,
+                          transcript=transcript)
         self.analysis_bar.set_stage("Loading audio…")
         self.analysis_bar.set_idle_text("Starting")
         self._started_at = time.monotonic()
@@ -482,6 +494,7 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()  # and its timeout timer
         self.controller.shutdown()
         self.recomputer.shutdown()
+        self.aligner.shutdown()
         self.store.set_geometry("geometry", self.saveGeometry())
         self.store.set_geometry("splitter", self.splitter.saveState())
         self.store.set_geometry("plots", self.plots.splitter.saveState())

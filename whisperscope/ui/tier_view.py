@@ -28,6 +28,7 @@ class TierItem(pg.GraphicsObject):
         self.tiers: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
         self.order: list[str] = []
         self.marked: dict[str, frozenset[int]] = {}
+        self.unaligned: dict[str, frozenset[int]] = {}  # words the audio does not support
         self.current: dict[str, int] = {}
         self.font = QFont()
         self.font.setPointSizeF(8.5)
@@ -39,6 +40,8 @@ class TierItem(pg.GraphicsObject):
                             np.array([i.end for i in items], float),
                             [i.text.strip() for i in items])
         self.marked[name] = frozenset(marked)
+        self.unaligned[name] = frozenset(
+            i for i, item in enumerate(items) if getattr(item, "unaligned", False))
         self.update()
 
     def set_current(self, name: str, index: int) -> None:
@@ -75,13 +78,15 @@ class TierItem(pg.GraphicsObject):
         fill = QColor(theme.REFERENCE if name == REFERENCE else theme.SURFACE)
         fill.setAlpha(90 if name == REFERENCE else 255)
         marked, current = self.marked.get(name, frozenset()), self.current.get(name, -1)
+        unaligned, unaligned_fill = self.unaligned.get(name, frozenset()), QColor(
+            theme.UNALIGNED).darker(250)
         for i in range(max(i0, 0), i1):
             x0 = transform.map(QPointF(starts[i], 0)).x()
             x1 = transform.map(QPointF(ends[i], 0)).x()
             box = QRectF(x0, top, max(x1 - x0, 1.0), bottom - top)
             p.setPen(QColor(theme.PLAYHEAD) if i == current else QColor(theme.EDITED)
                      if i in marked else QColor(90, 92, 102))
-            p.setBrush(fill)
+            p.setBrush(unaligned_fill if i in unaligned else fill)
             p.drawRect(box)
             if labelled and box.width() > 12:
                 text = self.metrics.elidedText(texts[i], Qt.TextElideMode.ElideRight,

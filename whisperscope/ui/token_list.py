@@ -1,7 +1,7 @@
 """The transcript at the side: words and tokens with times and confidence.
 
 The row under the playhead is highlighted and kept in view; a click seeks to the item's
-start, a double-click plays just that word.
+start, a double-click plays just that word; F2 or a double-click on a word's text edits it.
 """
 
 from __future__ import annotations
@@ -87,6 +87,8 @@ class TokenListPanel(QWidget):
         self.words = TranscriptModel("words", self)
         self.tokens = TranscriptModel("tokens", self)
         self.word_view = _table(self.words)
+        self.word_view.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
+                                       | QAbstractItemView.EditTrigger.DoubleClicked)
         self.token_view = _table(self.tokens)
         self.search = QLineEdit()
         self.search.setPlaceholderText("Find in the transcript (Enter: next, Esc: close)")
@@ -100,7 +102,9 @@ class TokenListPanel(QWidget):
         self.legend = QLabel(
             f"<span style='color:{theme.LOW_CONFIDENCE}'>■</span> p &lt; {theme.LOW} &nbsp; "
             f"<span style='color:{theme.VERY_LOW_CONFIDENCE}'>■</span> p &lt; {theme.VERY_LOW}"
-            " &nbsp;·&nbsp; double-click plays a word")
+            f" &nbsp; <span style='color:{theme.UNALIGNED}'>■</span> unaligned"
+            " &nbsp;·&nbsp; double-click: play, F2: edit")
+        self.legend.setWordWrap(True)  # never widens the list past its room
         self.legend.setObjectName("section_title")
         self.summary = QLabel("")  # the comparison with a reference
         self.summary.setWordWrap(True)
@@ -239,8 +243,8 @@ class TokenListPanel(QWidget):
 
     def _play(self, model: TranscriptModel, index: QModelIndex) -> None:
         item = model.item(index.row())
-        if item is None:
-            return
+        if item is None or (model is self.words and index.column() == TEXT):
+            return  # a double-click on a word's text edits it
         self._played, self._played_at = (model.kind, index.row()), time.monotonic()
         if model is self.tokens:  # play the word this token belongs to
             word = next((w for w in self.words.items if item.index in w.tokens), None)

@@ -3,12 +3,14 @@ with a reference loaded, each word's start and end error against it.
 
 Rows of finished windows come from `WindowDone`; while a window decodes, its tokens show as
 pending rows (no times yet) after them, so the list fills in live with the heatmap. Words
-whose boundaries were moved by hand are marked ✎.
+whose boundaries were moved by hand are marked ✎; words of a given transcript that the audio
+does not support (`Word.unaligned`) are coloured. A word's text can be edited (the edit is
+reported by `text_edited`, not stored: re-aligning its window makes the new rows).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from whisperscope.session.model import TokenTiming, Word
@@ -23,11 +25,14 @@ TEXT, START, END, PROB, START_ERROR, END_ERROR = range(6)
 ERROR_COLUMNS = (START_ERROR, END_ERROR)
 EDITED_MARK = " ✎"
 LARGE_ERROR = 0.05  # seconds: errors above this are coloured
+UNALIGNED_TIP = "not supported by the audio: is the transcript right here?"
 Index = QModelIndex | QPersistentModelIndex
 
 
 class TranscriptModel(QAbstractTableModel):
     """Rows are `Word`s or `TokenTiming`s (anything with text/start/end/probability)."""
+
+    text_edited = Signal(int, str)  # word row, its new text (as typed)
 
     def __init__(self, kind: str, parent=None) -> None:
         super().__init__(parent)
@@ -137,12 +142,17 @@ class TranscriptModel(QAbstractTableModel):
         item = self.items[row]
         if col in ERROR_COLUMNS:
             return self._error_data(row, col, role)
+        unaligned = getattr(item, "unaligned", False)
+        if role == Qt.ItemDataRole.EditRole and col == TEXT:
+            return item.text.strip()
         if role == Qt.ItemDataRole.DisplayRole:
             text = (item.text.strip() or "␣") + (EDITED_MARK if row in self.marked else "")
             return (text, format_time(item.start), format_time(item.end),
                     f"{item.probability:.2f}")[col]
         if role == Qt.ItemDataRole.ForegroundRole and col == TEXT and row in self.marked:
             return QColor(theme.EDITED)
+        if role == Qt.ItemDataRole.ForegroundRole and col == TEXT and unaligned:
+            return QColor(theme.UNALIGNED)
         if role == Qt.ItemDataRole.ForegroundRole and col in (TEXT, PROB):
             color = theme.confidence_color(item.probability)
             return QColor(color) if color else None
@@ -155,8 +165,26 @@ class TranscriptModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return (f"“{item.text}”  {format_time(item.start)} – {format_time(item.end)}  "
                     f"probability {item.probability:.3f}"
-                    + ("  · boundaries moved by hand" if row in self.marked else ""))
+                    + ("  · boundaries moved by hand" if row in self.marked else "")
+                    + (f"  · {UNALIGNED_TIP}" if unaligned else ""))
         return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if (self.kind == "words" and index.isValid() and index.column() == TEXT
+                and index.row() < len(self.items)):
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        """A word's text typed in: reported, not kept (its window is re-aligned)."""
+        if role != Qt.ItemDataRole.EditRole or not (self.flags(index)
+                                                    & Qt.ItemFlag.ItemIsEditable):
+            return False
+        text = " ".join(str(value).split())
+        if text and text != self.items[index.row()].text.strip():
+            self.text_edited.emit(index.row(), text)
+        return False
 
     def _error_data(self, row: int, col: int, role: int):
         error = self.errors.get(row)

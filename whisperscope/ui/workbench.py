@@ -93,6 +93,11 @@ class Workbench(QObject):
         self._matches = None
         self.editor.set_analysis(analysis, edits)
 
+    def replace_analysis(self, analysis, edits) -> None:
+        """Another finished analysis of the same recording, undoably (see BoundaryEditor)."""
+        self._matches = None  # other words: match them to the reference again
+        self.editor.replace_base(analysis, edits)
+
     def _on_window_done(self, _event) -> None:
         index = self.window.results.index  # the words so far, live
         self._show(index.words, index.tokens, frozenset())
