@@ -115,3 +115,12 @@ def test_long_windows_are_split_between_words_within_the_budget(tokenizer):
         assert hi == lo
         assert units.word_of_unit[lo] != units.word_of_unit[lo - 1] or units.word_of_unit[lo] < 0
     assert _word_chunks(units, 10_000) == [(0, len(units))]
+
+
+def test_a_word_ends_where_a_pause_inside_its_span_begins():
+    # "a" then a 30-frame pause, then a breath before "b": a's span runs to b's start
+    voiced = np.zeros(60, bool)
+    voiced[0:10] = voiced[40:42] = voiced[45:60] = True
+    starts = np.array([0, 3, 44, 45, 60])  # a a SP b EOT
+    spans = word_frames(starts, [0, 0, SPACE, 1], 2, voiced)
+    assert spans[0] == (0, 10)
