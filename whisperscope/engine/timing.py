@@ -62,6 +62,8 @@ class TimedSegment:
     end: float
     text: str
     tokens: tuple[int, ...]  # local TimedToken indices
+    rows: tuple[int, int] = (0, 0)  # first and past-the-end row in the window's token_ids,
+    #                                 timestamps included: what the next prompt takes from it
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,6 @@ class WindowTiming:
     words: tuple[TimedWord, ...]
     segments: tuple[TimedSegment, ...]
     seek_frames: int  # mel frames (10 ms) to advance past this window's start
-    context_ids: tuple[int, ...] = ()  # finished segments' tokens, timestamps included:
-    #                                   the prompt for the next window, as transcribe() does
 
 
 def split_segments(
@@ -104,8 +104,7 @@ def split_segments(
         end_ts = round(n_mel_frames / 2)
         if timestamps and timestamps[-1] != ts_begin:
             end_ts = timestamps[-1] - ts_begin
-        start_ts = tokens[0] - ts_begin if tokens and is_ts[0] else 0
-        segments.append((0, len(tokens), start_ts, end_ts))
+        segments.append((0, len(tokens), 0, end_ts))  # starts at the window, as whisper's
         seek = n_mel_frames
     return segments, seek
 
@@ -122,9 +121,8 @@ def time_window(
     ids = list(decoded.token_ids)
     raw_segments, seek = split_segments(ids, tokenizer, n_mel_frames)
     text_rows = [r for r, t in enumerate(ids) if t < tokenizer.eot]
-    context = tuple(t for first, end, _, _ in raw_segments for t in ids[first:end])
     if not text_rows:
-        return WindowTiming((), (), (), seek, context)
+        return WindowTiming((), (), (), seek)
 
     texts = {r: tokenizer.decode([ids[r]]) for r in text_rows}
     # DTW rows: every text token, then the row right after the last one (what ended it)
@@ -159,8 +157,8 @@ def time_window(
         if seg_words:  # the words' own times are the better estimate
             seg_start, seg_end = seg_words[0].start, seg_words[-1].end
         if text.strip():
-            segments.append(TimedSegment(seg_start, seg_end, text, members))
-    return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, context)
+            segments.append(TimedSegment(seg_start, seg_end, text, members, (first, end)))
+    return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek)
 
 
 def _is_punctuation(text: str) -> bool:
