@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from whisperscope.cli.whisper_options import add_whisper_options, settings_from_args
+
 TEXT_FORMATS = ("json", "srt", "vtt", "tsv", "textgrid", "npz")
 
 
@@ -37,6 +39,7 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     parser.add_argument("--language", help="language code or name (multilingual models)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch default)")
+    add_whisper_options(parser)
 
 
 def load_from_args(args):
@@ -54,11 +57,10 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
     """Run the engine on loaded `audio` and `model` with the arguments' settings and a
     progress bar on stderr; return the Analysis (raises WhisperScopeError on failure)."""
     from whisperscope.engine.run import run_to_completion
-    from whisperscope.session.model import AnalysisSettings
 
     progress = None if quiet else _ProgressBar()
     return run_to_completion(
-        audio, model, AnalysisSettings(language=args.language), alignment=alignment,
+        audio, model, settings_from_args(args), alignment=alignment,
         on_event=progress.update if progress else None, mel=mel)
 
 
