@@ -179,8 +179,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel) -> Iterato
                     end = last_word_end(_segment_words(timing, kept))
                     if end is not None:
                         last_speech_timestamp = end
-                    # whisper clears a segment that takes no time; it feeds no prompt either
-                    kept = [s for s in kept if s.start != s.end]
+                    kept = _taking_time(kept)
                     prompts.add(kept, decoded)
             done = _record_window(analysis, window, window_start, n_frames, decoded,
                                   replace(timing, segments=tuple(kept)), tokenizer, head_ids,
@@ -273,6 +272,12 @@ def _seek_and_keep(timing, decoded, tokenizer, settings, previous_seek, segment_
     if cut.drop_window:
         return cut.seek, [], True
     return cut.seek, kept[: cut.keep], False
+
+
+def _taking_time(segments: list[TimedSegment]) -> list[TimedSegment]:
+    """whisper clears a segment that starts where it ends (as one without text, which
+    `time_window` leaves out already): it is not shown and feeds no prompt."""
+    return [s for s in segments if s.start != s.end]
 
 
 def _no_speech(decoded: DecodedWindow, settings: AnalysisSettings) -> bool:
