@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-FRAME_SECONDS = 0.02  # one Whisper encoder frame (2 mel hops of 10 ms)
+from whisperscope.units import ENCODER_FRAME_SECONDS as FRAME_SECONDS  # one attention column
 
 
 @dataclass(frozen=True)
