@@ -107,24 +107,16 @@ def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
     if step is not None and step > 0:  # whisper: np.arange(t, 1.0 + 1e-6, step)
         temperatures = tuple(round(float(t), 6) for t in np.arange(temperature, 1.0 + 1e-6, step))
     clips = args.clip_timestamps
+    same_names = ("task", "compression_ratio_threshold", "logprob_threshold",
+                  "no_speech_threshold", "condition_on_previous_text", "initial_prompt",
+                  "carry_initial_prompt", "beam_size", "best_of", "patience",
+                  "length_penalty", "prefix", "suppress_tokens",
+                  "hallucination_silence_threshold")
     settings = AnalysisSettings(
         language=getattr(args, "language", None),
-        task=args.task,
         temperatures=temperatures or (temperature,),
-        compression_ratio_threshold=args.compression_ratio_threshold,
-        logprob_threshold=args.logprob_threshold,
-        no_speech_threshold=args.no_speech_threshold,
-        condition_on_previous_text=args.condition_on_previous_text,
-        initial_prompt=args.initial_prompt,
-        carry_initial_prompt=args.carry_initial_prompt,
-        beam_size=args.beam_size,
-        best_of=args.best_of,
-        patience=args.patience,
-        length_penalty=args.length_penalty,
-        prefix=args.prefix,
-        suppress_tokens=args.suppress_tokens,
         clip_timestamps=() if clips == (0.0,) else clips,
-        hallucination_silence_threshold=args.hallucination_silence_threshold,
+        **{name: getattr(args, name) for name in same_names},
     )
     check_settings(settings)
     return settings

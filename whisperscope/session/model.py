@@ -153,15 +153,16 @@ class Analysis:
 
     def token_at(self, t: float) -> TokenTiming | None:
         """The token being spoken at time t, or None in a gap between tokens."""
-        starts = [tok.start for tok in self.tokens]
-        i = int(np.searchsorted(starts, t, side="right")) - 1
-        if 0 <= i < len(self.tokens) and self.tokens[i].start <= t < self.tokens[i].end:
-            return self.tokens[i]
-        return None
+        return _spoken_at(self.tokens, t)
 
     def word_at(self, t: float) -> Word | None:
-        starts = [w.start for w in self.words]
-        i = int(np.searchsorted(starts, t, side="right")) - 1
-        if 0 <= i < len(self.words) and self.words[i].start <= t < self.words[i].end:
-            return self.words[i]
-        return None
+        return _spoken_at(self.words, t)
+
+
+def _spoken_at(items, t: float):
+    """The item (sorted by start) whose [start, end) holds t, or None."""
+    starts = [item.start for item in items]
+    i = int(np.searchsorted(starts, t, side="right")) - 1
+    if 0 <= i < len(items) and items[i].start <= t < items[i].end:
+        return items[i]
+    return None
