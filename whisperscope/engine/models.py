@@ -1,5 +1,5 @@
 """Find and load a Whisper model: openai-whisper checkpoint, bundled CTranslate2 package, or
-openai-whisper's own download, in that order (DESIGN.md, "Models: where weights come from").
+openai-whisper's own download, in that order (docs/ARCHITECTURE.md, "Models").
 
 Importing this module is cheap (no torch); `load_model` imports torch and whisper. Nothing
 is cached between calls: the UI may load another model, and the old one must be freed.
