@@ -112,14 +112,40 @@ def test_hypotheses_in_one_batch_keep_their_own_caches(model, mel):
     assert not torch.allclose(want_a[0, -1], want_b[0, -1])
 
 
-def test_cross_attention_stays_finite_in_float16_where_scaling_after_would_overflow():
+def test_float16_cross_attention_equals_whispers_where_q_dot_k_would_overflow():
+    """whisper scales q and k by d^-0.25 each; scaling q·k by d^-0.5 afterwards overflows
+    float16 (max 65504) first. Large query/key weights make that happen here."""
     torch.manual_seed(0)
-    d = 64
-    q = torch.full((1, 1, 1, d), 40.0, dtype=torch.float16)
-    k = torch.full((1, 1, 3, d), 40.0, dtype=torch.float16)
-    assert torch.isinf(q @ k.transpose(-1, -2)).all()  # 102400 > float16's 65504
-    scale = d ** -0.25
-    assert torch.isfinite((q * scale) @ (k * scale).transpose(-1, -2)).all()
+    dims = ModelDimensions(
+        n_mels=80, n_audio_ctx=1500, n_audio_state=32, n_audio_head=2, n_audio_layer=1,
+        n_vocab=51864, n_text_ctx=64, n_text_state=32, n_text_head=4, n_text_layer=2,
+    )  # fmt: skip
+    model = Whisper(dims).eval()
+    with torch.no_grad():
+        model.decoder.positional_embedding.normal_(0, 3.0)
+        for block in model.decoder.blocks:
+            block.cross_attn.query.weight.mul_(150)
+            block.cross_attn.key.weight.mul_(150)
+    model.half()
+    for module in model.modules():  # whisper's LayerNorm runs in float32 (CPU needs that)
+        if isinstance(module, torch.nn.LayerNorm):
+            module.float()
+    mel = torch.randn(80, 3000, generator=torch.Generator().manual_seed(1)).half()
+    features = _features(model, mel)
+    tokens = torch.tensor([[50257, 50362, 50363, 11, 345]])
+    want_logits, want_qk = _reference_logits_and_qk(model, features, tokens)
+    decoder = CachedDecoder(model, features)
+    out = decoder.step(tokens)
+    block = model.decoder.blocks[1]
+    with torch.no_grad():
+        x = (model.decoder.token_embedding(tokens)
+             + model.decoder.positional_embedding[:5]).half()
+        q = decoder._split_heads(block.cross_attn.query(block.cross_attn_ln(x)))
+        unscaled = q @ decoder.cross_keys[1].transpose(-1, -2)
+    assert not torch.isfinite(unscaled).all()  # the old order would have overflowed
+    assert torch.isfinite(want_qk).all() and torch.isfinite(out.cross_attention).all()
+    assert torch.allclose(out.cross_attention[:, 0], want_qk[:, 0], atol=1e-3)
+    assert torch.allclose(out.logits, want_logits, atol=0.1, rtol=0.01)
 
 
 @pytest.mark.parametrize("options", [
