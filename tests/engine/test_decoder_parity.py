@@ -27,8 +27,7 @@ EOT = 50256
 HEADS = ((1, 0), (1, 3), (0, 2))
 
 
-@pytest.fixture(scope="module")
-def model():
+def _random_whisper(query_key_scale: float = 1.0) -> Whisper:
     torch.manual_seed(0)
     dims = ModelDimensions(
         n_mels=80, n_audio_ctx=1500, n_audio_state=32, n_audio_head=2, n_audio_layer=1,
@@ -39,7 +38,15 @@ def model():
         m.decoder.positional_embedding.normal_(0, 3.0)
         eot = m.decoder.token_embedding.weight[EOT]
         m.decoder.ln.bias.add_(2.4 * eot / eot.norm())
+        for block in m.decoder.blocks:
+            block.cross_attn.query.weight.mul_(query_key_scale)
+            block.cross_attn.key.weight.mul_(query_key_scale)
     return m
+
+
+@pytest.fixture(scope="module")
+def model():
+    return _random_whisper()
 
 
 @pytest.fixture(scope="module")
@@ -115,17 +122,7 @@ def test_hypotheses_in_one_batch_keep_their_own_caches(model, mel):
 def test_float16_cross_attention_equals_whispers_where_q_dot_k_would_overflow():
     """whisper scales q and k by d^-0.25 each; scaling q·k by d^-0.5 afterwards overflows
     float16 (max 65504) first. Large query/key weights make that happen here."""
-    torch.manual_seed(0)
-    dims = ModelDimensions(
-        n_mels=80, n_audio_ctx=1500, n_audio_state=32, n_audio_head=2, n_audio_layer=1,
-        n_vocab=51864, n_text_ctx=64, n_text_state=32, n_text_head=4, n_text_layer=2,
-    )  # fmt: skip
-    model = Whisper(dims).eval()
-    with torch.no_grad():
-        model.decoder.positional_embedding.normal_(0, 3.0)
-        for block in model.decoder.blocks:
-            block.cross_attn.query.weight.mul_(150)
-            block.cross_attn.key.weight.mul_(150)
+    model = _random_whisper(query_key_scale=150)
     model.half()
     for module in model.modules():  # whisper's LayerNorm runs in float32 (CPU needs that)
         if isinstance(module, torch.nn.LayerNorm):
