@@ -1,4 +1,4 @@
-"""The layering rules of DESIGN.md, checked: core never imports Qt, and it runs without it."""
+"""The layering rules of docs/ARCHITECTURE.md, checked: core imports no Qt and runs without it."""
 
 import subprocess
 import sys

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from whisperscope.engine.devices import DEVICE_CHOICES as DEVICES
+
 MAX_RECENT_FILES = 10
 SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
-DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-SAMPLE_RATE = 16_000
+from whisperscope.units import SAMPLE_RATE
+
 TRIM_DB = -50.0  # relative to a word's peak: quieter samples at its edges are silence
 _PUNCTUATION = ".,;:!?\"'()[]"
 

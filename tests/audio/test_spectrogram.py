@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from whisperscope.audio.spectrogram import SPECTROGRAM_FRAMES_PER_SECOND, log_mel_spectrogram
+from whisperscope.audio.spectrogram import log_mel_spectrogram
+from whisperscope.units import MEL_FRAMES_PER_SECOND
 
 
 def speechlike(seconds: float, seed: int = 0) -> np.ndarray:
@@ -47,7 +48,7 @@ def test_chunked_equals_one_shot(seconds, chunk_seconds, padding, n_mels):
 
 
 def test_frames_per_second():
-    assert SPECTROGRAM_FRAMES_PER_SECOND == 100
+    assert MEL_FRAMES_PER_SECOND == 100
     assert log_mel_spectrogram(np.zeros(16000 * 4, np.float32)).shape == (80, 400)
 
 

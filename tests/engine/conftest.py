@@ -138,7 +138,7 @@ def small_whisper(torch_threads):
 
 
 def ct2_variables(model, dtype=np.float32) -> dict[str, np.ndarray]:
-    """The CTranslate2 variables of a Whisper model, following DESIGN.md's table in reverse
+    """The CTranslate2 variables of a Whisper model, per docs/ARCHITECTURE.md's table, reversed
     (fused q/k/v rows, a zero key bias, the CT2 scalars)."""
     sd = {k: v.detach().numpy().astype(dtype) for k, v in model.state_dict().items()}
     out: dict[str, np.ndarray] = {}

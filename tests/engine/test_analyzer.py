@@ -89,3 +89,16 @@ def test_english_only_model_refuses_another_language(sample, tiny_en):
 
     events = list(analyze(sample, tiny_en, AnalysisSettings(language="de")))
     assert isinstance(events[-1], Failed) and "English-only" in events[-1].message
+
+
+def test_the_consumer_keeps_its_grad_mode_and_the_model_is_untouched(sample, tiny_en):
+    import torch
+
+    before = [p.requires_grad for p in tiny_en.model.parameters()]
+    events = analyze(sample, tiny_en)
+    for event in events:
+        assert torch.is_grad_enabled()  # the generator's steps set no mode around a yield
+        if isinstance(event, TokenDecoded) and event.row == 3:
+            events.close()
+            break
+    assert [p.requires_grad for p in tiny_en.model.parameters()] == before

@@ -30,8 +30,8 @@ import soxr
 
 from whisperscope.errors import AudioError
 from whisperscope.session.model import AudioInfo
+from whisperscope.units import SAMPLE_RATE as WHISPER_RATE
 
-WHISPER_RATE = 16_000
 MAX_DECODED_BYTES = 8 * 1024**3  # refuse files whose decoded samples would exceed this
 FFMPEG_ONLY_SUFFIXES = frozenset(
     (

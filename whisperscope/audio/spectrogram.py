@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
-HOP_LENGTH = 160  # samples per frame at 16 kHz: 10 ms
+from whisperscope.units import MEL_FRAMES_PER_SECOND, WINDOW_SAMPLES
+from whisperscope.units import MEL_HOP_SAMPLES as HOP_LENGTH
+
 N_FFT = 400
-SPECTROGRAM_FRAMES_PER_SECOND = SAMPLE_RATE // HOP_LENGTH  # 100
 
 _HALF = N_FFT // 2  # the reflect padding torch.stft(center=True) adds on each side
 
@@ -56,7 +56,7 @@ def log_mel_spectrogram(
 
     window = torch.hann_window(N_FFT)
     filters = mel_filters(torch.device("cpu"), n_mels)
-    chunk_frames = max(int(chunk_seconds * SPECTROGRAM_FRAMES_PER_SECOND), 1)
+    chunk_frames = max(int(chunk_seconds * MEL_FRAMES_PER_SECOND), 1)
     with torch.no_grad():
         for f0 in range(0, n_frames, chunk_frames):
             f1 = min(f0 + chunk_frames, n_frames)
@@ -107,7 +107,7 @@ def _padded_slice(x: np.ndarray, total: int, a: int, b: int) -> np.ndarray:
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
-WHISPER_PADDING = 30 * SAMPLE_RATE  # whisper pads its input with 30 s of silence
+WHISPER_PADDING = WINDOW_SAMPLES  # whisper pads its input with 30 s of silence
 
 
 def whisper_input_mel(

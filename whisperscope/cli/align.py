@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from whisperscope.cli.corpus import add_corpus_arguments, is_corpus_run, run_corpus
+from whisperscope.cli.whisper_options import add_whisper_options, settings_from_args
 
 TEXT_FORMATS = ("json", "srt", "vtt", "tsv", "textgrid", "npz")
 
@@ -53,6 +54,7 @@ def add_engine_arguments(parser: argparse.ArgumentParser, several: bool = False)
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     parser.add_argument("--language", help="language code or name (multilingual models)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch default)")
+    add_whisper_options(parser)
 
 
 def load_from_args(args):
@@ -113,12 +115,6 @@ def warn_unaligned(analysis, quiet: bool = False) -> None:
               "are not supported by the audio (marked unaligned): is it this recording's "
               "text?", file=sys.stderr)
 
-
-def settings_from_args(args):
-    """The AnalysisSettings the arguments ask for (one file and a corpus alike)."""
-    from whisperscope.session.model import AnalysisSettings
-
-    return AnalysisSettings(language=args.language)
 
 
 def alignment_from_args(args):

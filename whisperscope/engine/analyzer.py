@@ -1,24 +1,25 @@
 """Analyse a whole recording window by window, yielding events as tokens are generated.
 
-The outer loop is openai-whisper's `transcribe`: 30 s windows on one global timeline, each
-decoded greedily with temperature fallback, the next window starting after the last word
-(or last timestamp) of the previous one, the previous text fed as prompt. Memory stays
-bounded by keeping only the alignment heads' attention, in float16, cut to the frames that
-hold audio: about 2 bytes x heads x 1500 frames per token, roughly 25 KB per token or
-250 MB per hour of dense speech for tiny.en/base (8 heads), plus the log-mel (115 MB/hour).
+The outer loop is openai-whisper's `transcribe` with word timestamps: 30 s windows on one
+global timeline (within `clip_timestamps`), each decoded with temperature fallback, the
+next window starting after the last word (or last timestamp) of the previous one, the
+previous text fed as prompt. One deliberate difference: a window opening on a long silence
+starts shortly before the next sound (`_skip_silence`). Memory stays bounded by keeping
+only the alignment heads' attention, in float16, cut to the frames that hold audio: about
+2 bytes x heads x 1500 frames per token, roughly 25 KB per token or 250 MB per hour of
+dense speech for tiny.en/base (8 heads), plus the log-mel (115 MB/hour).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from whisper.audio import HOP_LENGTH, N_FRAMES, SAMPLE_RATE
 from whisper.tokenizer import LANGUAGES, get_tokenizer
 
 from whisperscope.audio.spectrogram import whisper_input_mel
@@ -32,12 +33,14 @@ from whisperscope.engine.alignment import (
 from whisperscope.engine.alignment_pass import run_alignment_pass
 from whisperscope.engine.alignment_units import spell
 from whisperscope.engine.cancel import CancelToken
+from whisperscope.engine.decode_options import check_settings, decoding_options
 from whisperscope.engine.decoder import CachedDecoder
 from whisperscope.engine.events import (
     AnalysisStarted,
     EngineEvent,
     Failed,
     Finished,
+    HypothesisChanged,
     Progress,
     TokenDecoded,
     WindowDone,
@@ -49,15 +52,21 @@ from whisperscope.engine.forced_window import (
     UNALIGNED_PROBABILITY,
     force_words,
 )
-from whisperscope.engine.models import LoadedModel
-from whisperscope.engine.timing import (
-    WindowTiming,
-    decoded_words,
-    split_segments,
-    time_window,
+from whisperscope.engine.hallucination import (
+    SegmentWords,
+    TimedPiece,
+    cut_hallucinations,
+    last_word_end,
 )
+from whisperscope.engine.models import LoadedModel
+from whisperscope.engine.timing import TimedSegment, WindowTiming, decoded_words, time_window
 from whisperscope.engine.transcript import check_length, transcript_words, window_share
-from whisperscope.engine.window_decoding import DecodedWindow, decode_window
+from whisperscope.engine.window_decoding import (
+    DecodedWindow,
+    GeneratedToken,
+    HypothesisSwitched,
+    decode_window,
+)
 from whisperscope.errors import AnalysisCancelled, AudioError, ModelError, WhisperScopeError
 from whisperscope.session.model import (
     Analysis,
@@ -67,12 +76,17 @@ from whisperscope.session.model import (
     WindowAttention,
     Word,
 )
+from whisperscope.units import (
+    WINDOW_MEL_FRAMES,
+    mel_frames_to_seconds,
+    mel_to_encoder_frames,
+    seconds_to_mel_frames,
+)
 
 if TYPE_CHECKING:
     from whisperscope.audio.loader import LoadedAudio
 
 log = logging.getLogger(__name__)
-FRAMES_PER_SECOND = SAMPLE_RATE // HOP_LENGTH  # mel frames: 100 per second
 SKIP_SILENCE_FRAMES = 150  # a window opening on more silence than this skips it...
 LEAD_IN_FRAMES = 40  # ...up to this much before the next sound
 TAIL_FRAMES = 30  # sound this short at a window's start is the end of the previous word
@@ -87,17 +101,18 @@ def analyze(
     mel: np.ndarray | None = None,
     transcript: str | None = None,
 ) -> Iterator[EngineEvent]:
-    """Yield AnalysisStarted, then per window WindowStarted, TokenDecoded..., WindowDone,
-    Progress; and finally Finished(analysis), or Failed if anything went wrong.
+    """Yield AnalysisStarted, then per window WindowStarted, TokenDecoded... (and, with beam
+    search or best-of, HypothesisChanged), WindowDone, Progress; and finally
+    Finished(analysis), or Failed if anything went wrong.
 
     `mel`: the recording's padded log-mel if the caller already has it (see
     `audio.spectrogram.whisper_input_mel`); it is used when its band count fits the model.
     `transcript`: the known text of the recording; its words are timed instead of the
-    decoded ones (engine/transcript.py says how they are spread over the windows)."""
-    # no autograd: frozen parameters build no graph (a grad-mode context would leak into
-    # the consumer's code while this generator is suspended at a yield)
-    model.model.requires_grad_(False)
+    decoded ones (engine/transcript.py says how they are spread over the windows).
+    No autograd: every forward pass runs under its own `torch.no_grad()`, so the caller's
+    grad mode is untouched while this generator is suspended at a yield."""
     try:
+        check_settings(settings)
         yield from _run(audio, model, settings, cancel or CancelToken(), alignment, mel,
                         transcript)
     except AnalysisCancelled:
@@ -120,13 +135,15 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     whisper_model = model.model
     dims = whisper_model.dims
     mel = torch.from_numpy(whisper_input_mel(audio.samples, dims.n_mels, reuse=mel))
-    content_frames = mel.shape[-1] - N_FRAMES
-    duration = content_frames / FRAMES_PER_SECOND
+    content_frames = mel.shape[-1] - WINDOW_MEL_FRAMES
+    duration = mel_frames_to_seconds(content_frames)
+    clips = _seek_clips(settings.clip_timestamps, content_frames)
     remaining = None  # the transcript's words not yet placed
     if transcript is not None:
         remaining = transcript_words(transcript)
         check_length(remaining, duration)
-    yield AnalysisStarted(duration, max(1, int(np.ceil(content_frames / N_FRAMES))), model.info)
+    yield AnalysisStarted(duration, max(1, int(np.ceil(content_frames / WINDOW_MEL_FRAMES))),
+                          model.info)
 
     dtype = torch.float16 if model.info.dtype == "float16" else torch.float32
     language = _language(settings, model, mel, dtype)
@@ -138,81 +155,99 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     )
     analysis = Analysis(audio.info(), model.info, settings, language=language)
     head_ids = model.alignment_heads
-    prompt: list[int] = []
-    if settings.initial_prompt:
-        prompt = tokenizer.encode(" " + settings.initial_prompt.strip())
+    prompts = _Prompts(settings, tokenizer, dims.n_text_ctx)
+    last_speech_timestamp = 0.0
 
     # which 10 ms frames hold sound, judged on the whole recording's levels
     voiced_10ms = voiced_frames(mel_level_db(mel[:, :content_frames].numpy()), alignment.silence_db)
-    seek, window = 0, 0
-    while seek < content_frames:
-        cancel.raise_if_cancelled()
-        seek = _skip_silence(voiced_10ms, seek)
-        if seek >= content_frames:
-            break
-        segment_size = min(N_FRAMES, content_frames - seek)
-        window_start = seek / FRAMES_PER_SECOND
-        mel_window = _pad_or_trim(mel[:, seek: seek + segment_size]).to(whisper_model.device)
-        n_frames = max(1, segment_size // 2)
-        features = whisper_model.encoder(mel_window[None].to(dtype))
-        decoder = CachedDecoder(whisper_model, features)
+    window = 0
+    for clip_start, clip_end in clips:
+        seek = clip_start
+        while seek < clip_end:
+            cancel.raise_if_cancelled()
+            seek = _skip_silence(voiced_10ms, seek)
+            if seek >= clip_end:
+                break
+            previous_seek = seek
+            segment_size = min(WINDOW_MEL_FRAMES, content_frames - seek, clip_end - seek)
+            window_start = mel_frames_to_seconds(seek)
+            mel_window = _pad_or_trim(mel[:, seek: seek + segment_size]).to(whisper_model.device)
+            n_frames = max(1, mel_to_encoder_frames(segment_size))
+            with torch.no_grad():
+                features = whisper_model.encoder(mel_window[None].to(dtype))
+            decoder = CachedDecoder(whisper_model, features)
 
-        decoded = yield from _decode_with_fallback(
-            decoder, tokenizer, prompt, settings, head_ids, n_frames, window, window_start,
-            cancel)
-        skip = (decoded.no_speech_prob > settings.no_speech_threshold
-                and decoded.avg_logprob <= settings.logprob_threshold)
-        voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
-        given = None
-        if remaining is not None:
-            heard = [] if skip else decoded_words(decoded, tokenizer, segment_size)
-            share = window_share(heard, remaining, seek + segment_size >= content_frames)
-            words_here, remaining = remaining[: share.n_words], remaining[share.n_words:]
-            skip = not words_here
-            if words_here:
-                forced = force_words(decoder, tokenizer, words_here, head_ids, n_frames,
-                                     decoded.no_speech_prob, alignment.alignment_units)
-                yield from _forced_rows(forced.decoded, tokenizer, window, window_start,
-                                        n_frames)
-                # the decoding says where the window's speech ends, as without a transcript
-                _, heard_seek = split_segments(list(decoded.token_ids), tokenizer, segment_size)
-                decoded, given = forced.decoded, forced.words
+            decoded = yield from _decode_with_fallback(
+                decoder, tokenizer, settings, prompts.next(), head_ids, n_frames, window,
+                window_start, cancel)
+            skipped = _no_speech(decoded, settings)
+            if skipped:
+                timing = WindowTiming((), (), (), segment_size)
+                kept: list[TimedSegment] = []
+                seek = previous_seek + segment_size
+            else:
+                voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
+                aligned = _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames,
+                                          alignment)
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
-                                     alignment, forced.timing_pass, tuple(head_ids), given)
-                timing = dataclasses.replace(timing, seek_frames=heard_seek)
-        if skip:
-            timing = WindowTiming((), (), (), segment_size)
-        elif given is None:
-            aligned = None
-            if alignment.alignment_pass:
-                words = decoded_words(decoded, tokenizer, segment_size)
-                if words:
-                    units = spell(tokenizer, words, alignment.alignment_units)
-                    aligned = run_alignment_pass(decoder, tokenizer, units, n_frames)
-            timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
-                                 alignment, aligned, tuple(head_ids))
-        done = _record_window(analysis, window, window_start, n_frames, decoded, timing,
-                              tokenizer, head_ids, skip, flag_unaligned=given is not None)
-        yield done
-
-        advance = timing.seek_frames
-        if timing.words and advance < segment_size:
-            # start the next window right after the last word, as transcribe() does
-            last_end = timing.words[-1].end
-            if last_end > window_start:
-                advance = round(last_end * FRAMES_PER_SECOND) - seek
-        seek += max(advance, 1)
-        if not skip:
-            prompt += list(timing.context_ids)
-            if not settings.condition_on_previous_text or decoded.temperature > 0.5:
-                prompt = []
-        window += 1
-        yield Progress(min(seek, content_frames) / FRAMES_PER_SECOND, duration,
-                       time.monotonic() - started)
+                                     alignment, aligned, tuple(head_ids))
+                seek, kept, skipped = _seek_and_keep(
+                    timing, decoded, tokenizer, settings, previous_seek, segment_size,
+                    last_speech_timestamp, duration, content_frames)
+                if not skipped:
+                    end = last_word_end(_segment_words(timing, kept))
+                    if end is not None:
+                        last_speech_timestamp = end
+                    kept = _taking_time(kept)
+            given = remaining is not None
+            if given:
+                # the decoding found where the window's speech is; its share of the
+                # transcript is forced in its place
+                heard = [] if skipped else [w.text for w in timing.words]
+                # the last window with sound takes the rest: no word is left unplaced
+                last = seek >= content_frames or _skip_silence(voiced_10ms, seek) >= content_frames
+                share = window_share(heard, remaining, last)
+                words_here, remaining = remaining[: share.n_words], remaining[share.n_words:]
+                skipped = not words_here
+                if skipped:
+                    timing, kept = WindowTiming((), (), (), segment_size), []
+                else:
+                    forced = force_words(decoder, tokenizer, words_here, head_ids, n_frames,
+                                         decoded.no_speech_prob, alignment.alignment_units)
+                    yield from _forced_rows(forced.decoded, tokenizer, window, window_start,
+                                            n_frames)
+                    decoded = forced.decoded
+                    timing = time_window(decoded, tokenizer, window_start, segment_size,
+                                         encoder_frames(voiced_10ms[previous_seek:
+                                                                    previous_seek + segment_size]),
+                                         alignment, forced.timing_pass, tuple(head_ids),
+                                         forced.words)
+                    kept = list(timing.segments)
+            if not skipped:
+                prompts.add(kept, decoded)
+            done = _record_window(analysis, window, window_start, n_frames, decoded,
+                                  replace(timing, segments=tuple(kept)), tokenizer, head_ids,
+                                  skipped, flag_unaligned=given)
+            yield done
+            seek = max(seek, previous_seek + 1)  # always move on
+            window += 1
+            yield Progress(mel_frames_to_seconds(min(seek, content_frames)), duration,
+                           time.monotonic() - started)
 
     analysis.elapsed = time.monotonic() - started
     yield Progress(duration, duration, analysis.elapsed)
     yield Finished(analysis)
+
+
+def _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames, alignment):
+    """The teacher-forced pass over the decoded words that times them, when it is on."""
+    if not alignment.alignment_pass:
+        return None
+    words = decoded_words(decoded, tokenizer, segment_size)
+    if not words:
+        return None
+    units = spell(tokenizer, words, alignment.alignment_units)
+    return run_alignment_pass(decoder, tokenizer, units, n_frames)
 
 
 def _forced_rows(decoded: DecodedWindow, tokenizer, window, window_start, n_frames):
@@ -226,6 +261,100 @@ def _forced_rows(decoded: DecodedWindow, tokenizer, window, window_start, n_fram
             probability=decoded.probabilities[row],
             is_timestamp=token_id >= tokenizer.timestamp_begin, window_start=window_start,
             attention=decoded.attention[:, row])
+
+
+def _seek_clips(clip_timestamps, content_frames: int) -> list[tuple[int, int]]:
+    """whisper's `clip_timestamps` as (start, end) mel frames; an open last end runs to
+    the end of the audio."""
+    points = [seconds_to_mel_frames(t) for t in clip_timestamps] or [0]
+    if len(points) % 2 == 1:
+        points.append(content_frames)
+    return [(a, min(b, content_frames)) for a, b in zip(points[::2], points[1::2], strict=True)]
+
+
+class _Prompts:
+    """The text fed before each window, as `transcribe` builds it: everything decoded
+    since the last reset (a high-temperature window, or condition_on_previous_text off),
+    optionally always headed by the initial prompt."""
+
+    def __init__(self, settings: AnalysisSettings, tokenizer, n_text_ctx: int):
+        self.settings = settings
+        self.initial: list[int] = []
+        if settings.initial_prompt is not None:
+            self.initial = tokenizer.encode(" " + settings.initial_prompt.strip())
+        self.all_tokens = list(self.initial)
+        self.reset_since = 0
+        self.remaining = n_text_ctx // 2 - 1 - len(self.initial)
+
+    def next(self) -> list[int]:
+        if self.settings.carry_initial_prompt:
+            ignored = max(len(self.initial), self.reset_since)
+            return self.initial + self.all_tokens[ignored:][-self.remaining:]
+        return self.all_tokens[self.reset_since:]
+
+    def add(self, segments: list[TimedSegment], decoded: DecodedWindow) -> None:
+        for segment in segments:
+            first, end = segment.rows
+            self.all_tokens.extend(decoded.token_ids[first:end])
+        if not self.settings.condition_on_previous_text or decoded.temperature > 0.5:
+            self.reset_since = len(self.all_tokens)
+
+
+def _ends_on_single_timestamp(decoded: DecodedWindow, tokenizer) -> bool:
+    """The window's text ends with a lone timestamp: no speech after it (whisper's
+    `single_timestamp_ending`)."""
+    ids = [t for t in decoded.token_ids if t != tokenizer.eot]
+    return [t >= tokenizer.timestamp_begin for t in ids[-2:]] == [False, True]
+
+
+def _segment_words(timing: WindowTiming, segments) -> list[SegmentWords]:
+    by_token = {}
+    for word in timing.words:
+        by_token[word.tokens[0]] = word
+    return [
+        SegmentWords(s.start, s.end, tuple(
+            TimedPiece(w.text, w.start, w.end, w.probability)
+            for i in s.tokens if (w := by_token.get(i)) is not None))
+        for s in segments
+    ]
+
+
+def _seek_and_keep(timing, decoded, tokenizer, settings, previous_seek, segment_size,
+                   last_speech_timestamp, duration, content_frames):
+    """Where the next window starts, which segments stay, and whether the window is
+    dropped as a hallucination: `transcribe`'s word-timestamp branch."""
+    seek = previous_seek + timing.seek_frames
+    kept = list(timing.segments)
+    single_ending = _ends_on_single_timestamp(decoded, tokenizer)
+    with_words = _segment_words(timing, kept)
+    if not single_ending:
+        # the window ended mid-segment: start the next one right after the last word
+        end = last_word_end(with_words)
+        if end is not None and end > mel_frames_to_seconds(previous_seek):
+            seek = seconds_to_mel_frames(end)
+    threshold = settings.hallucination_silence_threshold
+    if threshold is None:
+        return seek, kept, False
+    cut = cut_hallucinations(with_words, threshold, seek, previous_seek, segment_size,
+                             single_ending, last_speech_timestamp, duration, content_frames)
+    if cut.drop_window:
+        return cut.seek, [], True
+    return cut.seek, kept[: cut.keep], False
+
+
+def _taking_time(segments: list[TimedSegment]) -> list[TimedSegment]:
+    """whisper clears a segment that starts where it ends (as one without text, which
+    `time_window` leaves out already): it is not shown and feeds no prompt."""
+    return [s for s in segments if s.start != s.end]
+
+
+def _no_speech(decoded: DecodedWindow, settings: AnalysisSettings) -> bool:
+    """whisper's no-voice check: likely silence, unless the text is confident enough."""
+    if settings.no_speech_threshold is None:
+        return False
+    if settings.logprob_threshold is not None and decoded.avg_logprob > settings.logprob_threshold:
+        return False
+    return decoded.no_speech_prob > settings.no_speech_threshold
 
 
 def _skip_silence(voiced: np.ndarray, seek: int) -> int:
@@ -246,44 +375,57 @@ def _skip_silence(voiced: np.ndarray, seek: int) -> int:
     return seek
 
 
-def _decode_with_fallback(decoder, tokenizer, prompt, settings, head_ids, n_frames, window,
+def _decode_with_fallback(decoder, tokenizer, settings, prompt, head_ids, n_frames, window,
                           window_start, cancel):
     decoded: DecodedWindow | None = None
-    temperatures = settings.temperatures or (0.0,)
-    for attempt, temperature in enumerate(temperatures):
+    fp16 = decoder.dtype == torch.float16
+    for attempt, temperature in enumerate(settings.temperatures):
         if attempt:
-            reason = _fallback_reason(decoded, settings)
-            yield WindowRetried(window, reason, temperature)
+            yield WindowRetried(window, _fallback_reason(decoded, settings), temperature)
         yield WindowStarted(window, window_start, n_frames, temperature)
-        steps = decode_window(decoder, tokenizer, prompt, temperature, head_ids, n_frames,
-                              cancel, settings.max_tokens_per_window, seed=window)
+        options = decoding_options(settings, tokenizer.language, temperature, prompt, fp16)
+        steps = decode_window(decoder, options, head_ids, n_frames, cancel, seed=window)
         while True:
             try:
                 step = next(steps)
             except StopIteration as stop:
                 decoded = stop.value
                 break
-            yield TokenDecoded(
-                window=window, row=step.row, token_id=step.token_id,
-                text=_token_text(tokenizer, step.token_id), probability=step.probability,
-                is_timestamp=step.token_id >= tokenizer.timestamp_begin,
-                window_start=window_start, attention=step.attention)
+            except ValueError as error:  # an option whisper rejects
+                raise WhisperScopeError(str(error)) from None
+            if isinstance(step, HypothesisSwitched):
+                yield HypothesisChanged(window, tuple(
+                    _token_event(tokenizer, window, window_start, row) for row in step.tokens))
+            else:
+                yield _token_event(tokenizer, window, window_start, step)
         if not _needs_fallback(decoded, settings):
             break
     return decoded
 
 
+def _token_event(tokenizer, window: int, window_start: float, row: GeneratedToken):
+    return TokenDecoded(
+        window=window, row=row.row, token_id=row.token_id,
+        text=_token_text(tokenizer, row.token_id), probability=row.probability,
+        is_timestamp=row.token_id >= tokenizer.timestamp_begin,
+        window_start=window_start, attention=row.attention)
+
+
 def _needs_fallback(decoded: DecodedWindow, settings: AnalysisSettings) -> bool:
-    silence = (decoded.no_speech_prob > settings.no_speech_threshold
-               and decoded.avg_logprob < settings.logprob_threshold)
-    if silence:
-        return False
-    return (decoded.compression_ratio > settings.compression_ratio_threshold
-            or decoded.avg_logprob < settings.logprob_threshold)
+    """whisper's rule: too repetitive or too unsure, unless it is silence."""
+    s = settings
+    low_logprob = s.logprob_threshold is not None and decoded.avg_logprob < s.logprob_threshold
+    if s.no_speech_threshold is not None and decoded.no_speech_prob > s.no_speech_threshold \
+            and low_logprob:
+        return False  # silence
+    repetitive = (s.compression_ratio_threshold is not None
+                  and decoded.compression_ratio > s.compression_ratio_threshold)
+    return repetitive or low_logprob
 
 
 def _fallback_reason(decoded: DecodedWindow, settings: AnalysisSettings) -> str:
-    if decoded.compression_ratio > settings.compression_ratio_threshold:
+    threshold = settings.compression_ratio_threshold
+    if threshold is not None and decoded.compression_ratio > threshold:
         return f"too repetitive (compression ratio {decoded.compression_ratio:.2f})"
     return f"low confidence (average log-probability {decoded.avg_logprob:.2f})"
 
@@ -296,9 +438,9 @@ def _token_text(tokenizer, token_id: int) -> str:
 
 
 def _pad_or_trim(mel: torch.Tensor) -> torch.Tensor:
-    if mel.shape[-1] >= N_FRAMES:
-        return mel[:, :N_FRAMES]
-    return torch.nn.functional.pad(mel, (0, N_FRAMES - mel.shape[-1]))
+    if mel.shape[-1] >= WINDOW_MEL_FRAMES:
+        return mel[:, :WINDOW_MEL_FRAMES]
+    return torch.nn.functional.pad(mel, (0, WINDOW_MEL_FRAMES - mel.shape[-1]))
 
 
 def _language(settings: AnalysisSettings, model: LoadedModel, mel, dtype) -> str:
@@ -316,7 +458,7 @@ def _language(settings: AnalysisSettings, model: LoadedModel, mel, dtype) -> str
                 raise WhisperScopeError(f"unknown language '{settings.language}'")
             code = by_name[code]
         return code
-    segment = _pad_or_trim(mel[:, :N_FRAMES]).to(model.model.device).to(dtype)
+    segment = _pad_or_trim(mel[:, :WINDOW_MEL_FRAMES]).to(model.model.device).to(dtype)
     _, probs = model.model.detect_language(segment)
     return max(probs, key=probs.get)
 

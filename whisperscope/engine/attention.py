@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from whisper.audio import N_FRAMES
 
-from whisperscope.audio.spectrogram import SPECTROGRAM_FRAMES_PER_SECOND, whisper_input_mel
+from whisperscope.audio.spectrogram import whisper_input_mel
 from whisperscope.engine.decoder import CachedDecoder
 from whisperscope.engine.models import LoadedModel
 from whisperscope.session.model import WindowAttention
+from whisperscope.units import WINDOW_MEL_FRAMES, seconds_to_mel_frames
 
 
 def recompute_window_attention(
@@ -38,17 +38,17 @@ def recompute_window_attention(
         whisper_input_mel(samples_16k, dims.n_mels, reuse=mel)))
     # the same mel frames the analysis fed: up to 30 s from the window start, and no further
     # than the end of the audio (the padding after it is not part of any window)
-    first = round(window.start * SPECTROGRAM_FRAMES_PER_SECOND)
-    content_frames = mel_t.shape[-1] - N_FRAMES
-    segment = mel_t[:, first: first + min(N_FRAMES, content_frames - first)]
-    segment = torch.nn.functional.pad(segment, (0, N_FRAMES - segment.shape[-1]))
+    first = seconds_to_mel_frames(window.start)
+    content_frames = mel_t.shape[-1] - WINDOW_MEL_FRAMES
+    segment = mel_t[:, first: first + min(WINDOW_MEL_FRAMES, content_frames - first)]
+    segment = torch.nn.functional.pad(segment, (0, WINDOW_MEL_FRAMES - segment.shape[-1]))
     whisper_model = model.model
     dtype = torch.float16 if model.info.dtype == "float16" else torch.float32
     with torch.no_grad():
         features = whisper_model.encoder(segment[None].to(whisper_model.device, dtype))
-        decoder = CachedDecoder(whisper_model, features)
-        fed = [*window.prompt_ids.tolist(), *window.token_ids[:-1].tolist()]
-        out = decoder.step(torch.tensor([fed], device=whisper_model.device))
+    decoder = CachedDecoder(whisper_model, features)
+    fed = [*window.prompt_ids.tolist(), *window.token_ids[:-1].tolist()]
+    out = decoder.step(torch.tensor([fed], device=whisper_model.device))
     first_row = len(window.prompt_ids) - 1
-    rows = out.cross_attention[:, :, first_row: first_row + n_rows, : window.n_frames]
+    rows = out.cross_attention[:, 0, :, first_row: first_row + n_rows, : window.n_frames]
     return rows.float().cpu().numpy()

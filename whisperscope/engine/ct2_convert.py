@@ -1,6 +1,6 @@
 """Turn a CTranslate2 Whisper model into openai-whisper's `Whisper` module.
 
-The name mapping is the table in DESIGN.md. Fused projections are split by rows
+The name mapping is the table in docs/ARCHITECTURE.md. Fused projections are split by rows
 (self-attention `linear_0` = query, key, value; cross-attention `linear_1` = key, value);
 Whisper's key projections have no bias, so that part of the fused bias is dropped (a key
 bias only shifts every score of a query by the same amount, so softmax ignores it).

@@ -1,6 +1,6 @@
 """Read a CTranslate2 `model.bin` into numpy arrays, tensors only (nothing is unpickled).
 
-Layout (little-endian; see DESIGN.md, "The CTranslate2 model.bin format"):
+Layout (little-endian; see docs/ARCHITECTURE.md, "The CTranslate2 model.bin format"):
 `u32 version`, string spec name, `u32 revision`, `u32 n_variables`, then per variable a
 string name, `u8 rank`, `rank x u32` dims, `u8 dtype`, `u32 n_bytes` and the raw bytes;
 then `u32 n_aliases` and (alias, target) string pairs. A string is a `u16` length that

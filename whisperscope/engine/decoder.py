@@ -5,7 +5,8 @@ weights only exist with SDPA switched off globally (which slows the encoder too)
 decoder blocks' own sub-modules are called directly: self-attention uses SDPA over a
 preallocated key/value cache, cross-attention is computed explicitly (one query row against
 the window's 1500 encoder frames per step, cheap) so its softmax weights come for free.
-No hooks, no global switches: nothing to forget to undo.
+No hooks, no global switches: nothing to forget to undo. Several hypotheses (beam search,
+best-of-N sampling) are rows of one batch; `select` reorders their caches between steps.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from whisper.model import Whisper
 
 @dataclass(frozen=True)
 class StepOutput:
-    """logits: shape = (n_rows, n_vocab), float32, for the rows asked for.
-    cross_attention: shape = (len(layers), n_heads, n_new, n_audio_ctx), float32 softmax
-    weights of the captured `layers`, in that order (None when none was captured)."""
+    """logits: shape = (n_batch, n_rows, n_vocab), float32, for the rows asked for.
+    cross_attention: shape = (len(layers), n_batch, n_heads, n_new, n_audio_ctx), float32
+    softmax weights of the captured `layers`, in that order (None when none was captured)."""
 
     logits: Tensor
     cross_attention: Tensor | None
@@ -31,38 +32,65 @@ class StepOutput:
 
 
 class CachedDecoder:
-    """Runs `model.decoder` one or more tokens at a time for a single audio window."""
+    """Runs `model.decoder` one or more tokens at a time for a single audio window.
 
+    Every call runs under `torch.no_grad()` on its own, so nothing here changes the grad
+    mode of the caller (the analysis is a generator: a mode set around it would leak into
+    whatever code runs while it is suspended at a yield)."""
+
+    @torch.no_grad()
     def __init__(self, model: Whisper, audio_features: Tensor):
         """audio_features: shape = (1, n_audio_ctx, n_audio_state), the encoder output."""
-        decoder = model.decoder
         self.model = model
-        self.blocks = list(decoder.blocks)
+        self.blocks = list(model.decoder.blocks)
         self.n_head = model.dims.n_text_head
         self.n_ctx = model.dims.n_text_ctx
-        dtype = audio_features.dtype
-        device = audio_features.device
-        n_state = model.dims.n_text_state
+        self.dtype = audio_features.dtype
+        self.device = audio_features.device
         self.offset = 0
-        shape = (1, self.n_ctx, n_state)
-        self.self_keys = [torch.zeros(shape, dtype=dtype, device=device) for _ in self.blocks]
-        self.self_values = [torch.zeros(shape, dtype=dtype, device=device) for _ in self.blocks]
-        # Cross-attention keys/values depend on the audio only: computed once per window.
-        self.cross_keys = [b.cross_attn.key(audio_features) for b in self.blocks]
-        self.cross_values = [b.cross_attn.value(audio_features) for b in self.blocks]
-        self.dtype = dtype
+        self.n_batch = 0
+        self.self_keys: list[Tensor] = []
+        self.self_values: list[Tensor] = []
+        self.reset(1)
+        # Cross-attention keys/values depend on the audio only: computed once per window,
+        # split into heads once, shared by every hypothesis (broadcast over the batch).
+        self.cross_keys = [self._split_heads(b.cross_attn.key(audio_features))
+                           for b in self.blocks]
+        self.cross_values = [self._split_heads(b.cross_attn.value(audio_features))
+                             for b in self.blocks]
 
-    def reset(self) -> None:
-        """Forget all tokens (for a fallback re-decode of the same window)."""
+    def reset(self, n_batch: int = 1) -> None:
+        """Forget all tokens (a fallback re-decode of the same window); the next step feeds
+        `n_batch` hypotheses."""
         self.offset = 0
+        if self.self_keys and self.self_keys[0].shape[0] == n_batch:
+            return  # the old cache is overwritten position by position
+        self.n_batch = n_batch
+        shape = (n_batch, self.n_ctx, self.model.dims.n_text_state)
+        self.self_keys = [torch.zeros(shape, dtype=self.dtype, device=self.device)
+                          for _ in self.blocks]
+        self.self_values = [torch.zeros(shape, dtype=self.dtype, device=self.device)
+                            for _ in self.blocks]
 
+    @torch.no_grad()
+    def select(self, sources: Sequence[int]) -> None:
+        """Hypothesis i continues hypothesis `sources[i]` (whisper's `rearrange_kv_cache`);
+        the batch may grow or shrink (e.g. one prompt pass, then five beams)."""
+        if list(sources) == list(range(self.n_batch)):
+            return
+        index = torch.tensor(list(sources), device=self.device)
+        self.self_keys = [k.index_select(0, index) for k in self.self_keys]
+        self.self_values = [v.index_select(0, index) for v in self.self_values]
+        self.n_batch = len(sources)
+
+    @torch.no_grad()
     def step(
         self,
         tokens: Tensor,
         capture_layers: Sequence[int] | None = None,
         logit_rows: list[int] | None = None,
     ) -> StepOutput:
-        """Feed `tokens` (shape = (1, n_new)) after those already fed.
+        """Feed `tokens` (shape = (n_batch, n_new)) after those already fed.
 
         capture_layers: the decoder layers whose cross-attention weights are wanted (default:
         all). The others run on SDPA: weights nobody reads are never materialised.
@@ -71,6 +99,10 @@ class CachedDecoder:
         the ~52k-token vocabulary is the costliest part of a long prompt, so the first step
         asks only for the rows it reads.
         """
+        if self.offset == 0 and tokens.shape[0] != self.n_batch:
+            self.reset(tokens.shape[0])
+        if tokens.shape[0] != self.n_batch:
+            raise ValueError(f"{tokens.shape[0]} hypotheses fed, {self.n_batch} cached")
         decoder = self.model.decoder
         n_new = tokens.shape[-1]
         start, end = self.offset, self.offset + n_new
@@ -96,11 +128,11 @@ class CachedDecoder:
                 attentions.append(weights)
             x = x + block.mlp(block.mlp_ln(x))
         self.offset = end
-        x = decoder.ln(x)[0]
+        x = decoder.ln(x)
         if logit_rows is not None:
-            x = x[logit_rows]
+            x = x[:, logit_rows]
         logits = (x @ decoder.token_embedding.weight.to(x.dtype).T).float()
-        cross = torch.stack(attentions)[:, 0] if attentions else None
+        cross = torch.stack(attentions) if attentions else None
         return StepOutput(logits=logits, cross_attention=cross, layers=layers)
 
     def _split_heads(self, x: Tensor) -> Tensor:
@@ -124,12 +156,16 @@ class CachedDecoder:
     def _cross_attention(self, i, block, x, capture: bool) -> tuple[Tensor, Tensor | None]:
         attn = block.cross_attn
         q = self._split_heads(attn.query(x))
-        k = self._split_heads(self.cross_keys[i])
-        v = self._split_heads(self.cross_values[i])
+        k, v = self.cross_keys[i], self.cross_values[i]
+        if q.shape[0] != k.shape[0]:
+            k = k.expand(q.shape[0], -1, -1, -1)
+            v = v.expand(q.shape[0], -1, -1, -1)
         if not capture:
             out = F.scaled_dot_product_attention(q, k, v)
             return attn.out(self._merge_heads(out)), None
-        scale = q.shape[-1] ** -0.5
-        weights = ((q @ k.transpose(-1, -2)) * scale).float().softmax(dim=-1)
+        # as whisper's qkv_attention: q and k each scaled by d^-0.25, so that q·k stays in
+        # range in float16 (scaling the product by d^-0.5 afterwards can overflow to inf)
+        scale = q.shape[-1] ** -0.25
+        weights = ((q * scale) @ (k * scale).transpose(-1, -2)).float().softmax(dim=-1)
         out = weights.to(v.dtype) @ v
         return attn.out(self._merge_heads(out)), weights

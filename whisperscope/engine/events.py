@@ -64,6 +64,17 @@ class WindowRetried:
 
 
 @dataclass(frozen=True)
+class HypothesisChanged:
+    """Beam search or best-of-N: another hypothesis is now the best one. Its rows so far,
+    `tokens`, replace every row the window has shown (a view clears the window's rows,
+    as for WindowRetried without a new WindowStarted, and adds these). The window's final
+    rows are the winner's, in WindowDone."""
+
+    window: int
+    tokens: tuple[TokenDecoded, ...]
+
+
+@dataclass(frozen=True)
 class WindowDone:
     """A window is decoded and aligned. Indices in these refer to the Analysis in progress."""
 
@@ -107,6 +118,7 @@ EngineEvent = (
     | WindowStarted
     | TokenDecoded
     | WindowRetried
+    | HypothesisChanged
     | WindowDone
     | Progress
     | Failed

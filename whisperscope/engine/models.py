@@ -1,6 +1,6 @@
 """Find and load a Whisper model: a path (any format `model_files` reads), a Hugging Face hub
 id in the local cache, or a name: openai-whisper checkpoint, bundled CTranslate2 package, or
-openai-whisper's own download, in that order (DESIGN.md, "Models: where weights come from").
+openai-whisper's own download, in that order (docs/ARCHITECTURE.md, "Models").
 The alignment heads are chosen by `model_heads.choose_alignment_heads`.
 
 Importing this module is cheap (no torch); `load_model` imports torch and whisper. Nothing

@@ -66,6 +66,8 @@ class TimedSegment:
     end: float
     text: str
     tokens: tuple[int, ...]  # local TimedToken indices
+    rows: tuple[int, int] = (0, 0)  # first and past-the-end row in the window's token_ids,
+    #                                 timestamps included: what the next prompt takes from it
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,6 @@ class WindowTiming:
     words: tuple[TimedWord, ...]
     segments: tuple[TimedSegment, ...]
     seek_frames: int  # mel frames (10 ms) to advance past this window's start
-    context_ids: tuple[int, ...] = ()  # finished segments' tokens, timestamps included:
-    #                                   the prompt for the next window, as transcribe() does
     alignment: PassMatrix | None = None
 
 
@@ -120,8 +120,7 @@ def split_segments(
         end_ts = round(n_mel_frames / 2)
         if timestamps and timestamps[-1] != ts_begin:
             end_ts = timestamps[-1] - ts_begin
-        start_ts = tokens[0] - ts_begin if tokens and is_ts[0] else 0
-        segments.append((0, len(tokens), start_ts, end_ts))
+        segments.append((0, len(tokens), 0, end_ts))  # starts at the window, as whisper's
         seek = n_mel_frames
     return segments, seek
 
@@ -154,9 +153,8 @@ def time_window(
     ids = list(decoded.token_ids)
     raw_segments, seek = split_segments(ids, tokenizer, n_mel_frames)
     text_rows = [r for r, t in enumerate(ids) if t < tokenizer.eot]
-    context = tuple(t for first, end, _, _ in raw_segments for t in ids[first:end])
     if not text_rows:
-        return WindowTiming((), (), (), seek, context)
+        return WindowTiming((), (), (), seek)
 
     texts = {r: tokenizer.decode([ids[r]]) for r in text_rows}
     segment_of_row = _segment_of_row(raw_segments)
@@ -169,8 +167,7 @@ def time_window(
                                                 options, head_ids)
         words = _time_words(groups, tokens)
         segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
-        return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, context,
-                            pass_matrix)
+        return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, pass_matrix)
     # DTW rows: every text token, then the row right after the last one (what ended it)
     dtw_rows = text_rows + [min(text_rows[-1] + 1, len(ids) - 1)]
     matrix = alignment_matrix(decoded.attention[:, dtw_rows], options.medfilt_width)
@@ -190,7 +187,7 @@ def time_window(
     tokens = _keep_words_whole(tokens, groups)
     words = _time_words(groups, tokens)
     segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
-    return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, context)
+    return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek)
 
 
 def _segment_of_row(raw_segments) -> dict[int, int]:
@@ -217,7 +214,7 @@ def _segments(raw_segments, tokens, words, tokenizer, window_start) -> list[Time
         if seg_words:  # the words' own times are the better estimate
             seg_start, seg_end = seg_words[0].start, seg_words[-1].end
         if text.strip():
-            segments.append(TimedSegment(seg_start, seg_end, text, members))
+            segments.append(TimedSegment(seg_start, seg_end, text, members, (first, end)))
     return segments
 
 

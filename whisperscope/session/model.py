@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-FRAME_SECONDS = 0.02  # one Whisper encoder frame (2 mel hops of 10 ms)
+from whisperscope.units import ENCODER_FRAME_SECONDS as FRAME_SECONDS  # one attention column
 
 
 @dataclass(frozen=True)
@@ -111,15 +111,29 @@ class ModelInfo:
 
 @dataclass(frozen=True)
 class AnalysisSettings:
+    """How Whisper decodes: `whisper.transcribe`'s options, with its defaults (beam search
+    and best-of are off, as in `transcribe()`; whisper's command line turns both to 5).
+    A threshold of None switches its check off."""
+
     language: str | None = None  # None: detect (multilingual models)
-    task: str = "transcribe"
-    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-    compression_ratio_threshold: float = 2.4
-    logprob_threshold: float = -1.0
-    no_speech_threshold: float = 0.6
+    task: str = "transcribe"  # or "translate" (into English)
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # fallback order
+    compression_ratio_threshold: float | None = 2.4
+    logprob_threshold: float | None = -1.0
+    no_speech_threshold: float | None = 0.6
     condition_on_previous_text: bool = True
     initial_prompt: str | None = None
-    max_tokens_per_window: int = 224
+    carry_initial_prompt: bool = False  # the initial prompt heads every window's prompt
+    max_tokens_per_window: int = 224  # whisper's sample_len (n_text_ctx // 2)
+    beam_size: int | None = None  # beam search at temperature 0
+    best_of: int | None = None  # independent samples at temperature > 0
+    patience: float | None = None  # beam search: finished candidates = beam_size x this
+    length_penalty: float | None = None  # None: rank by log-probability / length
+    prefix: str | None = None  # text every window's output starts with
+    suppress_tokens: str = "-1"  # comma-separated ids; -1: whisper's non-speech symbols
+    suppress_blank: bool = True
+    clip_timestamps: tuple[float, ...] = ()  # start, end, start, end... seconds; (): all
+    hallucination_silence_threshold: float | None = None  # seconds; None: off
 
 
 @dataclass
@@ -140,15 +154,16 @@ class Analysis:
 
     def token_at(self, t: float) -> TokenTiming | None:
         """The token being spoken at time t, or None in a gap between tokens."""
-        starts = [tok.start for tok in self.tokens]
-        i = int(np.searchsorted(starts, t, side="right")) - 1
-        if 0 <= i < len(self.tokens) and self.tokens[i].start <= t < self.tokens[i].end:
-            return self.tokens[i]
-        return None
+        return _spoken_at(self.tokens, t)
 
     def word_at(self, t: float) -> Word | None:
-        starts = [w.start for w in self.words]
-        i = int(np.searchsorted(starts, t, side="right")) - 1
-        if 0 <= i < len(self.words) and self.words[i].start <= t < self.words[i].end:
-            return self.words[i]
-        return None
+        return _spoken_at(self.words, t)
+
+
+def _spoken_at(items, t: float):
+    """The item (sorted by start) whose [start, end) holds t, or None."""
+    starts = [item.start for item in items]
+    i = int(np.searchsorted(starts, t, side="right")) - 1
+    if 0 <= i < len(items) and items[i].start <= t < items[i].end:
+        return items[i]
+    return None

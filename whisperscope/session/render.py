@@ -24,12 +24,13 @@ import numpy as np
 
 from whisperscope.errors import WhisperScopeError
 from whisperscope.session.atomic import atomic_write_bytes
-from whisperscope.session.model import FRAME_SECONDS, Analysis
+from whisperscope.session.model import Analysis
+from whisperscope.units import ENCODER_FRAME_SECONDS as FRAME_SECONDS
+from whisperscope.units import SAMPLE_RATE, mel_frames_to_seconds, samples_to_seconds
 
 MAX_COLUMNS = 3000  # wider images are max-pooled in time (a pixel column is ~ 1/2000 wide)
 MAX_ROWS = 1200  # more tokens than this are max-pooled in groups
 LABEL_FONT_PT = 7.0
-SPECTROGRAM_FPS = 100
 SPAN_COLOUR = "#ff6e4a"
 
 
@@ -186,10 +187,10 @@ def _draw_spectrogram(fig, ax, cax, samples, t0: float, t1: float) -> None:
         return
     from whisperscope.audio.spectrogram import log_mel_spectrogram
 
-    a = max(0, int(t0 * 16_000))
-    b = min(len(samples), int(math.ceil(t1 * 16_000)))
+    a = max(0, int(t0 * SAMPLE_RATE))
+    b = min(len(samples), int(math.ceil(t1 * SAMPLE_RATE)))
     mel = log_mel_spectrogram(np.asarray(samples[a:b], dtype=np.float32))
-    shown = (a / 16_000, a / 16_000 + mel.shape[1] / SPECTROGRAM_FPS)
+    shown = (samples_to_seconds(a), samples_to_seconds(a) + mel_frames_to_seconds(mel.shape[1]))
     if mel.shape[1] > MAX_COLUMNS:
         mel = _pool_columns(mel, math.ceil(mel.shape[1] / MAX_COLUMNS), np.mean)
     im = ax.imshow(mel, origin="lower", aspect="auto", cmap="magma", interpolation="nearest",

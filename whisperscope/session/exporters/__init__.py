@@ -7,7 +7,7 @@
 | format   | module      | options                                  |
 | -------- | ----------- | ---------------------------------------- |
 | json     | json.py     |                                          |
-| srt, vtt | srt.py, ... | word_level, highlight_words              |
+| srt, vtt | _subtitles  | word_level, highlight_words              |
 | tsv      | tsv.py      | word_level                               |
 | textgrid | textgrid.py | (always a words tier and a tokens tier)  |
 | npz      | npz.py      | captured={(layer, head): [per window]}   |
@@ -43,9 +43,14 @@ def milliseconds(seconds: float) -> int:
 
 
 def format_module(fmt: str) -> ModuleType:
-    """The module that writes `fmt` (a key of FORMATS)."""
+    """What writes `fmt` (a key of FORMATS): its module, or for SRT and VTT the one
+    subtitle exporter's entry, which has the same SUFFIXES, OPTIONS, to_text and write."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format '{fmt}' (choose from {', '.join(FORMATS)})")
+    if fmt in ("srt", "vtt"):
+        from whisperscope.session.exporters._subtitles import EXPORTERS
+
+        return EXPORTERS[fmt]
     return importlib.import_module(f"{__name__}.{fmt}")
 
 

@@ -1,4 +1,4 @@
-"""Cue building shared by SRT and VTT: openai-whisper's own subtitle writers, fed safe text.
+"""The SRT and VTT exporter: openai-whisper's own subtitle writers, fed safe text.
 
 We reuse `whisper.utils.WriteSRT` / `WriteVTT` (their cue splitting, word-level cues and
 `<u>` word highlighting, exactly as `whisper --highlight_words True` does). They write text
@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-from whisper.utils import SubtitlesWriter
+from whisper.utils import SubtitlesWriter, WriteSRT, WriteVTT
 
+from whisperscope.session.atomic import atomic_write_text
 from whisperscope.session.model import Analysis
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
@@ -73,3 +76,36 @@ def write_with(writer: SubtitlesWriter, analysis: Analysis, safe, word_level: bo
                "max_line_width": None, "max_line_count": None}
     writer.write_result(result, file=out, options=options)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SubtitleExporter:
+    """One subtitle format: segment cues, or one cue per word (`word_level`); optional
+    `<u>` word highlighting (`highlight_words`). Used like an exporter module."""
+
+    writer: type[SubtitlesWriter]
+    safe: Callable[[str], str]
+    SUFFIXES: tuple[str, ...]
+    OPTIONS: tuple[str, ...] = OPTIONS
+
+    def to_text(self, analysis: Analysis, word_level: bool = False,
+                highlight_words: bool = False) -> str:
+        return write_with(self.writer("."), analysis, self.safe, word_level, highlight_words)
+
+    def write(self, analysis: Analysis, path: str | Path, word_level: bool = False,
+              highlight_words: bool = False) -> Path:
+        return atomic_write_text(path, self.to_text(analysis, word_level, highlight_words))
+
+
+class _SafeSRT(SafeCues, WriteSRT):
+    pass
+
+
+class _SafeVTT(SafeCues, WriteVTT):
+    pass
+
+
+EXPORTERS = {
+    "srt": SubtitleExporter(_SafeSRT, srt_safe, (".srt",)),
+    "vtt": SubtitleExporter(_SafeVTT, vtt_safe, (".vtt",)),  # &, <, > escaped as entities
+}

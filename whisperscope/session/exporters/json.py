@@ -209,6 +209,7 @@ def _build(cls, data: dict[str, Any]):
 # -- JSON Schema -----------------------------------------------------------------------------
 
 _NUMBER = {"oneOf": [{"type": "number"}, {"enum": ["inf", "-inf", "nan"]}]}
+_OPTIONAL_NUMBER = {"oneOf": [*_NUMBER["oneOf"], {"type": "null"}]}
 _TIME = {"type": "number", "minimum": 0}
 _INDEX = {"type": "integer", "minimum": 0}
 _INDICES = {"type": "array", "items": _INDEX}
@@ -250,12 +251,22 @@ SCHEMA: dict[str, Any] = {
             "language": {"type": ["string", "null"]},
             "task": {"enum": ["transcribe", "translate"]},
             "temperatures": {"type": "array", "items": {"type": "number"}},
-            "compression_ratio_threshold": _NUMBER,
-            "logprob_threshold": _NUMBER,
-            "no_speech_threshold": _NUMBER,
+            "compression_ratio_threshold": _OPTIONAL_NUMBER,
+            "logprob_threshold": _OPTIONAL_NUMBER,
+            "no_speech_threshold": _OPTIONAL_NUMBER,
             "condition_on_previous_text": {"type": "boolean"},
             "initial_prompt": {"type": ["string", "null"]},
+            "carry_initial_prompt": {"type": "boolean"},
             "max_tokens_per_window": {"type": "integer", "minimum": 1},
+            "beam_size": {"type": ["integer", "null"], "minimum": 1},
+            "best_of": {"type": ["integer", "null"], "minimum": 1},
+            "patience": _OPTIONAL_NUMBER,
+            "length_penalty": _OPTIONAL_NUMBER,
+            "prefix": {"type": ["string", "null"]},
+            "suppress_tokens": {"type": "string"},
+            "suppress_blank": {"type": "boolean"},
+            "clip_timestamps": {"type": "array", "items": {"type": "number", "minimum": 0}},
+            "hallucination_silence_threshold": _OPTIONAL_NUMBER,
         }, required=[]),
         "language": {"type": "string"},
         "text": {"type": "string"},

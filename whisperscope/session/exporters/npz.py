@@ -28,7 +28,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -103,8 +102,3 @@ def write(analysis: Analysis, path: str | Path, captured: Captured | None = None
     """Write the archive (deflate-compressed) atomically."""
     data = arrays(analysis, captured)
     return atomic_write_with(path, lambda f: np.savez_compressed(f, **data))
-
-
-def read_meta(path: str | Path) -> dict[str, Any]:
-    with np.load(path) as archive:
-        return json.loads(str(archive["meta"]))

@@ -1,0 +1,122 @@
+"""whisper's own command-line decoding options, for every subcommand that runs the engine.
+
+Spelled with hyphens like our other options; whisper's underscore spellings
+(`--beam_size`) are accepted too, and so are its values (`None` switches a threshold off,
+`True`/`False` for switches). Defaults are those of `whisper.transcribe()`, except where
+its command line differs (`--beam_size 5 --best_of 5`): here beam search and best-of stay
+off unless asked for, so a plain run reads what `transcribe()` reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from whisperscope.session.model import AnalysisSettings
+
+_DEFAULTS = AnalysisSettings()
+
+
+def optional_float(text: str) -> float | None:
+    return None if text.lower() in ("none", "off") else float(text)
+
+
+def optional_int(text: str) -> int | None:
+    return None if text.lower() in ("none", "off") else int(text)
+
+
+def str2bool(text: str) -> bool:
+    values = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+    if text.lower() not in values:
+        raise argparse.ArgumentTypeError(f"expected True or False, not '{text}'")
+    return values[text.lower()]
+
+
+def clip_list(text: str) -> tuple[float, ...]:
+    """whisper's `start,end,start,end,...` seconds; its default "0" means everything."""
+    return tuple(float(t) for t in text.split(",") if t.strip())
+
+
+def add_whisper_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "whisper decoding options",
+        "as `whisper` takes them (underscore spellings work too); NONE switches a "
+        "threshold off")
+
+    def add(name: str, **kwargs) -> None:
+        names = [f"--{name}"]
+        if "-" in name:
+            names.append(f"--{name.replace('-', '_')}")
+        group.add_argument(*names, dest=name.replace("-", "_"), **kwargs)
+
+    add("task", choices=("transcribe", "translate"), default=_DEFAULTS.task,
+        help="transcribe, or translate into English (default: transcribe)")
+    add("initial-prompt", metavar="TEXT",
+        help="text the first window is conditioned on (names, vocabulary)")
+    add("carry-initial-prompt", type=str2bool, default=False, metavar="BOOL",
+        help="prepend the initial prompt to every window's prompt (default: False)")
+    add("prefix", metavar="TEXT", help="text every window's output starts with")
+    add("temperature", type=float, default=0.0,
+        help="sampling temperature of the first decode (default: 0, greedy)")
+    add("temperature-increment-on-fallback", type=optional_float, default=0.2, metavar="STEP",
+        help="temperature step of the re-decodes when a window fails the thresholds below "
+        "(default: 0.2, up to 1.0; NONE: no fallback)")
+    add("beam-size", type=optional_int, metavar="N",
+        help="beams at temperature 0 (default: none, greedy; whisper's command line: 5)")
+    add("best-of", type=optional_int, metavar="N",
+        help="samples drawn at temperature > 0, the best kept (default: one; whisper's "
+        "command line: 5)")
+    add("patience", type=optional_float, metavar="P",
+        help="beam search patience: stop after beam-size x P finished candidates "
+        "(default: 1)")
+    add("length-penalty", type=optional_float, metavar="ALPHA",
+        help="rank candidates by log-probability / ((5 + length) / 6)^ALPHA, 0..1 "
+        "(default: by log-probability / length)")
+    add("condition-on-previous-text", type=str2bool,
+        default=_DEFAULTS.condition_on_previous_text, metavar="BOOL",
+        help="feed each window the text before it (default: True)")
+    add("no-speech-threshold", type=optional_float, default=_DEFAULTS.no_speech_threshold,
+        metavar="P", help="skip a window as silence when its no-speech probability is above "
+        "this and its log-probability below --logprob-threshold (default: 0.6)")
+    add("logprob-threshold", type=optional_float, default=_DEFAULTS.logprob_threshold,
+        metavar="LOGP", help="re-decode a window whose average log-probability is below "
+        "this (default: -1.0)")
+    add("compression-ratio-threshold", type=optional_float,
+        default=_DEFAULTS.compression_ratio_threshold, metavar="RATIO",
+        help="re-decode a window whose text gzips better than this, i.e. repeats itself "
+        "(default: 2.4)")
+    add("clip-timestamps", type=clip_list, default=(), metavar="START,END,...",
+        help="analyse only these spans, in seconds; an open last span runs to the end "
+        "(default: 0, everything)")
+    add("hallucination-silence-threshold", type=optional_float, metavar="SECONDS",
+        help="skip silences longer than this before a likely hallucination (default: off)")
+    add("suppress-tokens", default=_DEFAULTS.suppress_tokens, metavar="IDS",
+        help="comma-separated token ids never to generate; -1: whisper's non-speech "
+        "symbols (default: -1)")
+
+
+def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
+    """The AnalysisSettings the parsed options ask for; raises WhisperScopeError (one line
+    for the user) for a combination whisper rejects."""
+    from whisperscope.engine.decode_options import check_settings
+
+    temperature = args.temperature
+    step = args.temperature_increment_on_fallback
+    temperatures = (temperature,)
+    if step is not None and step > 0:  # whisper: np.arange(t, 1.0 + 1e-6, step)
+        temperatures = tuple(round(float(t), 6) for t in np.arange(temperature, 1.0 + 1e-6, step))
+    clips = args.clip_timestamps
+    same_names = ("task", "compression_ratio_threshold", "logprob_threshold",
+                  "no_speech_threshold", "condition_on_previous_text", "initial_prompt",
+                  "carry_initial_prompt", "beam_size", "best_of", "patience",
+                  "length_penalty", "prefix", "suppress_tokens",
+                  "hallucination_silence_threshold")
+    settings = AnalysisSettings(
+        language=getattr(args, "language", None),
+        temperatures=temperatures or (temperature,),
+        clip_timestamps=() if clips == (0.0,) else clips,
+        **{name: getattr(args, name) for name in same_names},
+    )
+    check_settings(settings)
+    return settings
