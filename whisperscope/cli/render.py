@@ -12,12 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from whisperscope.cli.align import (
-    add_engine_arguments,
-    analyse_from_args,
-    check_writable,
-    load_from_args,
-)
+from whisperscope.cli.align import add_engine_arguments, analyse_from_args, load_from_args
+from whisperscope.cli.output_paths import MAX_DPI, MIN_DPI, check_dpi, check_output, write_with
 from whisperscope.errors import WhisperScopeError
 
 
@@ -36,7 +32,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--head", type=int, help="head within --layer to show (from 0)")
     parser.add_argument("--start", type=float, help="first second to show (default: 0)")
     parser.add_argument("--end", type=float, help="last second to show (default: the end)")
-    parser.add_argument("--dpi", type=int, default=150, help="resolution (default 150)")
+    parser.add_argument("--dpi", type=check_dpi, default=150,
+                        help=f"resolution, {MIN_DPI} to {MAX_DPI} (default 150)")
     parser.add_argument("--session", type=Path, metavar="FILE.wscope",
                         help="also save the analysis as a session (opens in the window "
                         "without running the model again)")
@@ -51,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     if (args.layer is None) != (args.head is None):
         raise WhisperScopeError("--layer and --head go together")
     output = args.output or Path(f"{Path(args.audio).stem}_attention.png")
-    check_writable(output)  # before the analysis, not after
+    target = check_output(output, [args.audio])  # before the analysis, not after
+    if args.session is not None:
+        check_output(args.session, [args.audio, output])
     audio, model = load_from_args(args)
     if args.layer is not None:
         _check_head(model, args.layer, args.head)
@@ -70,14 +69,15 @@ def run(args: argparse.Namespace) -> int:
         if end <= start:
             raise WhisperScopeError(f"--end ({end:g} s) must come after --start ({start:g} s)")
         time_range = (start, end)
-    result = render_png(analysis, output, samples, attention=attention, attention_label=label,
-                        time_range=time_range, dpi=args.dpi)
+    write_with(target, lambda path: render_png(
+        analysis, path, samples, attention=attention, attention_label=label,
+        time_range=time_range, dpi=args.dpi))
     if args.session is not None:
         from whisperscope.session.store import save_session
 
         save_session(analysis, args.session)
     if not args.quiet:
-        print(f"wrote {result.path} ({len(analysis.tokens)} tokens, "
+        print(f"wrote {target.label} ({len(analysis.tokens)} tokens, "
               f"{analysis.audio.duration:.1f} s)", file=sys.stderr)
     return 0
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,6 +43,7 @@ from whisperscope.engine.events import (
     WindowStarted,
 )
 from whisperscope.engine.models import LoadedModel
+from whisperscope.engine.plausibility import implausible_words
 from whisperscope.engine.timing import WindowTiming, time_window
 from whisperscope.engine.window_decoding import DecodedWindow, decode_window
 from whisperscope.errors import AnalysisCancelled, AudioError, ModelError, WhisperScopeError
@@ -81,7 +83,8 @@ def analyze(
     # the consumer's code while this generator is suspended at a yield)
     model.model.requires_grad_(False)
     try:
-        yield from _run(audio, model, settings, cancel or CancelToken(), alignment, mel)
+        events = _run(audio, model, settings, cancel or CancelToken(), alignment, mel)
+        yield from _with_warnings(events, audio)
     except AnalysisCancelled:
         yield Failed("Analysis cancelled.", "cancelled")
     except torch.cuda.OutOfMemoryError:
@@ -94,6 +97,20 @@ def analyze(
         yield Failed(str(error), "model")
     except WhisperScopeError as error:
         yield Failed(str(error), "internal")
+
+
+def _with_warnings(events: Iterator[EngineEvent], audio) -> Iterator[EngineEvent]:
+    """The events, the finished analysis carrying the audio's warnings (a truncated file,
+    clipping) and a warning for words the audio is too short to hold."""
+    for event in events:
+        if isinstance(event, Finished):
+            analysis = event.analysis
+            analysis.warnings[:0] = getattr(audio, "warnings", ())
+            suspect = implausible_words(analysis.audio.duration, len(analysis.words),
+                                        f"'{Path(analysis.audio.path).name}'")
+            if suspect:
+                analysis.warnings.append(suspect)
+        yield event
 
 
 def _run(audio, model: LoadedModel, settings, cancel, alignment, mel) -> Iterator[EngineEvent]:
