@@ -97,6 +97,21 @@ def analyze(
         yield Failed(str(error), "model")
     except WhisperScopeError as error:
         yield Failed(str(error), "internal")
+    except RuntimeError as error:  # torch.multinomial on NaN probabilities, for one
+        if not _non_finite(error):
+            raise
+        yield Failed(_corrupt_model_message(model), "model")
+
+
+def _non_finite(error: RuntimeError) -> bool:
+    text = str(error).lower()
+    return "nan" in text or "inf" in text
+
+
+def _corrupt_model_message(model: LoadedModel) -> str:
+    return (f"{model.info.name} computed values that are not finite numbers (NaN or "
+            f"infinity): its weights are probably corrupt ({model.info.source}). Reinstall or "
+            "re-download the model.")
 
 
 def _with_warnings(events: Iterator[EngineEvent], audio) -> Iterator[EngineEvent]:
@@ -149,6 +164,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel) -> Iterato
         mel_window = _pad_or_trim(mel[:, seek: seek + segment_size]).to(whisper_model.device)
         n_frames = max(1, segment_size // 2)
         features = whisper_model.encoder(mel_window[None].to(dtype))
+        if not torch.isfinite(features).all():  # corrupt weights: fail now, not after minutes
+            raise ModelError(_corrupt_model_message(model))
         decoder = CachedDecoder(whisper_model, features)
 
         decoded = yield from _decode_with_fallback(
