@@ -58,3 +58,48 @@ def speech() -> np.ndarray:
     from whisperscope.audio.loader import load_audio
 
     return load_audio(SAMPLE).samples
+
+
+def small_analysis(n_windows: int = 1, n_heads: int = 8, n_rows: int = 3,
+                   n_frames: int = 1500, seed: int = 0):
+    """A consistent hand-made Analysis: per window one segment of one word of two tokens
+    (rows 1 and 2; row 0 a timestamp), attention of the given shape, float16."""
+    from whisperscope.session.model import (
+        Analysis,
+        AnalysisSettings,
+        AudioInfo,
+        ModelInfo,
+        Segment,
+        TokenTiming,
+        WindowAttention,
+        Word,
+    )
+
+    rng = np.random.default_rng(seed)
+    heads_ids = tuple((3, h % 6) for h in range(n_heads))
+    analysis = Analysis(
+        AudioInfo("/nonexistent/talk.wav", "", 30.0 * n_windows, 16000, 1),
+        ModelInfo("tiny.en", "test", "cpu", "float32", False, heads_ids, 4, 6),
+        AnalysisSettings())
+    for w in range(n_windows):
+        start = 30.0 * w
+        tokens = [TokenTiming(2 * w + i, 1000 + i, f" t{i}", start + i, start + i + 0.5, 0.9,
+                              w, 1 + i, w) for i in range(2)]
+        analysis.tokens += tokens
+        analysis.words.append(Word(" t0t1", start, start + 1.5, 0.9,
+                                   (2 * w, 2 * w + 1), w))
+        analysis.segments.append(Segment(w, start, start + 1.5, " t0t1", (w,), w))
+        analysis.windows.append(WindowAttention(
+            index=w, start=start, n_frames=n_frames,
+            token_ids=np.array([50364, 1000, 1001] + [50257] * (n_rows - 3), dtype=np.int64),
+            token_texts=("<|0.00|>", " t0", " t1") + ("<|endoftext|>",) * (n_rows - 3),
+            heads=rng.random((n_heads, n_rows, n_frames)).astype(np.float16),
+            head_ids=heads_ids, text_rows=np.array([1, 2], dtype=np.int64),
+            prompt_ids=np.array([50257], dtype=np.int64)))
+    return analysis
+
+
+@pytest.fixture(name="small_analysis")
+def small_analysis_fixture():
+    """small_analysis(n_windows=1, n_heads=8, n_rows=3, n_frames=1500, seed=0) -> Analysis"""
+    return small_analysis
