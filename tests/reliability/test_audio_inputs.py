@@ -127,3 +127,14 @@ def test_missing_and_folder_inputs(tmp_path):
         load_audio(tmp_path)
     with pytest.raises(AudioError, match="not found"):
         load_audio(tmp_path / "nothing.wav")
+
+
+def test_nan_and_infinite_samples_are_silenced_with_a_warning(tmp_path, speech):
+    damaged = speech[:16000].copy()
+    damaged[100:110] = np.nan
+    damaged[500] = np.inf
+    path = tmp_path / "damaged.wav"
+    sf.write(path, damaged, 16000, subtype="FLOAT")
+    audio = load_audio(path)
+    assert np.isfinite(audio.samples).all() and np.isfinite(audio.original).all()
+    assert len(audio.warnings) == 1 and "11 sample(s)" in audio.warnings[0]

@@ -124,6 +124,7 @@ def _load_file(path: Path, shown: Path, sha256: str | None, limit: int) -> Loade
     warnings = decoded.warnings
     if decoded.failed_midway:
         warnings += (f"'{name}' is damaged or truncated: read the first {duration:.2f} s",)
+    warnings += silence_non_finite(original, name)
     mono, mix_warning = downmix(original, name)
     warnings += mix_warning + clipping_warning(original, name)
     if rate == WHISPER_RATE:
@@ -166,6 +167,22 @@ def downmix(frames: np.ndarray, name: str) -> tuple[np.ndarray, tuple[str, ...]]
     warning = (f"'{name}': its {channels} channels cancel out when mixed to mono (one is "
                f"probably inverted): analysing channel {loudest + 1}, the loudest, alone")
     return np.ascontiguousarray(frames[:, loudest]), (warning,)
+
+
+def silence_non_finite(frames: np.ndarray, name: str) -> tuple[str, ...]:
+    """Set NaN and infinite samples (a damaged float file) to 0, in place, and say so: one
+    would turn Whisper's whole input into NaN."""
+    bad = 0
+    for i in range(0, len(frames), _BLOCK_FRAMES):
+        block = frames[i:i + _BLOCK_FRAMES]
+        finite = np.isfinite(block)
+        if not finite.all():
+            bad += int(block.size - np.count_nonzero(finite))
+            block[~finite] = 0.0
+    if not bad:
+        return ()
+    return (f"'{name}' holds {bad} sample(s) that are not numbers (NaN or infinity, a damaged "
+            "file): they were read as silence",)
 
 
 def clipping_warning(frames: np.ndarray, name: str) -> tuple[str, ...]:
