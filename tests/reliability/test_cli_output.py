@@ -14,6 +14,7 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pytest
 
 from whisperscope.cli.output_paths import STDOUT, check_output
@@ -159,3 +160,28 @@ def test_ctrl_c_while_loading_is_exit_130(sample):
     stderr = child.stderr.read().decode()
     assert child.wait(timeout=60) == 130, stderr
     assert stderr.strip() == "whisperscope: interrupted"
+
+
+@pytest.mark.model
+def test_an_error_line_is_not_glued_to_the_progress_bar(sample):
+    """Ctrl+C once the bar is drawn: the bar is closed (its line ended) before the message,
+    and nothing redraws it afterwards."""
+    long = sample.with_name("long.flac")
+    import soundfile as sf
+
+    audio, rate = sf.read(sample, dtype="float32")
+    sf.write(long, np.concatenate([audio] * 4), rate)
+    child = subprocess.Popen([sys.executable, "-m", "whisperscope", "align", str(long),
+                              "--model", "tiny.en"], stderr=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, env={**os.environ,
+                                                             "OMP_NUM_THREADS": "2"})
+    seen = b""
+    while b"%" not in seen:
+        byte = child.stderr.read(1)
+        assert byte, seen
+        seen += byte
+    time.sleep(1.0)
+    child.send_signal(signal.SIGINT)
+    stderr = (seen + child.stderr.read()).decode()
+    assert child.wait(timeout=60) == 130
+    assert stderr.endswith("\nwhisperscope: interrupted\n"), repr(stderr[-300:])

@@ -14,7 +14,6 @@ written; 130 interrupted (Ctrl+C) or cancelled; 141 stdout was closed by its rea
 import sys
 
 SUBCOMMAND_MODULES = ("align", "render")
-EXIT_OK = 0
 EXIT_USER_ERROR = 2
 EXIT_CANCELLED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE

@@ -25,7 +25,6 @@ from whisperscope.errors import ExportError
 from whisperscope.session.atomic import describe_os_error
 
 STDOUT_NAME = "-"
-MIN_DPI, MAX_DPI = 10, 600  # at 600 dpi the 14-inch figure is 8,400 pixels wide (~300 MB)
 
 
 @dataclass(frozen=True)
@@ -106,19 +105,6 @@ def write_with(target: OutputTarget, write_file: Callable[[Path], object]) -> No
         name = Path(folder) / ("out" if target.path is None else target.path.name)
         write_file(name)
         write_bytes(target, name.read_bytes())
-
-
-def check_dpi(text: str) -> int:
-    """argparse type for --dpi: a whole number in a range the figure can be drawn at."""
-    import argparse
-
-    try:
-        dpi = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not MIN_DPI <= dpi <= MAX_DPI:
-        raise argparse.ArgumentTypeError(f"{dpi} is out of range ({MIN_DPI} to {MAX_DPI})")
-    return dpi
 
 
 def _check_new_file(path: Path) -> None:

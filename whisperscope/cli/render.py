@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 
 from whisperscope.cli.align import add_engine_arguments, analyse_from_args, load_from_args
-from whisperscope.cli.output_paths import MAX_DPI, MIN_DPI, check_dpi, check_output, write_with
+from whisperscope.cli.output_paths import check_output, write_with
 from whisperscope.errors import WhisperScopeError
+
+MIN_DPI, MAX_DPI = 10, 600  # at 600 dpi the 14-inch figure is 8,400 pixels wide (~300 MB)
 
 
 def add_parser(subparsers) -> None:
@@ -49,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
         raise WhisperScopeError("--layer and --head go together")
     output = args.output or Path(f"{Path(args.audio).stem}_attention.png")
     target = check_output(output, [args.audio])  # before the analysis, not after
-    if args.session is not None:
-        check_output(args.session, [args.audio, output])
+    if args.session is not None and check_output(args.session, [args.audio, output]).stream:
+        raise WhisperScopeError("--session needs a file name (a session is not a stream)")
     audio, model = load_from_args(args)
     if args.layer is not None:
         _check_head(model, args.layer, args.head)
@@ -80,6 +82,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {target.label} ({len(analysis.tokens)} tokens, "
               f"{analysis.audio.duration:.1f} s)", file=sys.stderr)
     return 0
+
+
+def check_dpi(text: str) -> int:
+    """argparse type for --dpi: a whole number in a range the figure can be drawn at."""
+    try:
+        dpi = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not MIN_DPI <= dpi <= MAX_DPI:
+        raise argparse.ArgumentTypeError(f"{dpi} is out of range ({MIN_DPI} to {MAX_DPI})")
+    return dpi
 
 
 def _check_head(model, layer: int, head: int) -> None:

@@ -23,6 +23,7 @@ from whisper.tokenizer import LANGUAGES, get_tokenizer
 
 from whisperscope.audio.spectrogram import whisper_input_mel
 from whisperscope.engine.alignment import (
+    ABSOLUTE_SILENCE_DB,
     AlignmentOptions,
     encoder_frames,
     mel_level_db,
@@ -64,6 +65,8 @@ FRAMES_PER_SECOND = SAMPLE_RATE // HOP_LENGTH  # mel frames: 100 per second
 SKIP_SILENCE_FRAMES = 150  # a window opening on more silence than this skips it...
 LEAD_IN_FRAMES = 40  # ...up to this much before the next sound
 TAIL_FRAMES = 30  # sound this short at a window's start is the end of the previous word
+SKIP_BELOW_SPEECH_DB = 50.0  # only a stretch this far below the speech level may be skipped
+SPEECH_LEVEL_PERCENTILE = 99  # the speech level: the recording's loud frames
 
 
 def analyze(
@@ -151,12 +154,15 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel) -> Iterato
     if settings.initial_prompt:
         prompt = tokenizer.encode(" " + settings.initial_prompt.strip())
 
-    # which 10 ms frames hold sound, judged on the whole recording's levels
-    voiced_10ms = voiced_frames(mel_level_db(mel[:, :content_frames].numpy()), alignment.silence_db)
+    # which 10 ms frames hold sound, judged on the whole recording's levels (for timing),
+    # and the stricter test of which may be skipped undecoded
+    level_db = mel_level_db(mel[:, :content_frames].numpy())
+    voiced_10ms = voiced_frames(level_db, alignment.silence_db)
+    audible_10ms = ~skippable_silence(level_db)
     seek, window = 0, 0
     while seek < content_frames:
         cancel.raise_if_cancelled()
-        seek = _skip_silence(voiced_10ms, seek)
+        seek = _skip_silence(audible_10ms, seek)
         if seek >= content_frames:
             break
         segment_size = min(N_FRAMES, content_frames - seek)
@@ -202,10 +208,24 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel) -> Iterato
     yield Finished(analysis)
 
 
-def _skip_silence(voiced: np.ndarray, seek: int) -> int:
+def skippable_silence(level_db: np.ndarray) -> np.ndarray:
+    """The 10 ms frames that are silent enough to skip undecoded (a deviation from Whisper,
+    which decodes everything): those `SKIP_BELOW_SPEECH_DB` below the speech level (the
+    recording's loudest 1 % of frames), or below the absolute floor where nothing is
+    audible. Judged against the speech, never the noise floor: in steady noise nothing is
+    skipped and Whisper's own no-speech check decides each window, as in `transcribe`."""
+    if len(level_db) == 0:
+        return np.zeros(0, bool)
+    speech = float(np.percentile(level_db, SPEECH_LEVEL_PERCENTILE))
+    return level_db <= max(ABSOLUTE_SILENCE_DB, speech - SKIP_BELOW_SPEECH_DB)
+
+
+def _skip_silence(audible: np.ndarray, seek: int) -> int:
     """Start the window shortly before the next sound. Whisper may not place its first
     timestamp later than 1 s into a window, so a window that opens on a long silence makes
-    it invent speech at the start; skipping the silence keeps the next onset right."""
+    it invent speech at the start; skipping the silence keeps the next onset right.
+    `audible`: per 10 ms frame, not `skippable_silence`."""
+    voiced = audible
     # the window may open on the fading end of the previous word: step over it
     tail_end, limit = seek, min(seek + TAIL_FRAMES, len(voiced))
     while tail_end < limit and voiced[tail_end]:
