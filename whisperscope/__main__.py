@@ -1,4 +1,7 @@
-from whisperscope.cli import main
+try:  # Ctrl+C this early must not print a traceback either (see whisperscope.cli.main)
+    from whisperscope.cli import main
+except KeyboardInterrupt:
+    raise SystemExit(130) from None
 
 # guarded: worker processes started with "spawn" import this module again (align --jobs)
 if __name__ == "__main__":

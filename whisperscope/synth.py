@@ -255,3 +255,46 @@ def match_by_text(truth: list, found: list) -> list[tuple]:
     b = [normalise(w.text) for w in found]
     blocks = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks()
     return [(truth[m.a + k], found[m.b + k]) for m in blocks for k in range(m.size)]
+
+
+def word_error_rate(reference: list[str], hypothesis: list[str]) -> float:
+    """(substitutions + deletions + insertions) / len(reference), over words compared as
+    lower-case letters, digits and apostrophes (1.0 per extra word if reference is empty)."""
+
+    def normalise(words: list[str]) -> list[str]:
+        out = [re.sub(r"[^a-z0-9']", "", w.lower()) for w in words]
+        return [w for w in out if w]
+
+    ref, hyp = normalise(reference), normalise(hypothesis)
+    previous = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        row = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (r != h))
+        previous = row
+    return previous[-1] / max(len(ref), 1) if ref else float(len(hyp))
+
+
+def noise(n: int, color: str, rng: np.random.Generator) -> np.ndarray:
+    """Unit-RMS noise, float64: "white", or "pink" (1/f power: white shaped in frequency)."""
+    white = rng.standard_normal(n)
+    if color == "pink":
+        spectrum = np.fft.rfft(white)
+        f = np.arange(spectrum.size, dtype=np.float64)
+        f[0] = 1.0
+        white = np.fft.irfft(spectrum / np.sqrt(f), n)
+    elif color != "white":
+        raise ValueError(f"unknown noise colour {color!r}")
+    return white / np.sqrt(np.mean(white**2))
+
+
+def add_noise(speech: np.ndarray, snr_db: float, color: str = "white", seed: int = 0,
+              active: np.ndarray | None = None) -> np.ndarray:
+    """`speech` (float32) plus steady noise `snr_db` below the speech's power, measured over
+    the `active` samples (default: those above -60 dBFS, so pauses do not count)."""
+    x = np.asarray(speech, dtype=np.float64)
+    if active is None:
+        active = np.abs(x) > 1e-3
+    power = np.mean(x[active] ** 2) if active.any() else 0.0
+    scale = np.sqrt(power * 10 ** (-snr_db / 10))
+    return (x + scale * noise(x.size, color, np.random.default_rng(seed))).astype(np.float32)

@@ -3,8 +3,10 @@
 soundfile (libsndfile) reads wav/flac/ogg/mp3/aiff and friends at any bit depth, rate and
 channel count. Whatever it can't read goes to ffmpeg when installed (m4a, aac, video files):
 an `ffmpeg` subprocess (no shell) decodes the first audio stream to float32 PCM at the
-original rate and channel count. The mix is downmixed to mono (channel mean) and resampled
-to 16 kHz with soxr ("HQ").
+original rate and channel count. The mix is downmixed to mono (channel mean; the loudest
+channel alone when the mean cancels out) and resampled to 16 kHz with soxr ("HQ"). A pipe
+is read into a temporary file first. What the user should know about the input (truncated,
+clipped, channels that cancel) is returned as `LoadedAudio.warnings`, never only logged.
 
 Memory, for one hour of 44.1 kHz stereo: `original` (float32, kept for playback) is
 3600 x 44,100 x 2 x 4 B = 1.27 GB and `samples` (16 kHz mono float32) is 230 MB; while
@@ -19,8 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import stat
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +43,11 @@ FFMPEG_ONLY_SUFFIXES = frozenset(
         ".m4a .m4b .aac .mp4 .m4v .mkv .mka .webm .mov .avi .wma .wmv .amr .3gp .ac3 .dts .flv .ts"
     ).split()
 )
+MAX_STREAM_BYTES = 2 * 1024**3  # a pipe is copied to a temporary file up to this size
+CANCELLED_MIX_RATIO = 0.01  # a mix 20 dB below its channels' mean power has cancelled out
+SILENT_POWER = 1e-10  # mean power of a silent channel (-100 dBFS)
+CLIP_LEVEL = 0.999  # a sample this close to full scale (or beyond, in float files) is clipped
+CLIPPED_FRACTION = 0.001  # more clipped samples than this is worth a warning
 _BLOCK_FRAMES = 1 << 18
 _HASH_CHUNK = 1 << 20
 
@@ -71,24 +81,35 @@ class LoadedAudio:
 
 
 def load_audio(path: str | Path, *, max_decoded_bytes: int = MAX_DECODED_BYTES) -> LoadedAudio:
-    """Decode `path`; raises AudioError with a message a user can act on."""
+    """Decode `path`; raises AudioError with a message a user can act on.
+
+    A pipe (a FIFO, `/dev/stdin` fed by `|`) is read to its end into a temporary file first,
+    up to `MAX_STREAM_BYTES`; devices (a terminal, `/dev/zero`) are refused."""
     path = Path(path).expanduser()
-    name = path.name
-    if not path.exists():
-        raise AudioError(f"Audio file not found: {path}")
-    if path.is_dir():
-        raise AudioError(f"'{path}' is a folder, not an audio file")
+    kind = _file_kind(path)
+    if kind == "stream":
+        with _spooled(path) as (copy, sha256):
+            return _load_file(copy, path.absolute(), sha256, max_decoded_bytes)
+    return _load_file(path, path.resolve(), None, max_decoded_bytes)
+
+
+def _load_file(path: Path, shown: Path, sha256: str | None, limit: int) -> LoadedAudio:
+    """Decode the regular file `path`; messages and `LoadedAudio.path` use `shown`."""
+    name = shown.name
     try:
         size = path.stat().st_size
+        with open(path, "rb"):  # a permission problem is one clear line, before any decoder
+            pass
     except OSError as e:
-        raise AudioError(f"Can't read '{path}': {e.strerror or e}") from e
+        raise AudioError(f"Can't read '{shown}': {_reason(e)}") from None
     if size == 0:
         raise AudioError(f"'{name}' is empty (0 bytes)")
 
-    sha256 = file_sha256(path)
-    decoded = _read_soundfile(path, max_decoded_bytes)
+    if sha256 is None:
+        sha256 = file_sha256(path)
+    decoded = _read_soundfile(path, limit, name)
     if decoded is None or decoded.failed_midway:
-        fallback = _read_ffmpeg(path, max_decoded_bytes, soundfile_failed=decoded is None)
+        fallback = _read_ffmpeg(path, limit, soundfile_failed=decoded is None, name=name)
         if decoded is None or (fallback is not None and len(fallback.frames) > len(decoded.frames)):
             decoded = fallback
     assert decoded is not None
@@ -99,7 +120,13 @@ def load_audio(path: str | Path, *, max_decoded_bytes: int = MAX_DECODED_BYTES) 
 
     original = decoded.frames
     rate, channels = decoded.rate, original.shape[1]
-    mono = original[:, 0] if channels == 1 else original.mean(axis=1, dtype=np.float32)
+    duration = len(original) / rate
+    warnings = decoded.warnings
+    if decoded.failed_midway:
+        warnings += (f"'{name}' is damaged or truncated: read the first {duration:.2f} s",)
+    warnings += silence_non_finite(original, name)
+    mono, mix_warning = downmix(original, name)
+    warnings += mix_warning + clipping_warning(original, name)
     if rate == WHISPER_RATE:
         samples = np.array(mono, dtype=np.float32)
     else:
@@ -107,12 +134,8 @@ def load_audio(path: str | Path, *, max_decoded_bytes: int = MAX_DECODED_BYTES) 
             np.float32, copy=False
         )
     del mono
-    duration = len(original) / rate
-    warnings = decoded.warnings
-    if decoded.failed_midway:
-        warnings += (f"'{name}' is damaged or truncated: read the first {duration:.2f} s",)
     return LoadedAudio(
-        path=path.resolve(),
+        path=shown,
         samples=samples,
         original=original,
         original_rate=rate,
@@ -122,6 +145,65 @@ def load_audio(path: str | Path, *, max_decoded_bytes: int = MAX_DECODED_BYTES) 
         decoder=decoded.decoder,
         warnings=warnings,
     )
+
+
+def downmix(frames: np.ndarray, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Mono for Whisper (shape = (n,)) and a warning when mixing loses the sound.
+
+    The mix is the channel mean. When that mean is far quieter than the channels themselves
+    (one channel is the other inverted, a wiring or phase fault), the mean would be near
+    silence and Whisper would hear nothing: the loudest channel is used alone instead."""
+    channels = frames.shape[1]
+    if channels == 1:
+        return frames[:, 0], ()
+    mono = frames.mean(axis=1, dtype=np.float32)
+    per_channel = _mean_square(frames)
+    loudest = int(np.argmax(per_channel))
+    if per_channel[loudest] <= SILENT_POWER:
+        return mono, ()
+    mixed = float(_mean_square(mono[:, None])[0])
+    if mixed >= CANCELLED_MIX_RATIO * float(per_channel.mean()):
+        return mono, ()
+    warning = (f"'{name}': its {channels} channels cancel out when mixed to mono (one is "
+               f"probably inverted): analysing channel {loudest + 1}, the loudest, alone")
+    return np.ascontiguousarray(frames[:, loudest]), (warning,)
+
+
+def silence_non_finite(frames: np.ndarray, name: str) -> tuple[str, ...]:
+    """Set NaN and infinite samples (a damaged float file) to 0, in place, and say so: one
+    would turn Whisper's whole input into NaN."""
+    bad = 0
+    for i in range(0, len(frames), _BLOCK_FRAMES):
+        block = frames[i:i + _BLOCK_FRAMES]
+        finite = np.isfinite(block)
+        if not finite.all():
+            bad += int(block.size - np.count_nonzero(finite))
+            block[~finite] = 0.0
+    if not bad:
+        return ()
+    return (f"'{name}' holds {bad} sample(s) that are not numbers (NaN or infinity, a damaged "
+            "file): they were read as silence",)
+
+
+def clipping_warning(frames: np.ndarray, name: str) -> tuple[str, ...]:
+    """A warning when more than `CLIPPED_FRACTION` of the samples sit at or beyond full
+    scale: the recording was clipped, and Whisper may mishear the clipped words."""
+    clipped = sum(int(np.count_nonzero(np.abs(frames[i:i + _BLOCK_FRAMES]) >= CLIP_LEVEL))
+                  for i in range(0, len(frames), _BLOCK_FRAMES))
+    fraction = clipped / max(frames.size, 1)
+    if fraction <= CLIPPED_FRACTION:
+        return ()
+    return (f"'{name}' is clipped: {100 * fraction:.1f} % of its samples are at full scale; "
+            "words in the loud parts may be misheard",)
+
+
+def _mean_square(frames: np.ndarray) -> np.ndarray:
+    """Mean power of each column, shape = (channels,), in float64, block by block."""
+    total = np.zeros(frames.shape[1], dtype=np.float64)
+    for i in range(0, len(frames), _BLOCK_FRAMES):
+        block = frames[i:i + _BLOCK_FRAMES].astype(np.float64)
+        total += np.einsum("ij,ij->j", block, block)
+    return total / max(len(frames), 1)
 
 
 def is_silent(samples: np.ndarray, threshold_db: float = -60.0) -> bool:
@@ -149,6 +231,55 @@ def file_sha256(path: str | Path) -> str:
         while chunk := f.read(_HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _file_kind(path: Path) -> str:
+    """ "file" or "stream" (a FIFO, e.g. /dev/stdin fed by a pipe); raises AudioError for
+    what cannot be audio: nothing there, a folder, a device."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise AudioError(f"Audio file not found: {path}") from None
+    except OSError as e:
+        raise AudioError(f"Can't read '{path}': {_reason(e)}") from None
+    if stat.S_ISDIR(mode):
+        raise AudioError(f"'{path}' is a folder, not an audio file")
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        return "stream"
+    if not stat.S_ISREG(mode):
+        raise AudioError(f"'{path}' is a device, not an audio file (to read a pipe, give "
+                         "/dev/stdin with the audio piped in)")
+    return "file"
+
+
+@contextmanager
+def _spooled(path: Path) -> Iterator[tuple[Path, str]]:
+    """Read a stream to its end into a temporary file: (that file, sha256 of the bytes).
+    Decoders need to seek, and ffmpeg needs a file name."""
+    digest, total = hashlib.sha256(), 0
+    with tempfile.TemporaryDirectory(prefix="whisperscope-") as folder:
+        copy = Path(folder) / (path.name or "stream")
+        try:
+            with open(path, "rb") as source, open(copy, "wb") as sink:
+                while chunk := source.read(_HASH_CHUNK):
+                    total += len(chunk)
+                    if total > MAX_STREAM_BYTES:
+                        raise AudioError(
+                            f"'{path}' streams more than {MAX_STREAM_BYTES / 1024**3:.0f} GiB; "
+                            "save it to a file and open that")
+                    digest.update(chunk)
+                    sink.write(chunk)
+        except OSError as e:
+            raise AudioError(f"Can't read '{path}': {_reason(e)}") from None
+        if total == 0:
+            raise AudioError(f"'{path}' is a pipe that sent nothing (0 bytes)")
+        yield copy, digest.hexdigest()
+
+
+def _reason(error: OSError) -> str:
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return (error.strerror or str(error)).lower()
 
 
 def ffmpeg_available() -> bool:
@@ -181,7 +312,7 @@ def _check_size(name: str, n_frames: float, rate: int, channels: int, limit: int
         )
 
 
-def _read_soundfile(path: Path, limit: int) -> _Decoded | None:
+def _read_soundfile(path: Path, limit: int, name: str) -> _Decoded | None:
     """Decode with libsndfile; None if it doesn't recognise the file."""
     try:
         f = sf.SoundFile(str(path))
@@ -191,11 +322,11 @@ def _read_soundfile(path: Path, limit: int) -> _Decoded | None:
         rate, channels, declared = int(f.samplerate), int(f.channels), max(int(f.frames), 0)
         if rate <= 0 or channels <= 0:
             return None
-        _check_size(path.name, declared, rate, channels, limit)
+        _check_size(name, declared, rate, channels, limit)
         warnings: tuple[str, ...] = ()
         if _header_overstates_length(f):
             warnings = (
-                f"'{path.name}' is shorter than its header says (truncated, or still being "
+                f"'{name}' is shorter than its header says (truncated, or still being "
                 f"written): read the {declared / rate:.2f} s that are there",
             )
         out = np.empty((declared, channels), dtype=np.float32)
@@ -204,7 +335,7 @@ def _read_soundfile(path: Path, limit: int) -> _Decoded | None:
         while True:
             if pos == len(out):  # the header undercounted (seen with some mp3s): grow
                 out = _grow(out, max(_BLOCK_FRAMES, len(out) // 4))
-                _check_size(path.name, len(out), rate, channels, limit)
+                _check_size(name, len(out), rate, channels, limit)
             want = min(_BLOCK_FRAMES, len(out) - pos)
             try:
                 got = len(f.read(want, dtype="float32", always_2d=True, out=out[pos : pos + want]))
@@ -234,13 +365,13 @@ def _grow(a: np.ndarray, extra: int) -> np.ndarray:
     return grown
 
 
-def _read_ffmpeg(path: Path, limit: int, *, soundfile_failed: bool) -> _Decoded | None:
+def _read_ffmpeg(path: Path, limit: int, *, soundfile_failed: bool,
+                 name: str) -> _Decoded | None:
     """Decode the first audio stream with ffmpeg.
 
     When soundfile could not open the file at all, failures here raise AudioError; when
     soundfile failed midway (a damaged file), they return None and its partial read is kept.
     """
-    name = path.name
     ffmpeg, ffprobe = shutil.which("ffmpeg"), shutil.which("ffprobe")
     if ffmpeg is None or ffprobe is None:
         if not soundfile_failed:

@@ -3,24 +3,43 @@
 Each subcommand lives in its own module exposing `add_parser(subparsers)`, which registers
 the parser and sets `handler=run` on it; `run(args) -> int` returns the exit code. User
 errors (WhisperScopeError) become one line on stderr and exit code 2, never a traceback.
+
+Exit codes (README, "Exit codes"): 0 done; 2 bad input or an output that cannot be
+written; 130 interrupted (Ctrl+C) or cancelled; 141 stdout was closed by its reader (e.g.
+`| head`), quietly, as a program killed by SIGPIPE; 1 only for a bug (with its traceback).
 """
 
-from __future__ import annotations
-
-import argparse
-import importlib
+# Nothing is imported at module level but sys: Ctrl+C while the imports run (torch takes a
+# second) must land inside main's guard, not print a KeyboardInterrupt traceback.
 import sys
-
-from whisperscope import __version__
-from whisperscope.errors import AnalysisCancelled, WhisperScopeError
 
 SUBCOMMAND_MODULES = ("align", "render")
 EXIT_USER_ERROR = 2
 EXIT_CANCELLED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return EXIT_CANCELLED
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def build_parser(argv: list[str] | None = None):
+    """The command line parser; `argv` (what will be parsed) lets errors hint at file
+    names that start with '-'."""
+    import importlib
+
+    from whisperscope import __version__
+
+    parser_class = _parser_class()
+    parser_class.argv = list(argv or [])
+    parser = parser_class(
         prog="whisperscope",
         description="See what Whisper hears. With no subcommand, opens the window.",
     )
@@ -32,25 +51,74 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def _main(argv: list[str]) -> int:
+    from whisperscope.errors import AnalysisCancelled, WhisperScopeError
+
     # `whisperscope FILE` and `whisperscope` open the window; anything else is a subcommand.
-    if not argv or (argv[0] not in SUBCOMMAND_MODULES and not argv[0].startswith("-")):
+    if not argv or argv[0] == "--" or (argv[0] not in SUBCOMMAND_MODULES
+                                       and not argv[0].startswith("-")):
         return _open_window(argv)
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     if args.command is None:
         return _open_window([])
     try:
         return args.handler(args)
     except AnalysisCancelled:
-        print("whisperscope: cancelled", file=sys.stderr)
-        return EXIT_CANCELLED
-    except KeyboardInterrupt:
-        print("whisperscope: interrupted", file=sys.stderr)
+        _say("cancelled")
         return EXIT_CANCELLED
     except WhisperScopeError as error:
-        print(f"whisperscope: error: {error}", file=sys.stderr)
+        _say(f"error: {error}")
         return EXIT_USER_ERROR
+
+
+def _parser_class():
+    """argparse's parser, with a hint for a file name that starts with '-' (subparsers
+    inherit the class)."""
+    import argparse
+
+    class HintingParser(argparse.ArgumentParser):
+        argv: list[str] = []
+
+        def error(self, message):
+            dashed = _dash_file(HintingParser.argv)
+            if dashed is not None:
+                self.exit(EXIT_USER_ERROR, f"whisperscope: error: '{dashed}' is read as an "
+                          "option; to name a file that starts with '-', put -- before it "
+                          f"(-- {dashed}) or write ./{dashed}\n")
+            super().error(message)
+
+    return HintingParser
+
+
+def _dash_file(argv: list[str]) -> str | None:
+    """The first argument before any `--` that starts with '-' and names an existing file."""
+    import os
+
+    for arg in argv:
+        if arg == "--":
+            return None
+        if arg.startswith("-") and arg != "-" and os.path.exists(arg):
+            return arg
+    return None
+
+
+def _say(text: str) -> None:
+    from whisperscope.cli.messages import say
+
+    say(text)
+
+
+def _quiet_stdout() -> None:
+    """The reader closed stdout: point it at /dev/null, so the interpreter's own flush at
+    exit finds nothing to complain about."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _no_display() -> bool:
@@ -64,13 +132,12 @@ def _no_display() -> bool:
 def _open_window(argv: list[str]) -> int:
     if _no_display():
         # Qt would abort the process with a plugin error; say what to do instead
-        print("whisperscope: no display to open the window on (DISPLAY and WAYLAND_DISPLAY "
-              "are unset); run `whisperscope align FILE` to analyse headless", file=sys.stderr)
+        _say("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+             "run `whisperscope align FILE` to analyse headless")
         return EXIT_USER_ERROR
     try:
         from whisperscope.ui.app import run_app
     except ImportError as error:  # e.g. no libGL / libEGL on a bare server
-        print(f"whisperscope: cannot open the window ({error}); "
-              "use `whisperscope align FILE` to run headless", file=sys.stderr)
+        _say(f"cannot open the window ({error}); use `whisperscope align FILE` to run headless")
         return EXIT_USER_ERROR
     return run_app(argv)

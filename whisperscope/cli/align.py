@@ -73,12 +73,20 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
                       transcript: str | None = None):
     """Run the engine on loaded `audio` and `model` with the arguments' settings and a
     progress bar on stderr; return the Analysis (raises WhisperScopeError on failure)."""
+    from whisperscope.cli.messages import print_warnings
     from whisperscope.engine.run import run_to_completion
 
+    print_warnings(audio.warnings)
     progress = None if quiet else _ProgressBar()
-    return run_to_completion(
-        audio, model, settings_from_args(args), alignment=alignment,
-        on_event=progress.update if progress else None, mel=mel, transcript=transcript)
+    try:
+        analysis = run_to_completion(
+            audio, model, settings_from_args(args), alignment=alignment,
+            on_event=progress.update if progress else None, mel=mel, transcript=transcript)
+    finally:
+        if progress is not None:
+            progress.close()  # before any error line, which must not share the bar's line
+    print_warnings(w for w in analysis.warnings if w not in audio.warnings)
+    return analysis
 
 
 def transcript_from_args(args, audio_path: Path) -> str | None:
@@ -130,46 +138,31 @@ def export_options(args) -> dict:
 
 
 def run(args) -> int:
+    from whisperscope.cli.output_paths import check_output, write_bytes, write_with
     from whisperscope.session import exporters
 
     if is_corpus_run(args):
         return run_corpus(args)
     args.audio = args.audio[0]
-    fmt = args.format or (exporters.guess_format(args.output) if args.output else "json")
+    target = check_output(args.output, [args.audio])  # before a long analysis, not after
+    named = target.path is not None and not target.stream
+    fmt = args.format or (exporters.guess_format(args.output) if named else "json")
     options = export_options(args)
-    exporters.check_options(fmt, **options)  # before a long analysis, not after
-    if args.output is not None:
-        check_writable(args.output)
+    exporters.check_options(fmt, **options)
     transcript = transcript_from_args(args, args.audio)
     audio, model = load_from_args(args)
     analysis = analyse_from_args(args, audio, model, alignment_from_args(args), args.quiet,
                                  transcript=transcript)
     warn_unaligned(analysis)
-    if args.output is None:
-        if fmt == "npz":
-            print("whisperscope: error: npz needs -o FILE", file=sys.stderr)
-            return 2
-        sys.stdout.write(exporters.to_text(analysis, fmt, **options))
-        return 0
-    exporters.export(analysis, args.output, fmt, **options)
-    if not args.quiet:
-        print(f"wrote {args.output}", file=sys.stderr)
+    if not target.stream:
+        exporters.export(analysis, target.path, fmt, **options)
+    elif fmt in exporters.TEXT_FORMATS:
+        write_bytes(target, exporters.to_text(analysis, fmt, **options).encode("utf-8"))
+    else:
+        write_with(target, lambda path: exporters.export(analysis, path, fmt, **options))
+    if not args.quiet and target.path is not None:
+        print(f"wrote {target.path}", file=sys.stderr)
     return 0
-
-
-def check_writable(path: Path) -> None:
-    """Fail now, not after a long analysis, when OUT's folder cannot take a new file."""
-    import tempfile
-
-    from whisperscope.errors import ExportError
-
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".probe"):
-            pass
-    except OSError as error:
-        reason = (error.strerror or str(error)).lower()
-        raise ExportError(f"cannot write {path}: {reason}") from None
 
 
 class _ProgressBar:
@@ -193,5 +186,10 @@ class _ProgressBar:
                              " s [{elapsed}<{remaining}, {rate_fmt}]")
         elif isinstance(event, events.Progress) and self._bar is not None:
             self._bar.update(round(event.done, 1) - self._bar.n)
-        elif isinstance(event, events.Finished) and self._bar is not None:
+        elif isinstance(event, events.Finished | events.Failed):
+            self.close()
+
+    def close(self) -> None:
+        if self._bar is not None:
             self._bar.close()
+            self._bar = None

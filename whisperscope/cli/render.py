@@ -12,13 +12,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from whisperscope.cli.align import (
-    add_engine_arguments,
-    analyse_from_args,
-    check_writable,
-    load_from_args,
-)
+from whisperscope.cli.align import add_engine_arguments, analyse_from_args, load_from_args
+from whisperscope.cli.output_paths import check_output, write_with
 from whisperscope.errors import WhisperScopeError
+
+MIN_DPI, MAX_DPI = 10, 600  # at 600 dpi the 14-inch figure is 8,400 pixels wide (~300 MB)
 
 
 def add_parser(subparsers) -> None:
@@ -36,7 +34,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--head", type=int, help="head within --layer to show (from 0)")
     parser.add_argument("--start", type=float, help="first second to show (default: 0)")
     parser.add_argument("--end", type=float, help="last second to show (default: the end)")
-    parser.add_argument("--dpi", type=int, default=150, help="resolution (default 150)")
+    parser.add_argument("--dpi", type=check_dpi, default=150,
+                        help=f"resolution, {MIN_DPI} to {MAX_DPI} (default 150)")
     parser.add_argument("--session", type=Path, metavar="FILE.wscope",
                         help="also save the analysis as a session (opens in the window "
                         "without running the model again)")
@@ -51,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
     if (args.layer is None) != (args.head is None):
         raise WhisperScopeError("--layer and --head go together")
     output = args.output or Path(f"{Path(args.audio).stem}_attention.png")
-    check_writable(output)  # before the analysis, not after
+    target = check_output(output, [args.audio])  # before the analysis, not after
+    if args.session is not None and check_output(args.session, [args.audio, output]).stream:
+        raise WhisperScopeError("--session needs a file name (a session is not a stream)")
     audio, model = load_from_args(args)
     if args.layer is not None:
         _check_head(model, args.layer, args.head)
@@ -70,16 +71,28 @@ def run(args: argparse.Namespace) -> int:
         if end <= start:
             raise WhisperScopeError(f"--end ({end:g} s) must come after --start ({start:g} s)")
         time_range = (start, end)
-    result = render_png(analysis, output, samples, attention=attention, attention_label=label,
-                        time_range=time_range, dpi=args.dpi)
+    write_with(target, lambda path: render_png(
+        analysis, path, samples, attention=attention, attention_label=label,
+        time_range=time_range, dpi=args.dpi))
     if args.session is not None:
         from whisperscope.session.store import save_session
 
         save_session(analysis, args.session)
     if not args.quiet:
-        print(f"wrote {result.path} ({len(analysis.tokens)} tokens, "
+        print(f"wrote {target.label} ({len(analysis.tokens)} tokens, "
               f"{analysis.audio.duration:.1f} s)", file=sys.stderr)
     return 0
+
+
+def check_dpi(text: str) -> int:
+    """argparse type for --dpi: a whole number in a range the figure can be drawn at."""
+    try:
+        dpi = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not MIN_DPI <= dpi <= MAX_DPI:
+        raise argparse.ArgumentTypeError(f"{dpi} is out of range ({MIN_DPI} to {MAX_DPI})")
+    return dpi
 
 
 def _check_head(model, layer: int, head: int) -> None:

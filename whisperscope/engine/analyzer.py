@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +25,7 @@ from whisper.tokenizer import LANGUAGES, get_tokenizer
 
 from whisperscope.audio.spectrogram import whisper_input_mel
 from whisperscope.engine.alignment import (
+    ABSOLUTE_SILENCE_DB,
     AlignmentOptions,
     encoder_frames,
     mel_level_db,
@@ -59,6 +61,7 @@ from whisperscope.engine.hallucination import (
     last_word_end,
 )
 from whisperscope.engine.models import LoadedModel
+from whisperscope.engine.plausibility import implausible_words
 from whisperscope.engine.timing import TimedSegment, WindowTiming, decoded_words, time_window
 from whisperscope.engine.transcript import check_length, transcript_words, window_share
 from whisperscope.engine.window_decoding import (
@@ -90,6 +93,8 @@ log = logging.getLogger(__name__)
 SKIP_SILENCE_FRAMES = 150  # a window opening on more silence than this skips it...
 LEAD_IN_FRAMES = 40  # ...up to this much before the next sound
 TAIL_FRAMES = 30  # sound this short at a window's start is the end of the previous word
+SKIP_BELOW_SPEECH_DB = 50.0  # only a stretch this far below the speech level may be skipped
+SPEECH_LEVEL_PERCENTILE = 99  # the speech level: the recording's loud frames
 
 
 def analyze(
@@ -113,8 +118,9 @@ def analyze(
     grad mode is untouched while this generator is suspended at a yield."""
     try:
         check_settings(settings)
-        yield from _run(audio, model, settings, cancel or CancelToken(), alignment, mel,
-                        transcript)
+        events = _run(audio, model, settings, cancel or CancelToken(), alignment, mel,
+                      transcript)
+        yield from _with_warnings(events, audio)
     except AnalysisCancelled:
         yield Failed("Analysis cancelled.", "cancelled")
     except torch.cuda.OutOfMemoryError:
@@ -127,6 +133,35 @@ def analyze(
         yield Failed(str(error), "model")
     except WhisperScopeError as error:
         yield Failed(str(error), "internal")
+    except RuntimeError as error:  # torch.multinomial on NaN probabilities, for one
+        if not _non_finite(error):
+            raise
+        yield Failed(_corrupt_model_message(model), "model")
+
+
+def _non_finite(error: RuntimeError) -> bool:
+    text = str(error).lower()
+    return "nan" in text or "inf" in text
+
+
+def _corrupt_model_message(model: LoadedModel) -> str:
+    return (f"{model.info.name} computed values that are not finite numbers (NaN or "
+            f"infinity): its weights are probably corrupt ({model.info.source}). Reinstall or "
+            "re-download the model.")
+
+
+def _with_warnings(events: Iterator[EngineEvent], audio) -> Iterator[EngineEvent]:
+    """The events, the finished analysis carrying the audio's warnings (a truncated file,
+    clipping) and a warning for words the audio is too short to hold."""
+    for event in events:
+        if isinstance(event, Finished):
+            analysis = event.analysis
+            analysis.warnings[:0] = audio.warnings
+            suspect = implausible_words(analysis.audio.duration, len(analysis.words),
+                                        f"'{Path(analysis.audio.path).name}'")
+            if suspect:
+                analysis.warnings.append(suspect)
+        yield event
 
 
 def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
@@ -158,14 +193,17 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     prompts = _Prompts(settings, tokenizer, dims.n_text_ctx)
     last_speech_timestamp = 0.0
 
-    # which 10 ms frames hold sound, judged on the whole recording's levels
-    voiced_10ms = voiced_frames(mel_level_db(mel[:, :content_frames].numpy()), alignment.silence_db)
+    # which 10 ms frames hold sound, judged on the whole recording's levels (for timing),
+    # and the stricter test of which may be skipped undecoded
+    level_db = mel_level_db(mel[:, :content_frames].numpy())
+    voiced_10ms = voiced_frames(level_db, alignment.silence_db)
+    audible_10ms = ~skippable_silence(level_db)
     window = 0
     for clip_start, clip_end in clips:
         seek = clip_start
         while seek < clip_end:
             cancel.raise_if_cancelled()
-            seek = _skip_silence(voiced_10ms, seek)
+            seek = _skip_silence(audible_10ms, seek)
             if seek >= clip_end:
                 break
             previous_seek = seek
@@ -175,6 +213,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             n_frames = max(1, mel_to_encoder_frames(segment_size))
             with torch.no_grad():
                 features = whisper_model.encoder(mel_window[None].to(dtype))
+            if not torch.isfinite(features).all():  # corrupt weights: fail now, not after minutes
+                raise ModelError(_corrupt_model_message(model))
             decoder = CachedDecoder(whisper_model, features)
 
             decoded = yield from _decode_with_fallback(
@@ -205,7 +245,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 # transcript is forced in its place
                 heard = [] if skipped else [w.text for w in timing.words]
                 # the last window with sound takes the rest: no word is left unplaced
-                last = seek >= content_frames or _skip_silence(voiced_10ms, seek) >= content_frames
+                last = (seek >= content_frames
+                        or _skip_silence(audible_10ms, seek) >= content_frames)
                 share = window_share(heard, remaining, last)
                 words_here, remaining = remaining[: share.n_words], remaining[share.n_words:]
                 skipped = not words_here
@@ -357,18 +398,31 @@ def _no_speech(decoded: DecodedWindow, settings: AnalysisSettings) -> bool:
     return decoded.no_speech_prob > settings.no_speech_threshold
 
 
-def _skip_silence(voiced: np.ndarray, seek: int) -> int:
+def skippable_silence(level_db: np.ndarray) -> np.ndarray:
+    """The 10 ms frames that are silent enough to skip undecoded (a deviation from Whisper,
+    which decodes everything): those `SKIP_BELOW_SPEECH_DB` below the speech level (the
+    recording's loudest 1 % of frames), or below the absolute floor where nothing is
+    audible. Judged against the speech, never the noise floor: in steady noise nothing is
+    skipped and Whisper's own no-speech check decides each window, as in `transcribe`."""
+    if len(level_db) == 0:
+        return np.zeros(0, bool)
+    speech = float(np.percentile(level_db, SPEECH_LEVEL_PERCENTILE))
+    return level_db <= max(ABSOLUTE_SILENCE_DB, speech - SKIP_BELOW_SPEECH_DB)
+
+
+def _skip_silence(audible: np.ndarray, seek: int) -> int:
     """Start the window shortly before the next sound. Whisper may not place its first
     timestamp later than 1 s into a window, so a window that opens on a long silence makes
-    it invent speech at the start; skipping the silence keeps the next onset right."""
+    it invent speech at the start; skipping the silence keeps the next onset right.
+    `audible`: per 10 ms frame, True where it is not `skippable_silence`."""
     # the window may open on the fading end of the previous word: step over it
-    tail_end, limit = seek, min(seek + TAIL_FRAMES, len(voiced))
-    while tail_end < limit and voiced[tail_end]:
+    tail_end, limit = seek, min(seek + TAIL_FRAMES, len(audible))
+    while tail_end < limit and audible[tail_end]:
         tail_end += 1
-    if tail_end < len(voiced) and voiced[tail_end]:
+    if tail_end < len(audible) and audible[tail_end]:
         return seek  # sound goes on: no pause here
-    onset = next_sound(voiced, tail_end)
-    if onset >= len(voiced):
+    onset = next_sound(audible, tail_end)
+    if onset >= len(audible):
         return onset  # only silence is left
     if onset - tail_end > SKIP_SILENCE_FRAMES:
         return onset - LEAD_IN_FRAMES

@@ -186,11 +186,48 @@ def load_whisper_state(
     with _SkipRandomInit():
         model = Whisper(dims)
     state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    _check_keys(model, state, source)
+    _check_finite(state, source)
     try:
         model.load_state_dict(state, strict=True, assign=True)
     except RuntimeError as exc:
-        raise ModelError(f"{source}: the weights do not fit a Whisper model: {exc}") from exc
+        raise ModelError(f"{source}: the weights do not fit a Whisper model: "
+                         f"{_first_line(exc)}") from exc
     return model.eval()
+
+
+def _check_keys(model: Whisper, state: Mapping[str, torch.Tensor], source: str) -> None:
+    """A short ModelError for weights that are missing or extra (torch lists every key: a
+    checkpoint with no weights at all would print kilobytes)."""
+    expected = set(model.state_dict())
+    missing, extra = sorted(expected - set(state)), sorted(set(state) - expected)
+    if not missing and not extra:
+        return
+    if not state:
+        raise ModelError(f"{source}: the checkpoint holds no weights at all.")
+    if not set(state) & expected:
+        raise ModelError(f"{source}: holds none of a Whisper model's {len(expected)} weights "
+                         f"({len(state)} other entries); not a Whisper checkpoint.")
+    parts = [f"{len(names)} {what} (e.g. {', '.join(names[:3])})"
+             for names, what in ((missing, "missing"), (extra, "unexpected")) if names]
+    raise ModelError(f"{source}: the weights do not fit a Whisper model: {'; '.join(parts)}.")
+
+
+def _check_finite(state: Mapping[str, torch.Tensor], source: str) -> None:
+    """ModelError naming the first tensor with a NaN or an infinity: a few flipped bytes
+    make them, and the model would decode garbage for minutes before failing. One cheap
+    pass per tensor (~50 ms for tiny.en)."""
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            bad = int((~torch.isfinite(tensor)).sum())
+            raise ModelError(f"{source}: the model file is corrupt: tensor {name!r} holds {bad} "
+                             "value(s) that are not finite (NaN or infinity). Reinstall or "
+                             "re-download it.")
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return (" ".join(lines[:2]))[:300]
 
 
 class _SkipRandomInit(TorchFunctionMode):

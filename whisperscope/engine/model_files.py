@@ -111,6 +111,12 @@ def load_checkpoint(path: Path, official: str | None) -> FoundWeights:
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - truncated zip, pickle with code, not a torch file
+        if "weights only load failed" in str(exc).lower():
+            # not torch's advice to retry with weights_only=False: that would run the code
+            raise ModelError(
+                f"{path}: not a readable openai-whisper checkpoint: refused, it holds Python "
+                "objects other than tensors, which could run code when loaded. WhisperScope "
+                "loads tensors only; use a checkpoint from a source you trust.") from None
         raise ModelError(
             f"{path}: not a readable openai-whisper checkpoint ({exception_reason(exc)}). If "
             "it is a partial download, delete it and try again."

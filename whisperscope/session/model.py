@@ -147,6 +147,7 @@ class Analysis:
     tokens: list[TokenTiming] = field(default_factory=list)
     windows: list[WindowAttention] = field(default_factory=list)
     elapsed: float = 0.0  # wall seconds the analysis took
+    warnings: list[str] = field(default_factory=list)  # e.g. a truncated file, clipping
 
     @property
     def text(self) -> str:

@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +44,7 @@ from whisperscope import __version__
 from whisperscope.audio.loader import file_sha256
 from whisperscope.errors import WhisperScopeError
 from whisperscope.session.atomic import atomic_write_with
+from whisperscope.session.bounded_zip import BoundedArchive, ReadLimits, UnsafeSession
 from whisperscope.session.edits import edits_from_json, edits_to_json
 from whisperscope.session.exporters.json import analysis_from_dict, analysis_to_dict
 from whisperscope.session.model import Analysis, WindowAttention
@@ -141,27 +144,37 @@ def save_session(analysis: Analysis, path: str | Path,
     return atomic_write_with(path, write)
 
 
-def load_session(path: str | Path, check_audio: bool = True) -> Session:
+def load_session(path: str | Path, check_audio: bool = True,
+                 limits: ReadLimits | None = None) -> Session:
     """Read a session; never runs the model.
 
-    Raises SessionError for a file that is not a readable session, and (when `check_audio`)
-    SessionAudioMissing when its audio has moved or changed."""
+    Raises SessionError for a file that is not a readable session (also one that is damaged,
+    malformed in any way, or asks for more memory than `limits` allow), and (when
+    `check_audio`) SessionAudioMissing when its audio has moved or changed."""
     path = Path(path)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(path) as zipped:
+            archive = BoundedArchive(zipped, path.stat().st_size, limits or ReadLimits())
             manifest = _read_manifest(archive, path)
             analysis = analysis_from_dict(manifest["analysis"])
             analysis.windows = [_read_window(archive, meta) for meta in manifest["windows"]]
+            check_analysis(analysis)
             edits = _read_edits(manifest, len(analysis.words))
     except SessionError:
         raise
     except FileNotFoundError as error:
         raise SessionError(f"no such session file: {path}") from error
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as error:
+    except UnsafeSession as error:
+        raise SessionError(f"{path.name} is not a session WhisperScope will open: "
+                           f"{error}") from error
+    except (OSError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, KeyError,
+            ValueError, TypeError, AttributeError, IndexError, OverflowError,
+            RecursionError) as error:
         raise SessionError(f"{path.name} is not a readable WhisperScope session "
-                           f"({type(error).__name__}: {error})") from error
+                           f"({_describe(error)})") from error
     session = Session(analysis, path, manifest.get("extra") or {}, edits,
-                      manifest.get("saved_at", ""), manifest.get("whisperscope_version", ""))
+                      str(manifest.get("saved_at", "")),
+                      str(manifest.get("whisperscope_version", "")))
     if check_audio:
         session = _locate_audio(session, manifest["audio"], path.parent)
     return session
@@ -190,19 +203,35 @@ def relink_audio(session: Session, new_path: str | Path, accept_different: bool 
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _read_manifest(archive: zipfile.ZipFile, path: Path) -> dict[str, Any]:
+def _read_manifest(archive: BoundedArchive, path: Path) -> dict[str, Any]:
     try:
-        manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
+        manifest = archive.read_json(MANIFEST)
     except KeyError as error:
         raise SessionError(f"{path.name} is not a WhisperScope session (no manifest)") from error
-    if manifest.get("format") != FORMAT_NAME:
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise SessionError(f"{path.name} is not a WhisperScope session")
     version = manifest.get("version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise SessionError(f"{path.name} is damaged: its session format version {version!r} "
+                           "is not a whole number")
+    if version > FORMAT_VERSION:
         raise SessionError(
             f"{path.name} was saved by a newer WhisperScope "
             f"({manifest.get('whisperscope_version', '?')}, session format {version}); "
             f"this is {__version__}, which reads format {FORMAT_VERSION}: please update")
+    for key, kind in (("audio", dict), ("analysis", dict), ("windows", list)):
+        if not isinstance(manifest.get(key), kind):
+            raise SessionError(f"{path.name} is damaged: its manifest has no {key} "
+                               f"{'object' if kind is dict else 'list'}")
+    if not isinstance(manifest.get("extra", {}), dict):
+        raise SessionError(f"{path.name} is damaged: its manifest's extra is not an object")
+    audio = manifest["audio"]
+    for key, kinds in (("path", (str,)), ("relative", (str, type(None))),
+                       ("sha256", (str, type(None))), ("size", (int, type(None))),
+                       ("mtime_ns", (int, type(None)))):
+        if not isinstance(audio.get(key), kinds):
+            raise SessionError(f"{path.name} is damaged: its audio {key} is "
+                               f"{audio.get(key)!r}")
     return manifest
 
 
@@ -227,17 +256,18 @@ def _window_meta(i: int, w: WindowAttention) -> dict[str, Any]:
     }
 
 
-def _read_window(archive: zipfile.ZipFile, meta: dict[str, Any]) -> WindowAttention:
-    with archive.open(meta["heads"]) as member:
-        heads = np.lib.format.read_array(member, allow_pickle=False)
+def _read_window(archive: BoundedArchive, meta: dict[str, Any]) -> WindowAttention:
+    if not isinstance(meta, dict) or not isinstance(meta.get("heads"), str):
+        raise ValueError("a window's entry in the manifest is not an object naming its array")
+    heads = archive.read_npy(meta["heads"])
     window = WindowAttention(
-        index=meta["index"],
-        start=float(meta["start"]),
-        n_frames=int(meta["n_frames"]),
+        index=_whole(meta["index"]),
+        start=_finite(meta["start"]),
+        n_frames=_whole(meta["n_frames"]),
         token_ids=np.array(meta["token_ids"], dtype=np.int64),
-        token_texts=tuple(meta["token_texts"]),
+        token_texts=tuple(str(t) for t in meta["token_texts"]),
         heads=heads,
-        head_ids=tuple(tuple(h) for h in meta["head_ids"]),
+        head_ids=tuple(tuple(_whole(x) for x in h) for h in meta["head_ids"]),
         text_rows=np.array(meta["text_rows"], dtype=np.int64),
         prompt_ids=np.array(meta["prompt_ids"], dtype=np.int64),
     )
@@ -246,6 +276,61 @@ def _read_window(archive: zipfile.ZipFile, meta: dict[str, Any]) -> WindowAttent
         raise ValueError(f"window {window.index}: attention of shape {heads.shape} does not "
                          f"match {rows} tokens x {window.n_frames} frames")
     return window
+
+
+def check_analysis(analysis: Analysis) -> None:
+    """ValueError unless every time is a finite number and every index points at something:
+    the views index with them, and a NaN time would sort, draw and seek nowhere."""
+    audio = analysis.audio
+    if not (isinstance(audio.path, str) and isinstance(audio.sha256, str)
+            and isinstance(analysis.model.name, str)):
+        raise ValueError("the audio's path or checksum, or the model's name, is not text")
+    _finite(audio.duration)
+    n_windows, n_segments = len(analysis.windows), len(analysis.segments)
+    n_words, n_tokens = len(analysis.words), len(analysis.tokens)
+    for kind, items in (("segment", analysis.segments), ("word", analysis.words),
+                        ("token", analysis.tokens)):
+        for i, item in enumerate(items):
+            if not (math.isfinite(item.start) and math.isfinite(item.end)):
+                raise ValueError(f"{kind} {i} has a time that is not a number "
+                                 f"({item.start}, {item.end})")
+    for s in analysis.segments:
+        _check_indices("segment", s.index, s.words, n_words)
+        _check_indices("segment", s.index, (s.window,), n_windows)
+    for i, w in enumerate(analysis.words):
+        _check_indices("word", i, w.tokens, n_tokens)
+        _check_indices("word", i, (w.segment,), n_segments)
+    for k in analysis.tokens:
+        _check_indices("token", k.index, (k.window,), n_windows)
+        _check_indices("token", k.index, (k.segment,), n_segments)
+        if not 0 <= k.row < len(analysis.windows[k.window].token_ids):
+            raise ValueError(f"token {k.index} points at row {k.row} of window {k.window}, "
+                             "which has fewer rows")
+
+
+def _check_indices(kind: str, i: int, indices, n: int) -> None:
+    for j in indices:
+        if not isinstance(j, int) or isinstance(j, bool) or not 0 <= j < n:
+            raise ValueError(f"{kind} {i} points at {j!r}, outside 0..{n - 1}")
+
+
+def _whole(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
+def _finite(value: Any) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, KeyError):
+        return f"missing entry {error}"
+    return f"{type(error).__name__}: {str(error)[:200]}"
 
 
 def _heads_name(i: int) -> str:

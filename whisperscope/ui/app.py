@@ -103,6 +103,31 @@ def _open(window, path: str, reference) -> None:
         window.workbench.set_reference(reference)
 
 
+def install_excepthook(window) -> None:
+    """An unexpected error (a bug) in any slot shows a dialog instead of vanishing: the window,
+    its analysis and the user's unsaved work stay as they are. The traceback still goes to
+    stderr, for the bug report."""
+    import traceback
+
+    previous = sys.excepthook
+
+    def show(kind, error, trace) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            previous(kind, error, trace)
+            return
+        traceback.print_exception(kind, error, trace)
+        try:
+            window.show_error(
+                "Something went wrong",
+                f"{kind.__name__}: {error}\n\nThis is a bug in WhisperScope. Nothing was "
+                "lost: the window and your analysis are as they were, and you can save the "
+                "session (Ctrl+S). The details are on the terminal (stderr).")
+        except RuntimeError:  # the window is already gone (closing)
+            previous(kind, error, trace)
+
+    sys.excepthook = show
+
+
 def run_app(argv: list[str]) -> int:
     from whisperscope.errors import WhisperScopeError
 
@@ -114,6 +139,7 @@ def run_app(argv: list[str]) -> int:
         return 2
     app = create_app()
     window = create_window(args, reference=reference)
+    install_excepthook(window)
     window.show()
     code = app.exec()
     window.shutdown()

@@ -377,7 +377,11 @@ class MainWindow(QMainWindow):
             f"{len(a.tokens)} tokens · {len(a.words)} words · {format_duration(a.elapsed)} · "
             f"{a.audio.duration / max(a.elapsed, 1e-9):.1f}× real time")
         self.analysis_bar.set_stage(f"{a.model.name} on {a.model.device}")
-        self.statusBar().showMessage("Analysis finished", STATUS_MS)
+        if a.warnings:  # a truncated file, clipping ...: said where the user looks
+            self.statusBar().showMessage("Analysis finished. Warning: " + " · ".join(a.warnings),
+                                         STATUS_MS * 4)
+        else:
+            self.statusBar().showMessage("Analysis finished", STATUS_MS)
         self.workbench.analysis_finished(a)
         if self._pending_view is not None:
             view, playhead = self._pending_view

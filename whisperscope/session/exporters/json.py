@@ -4,7 +4,7 @@ Layout (version 1), described exactly by `SCHEMA` (JSON Schema, draft 2020-12):
 
     {"format": "whisperscope.analysis", "version": 1, "whisperscope_version": "0.1.0",
      "audio": {...}, "model": {...}, "settings": {...}, "language": "en", "text": "...",
-     "elapsed": 1.2,
+     "elapsed": 1.2, "warnings": ["'talk.wav' is clipped: ..."],
      "segments": [{"index", "start", "end", "text", "words": [word indices], "window", ...}],
      "words":    [{"index", "text", "start", "end", "probability", "tokens": [...], "segment"}],
      "tokens":   [{"index", "token_id", "text", "start", "end", "probability",
@@ -98,6 +98,7 @@ def analysis_to_dict(analysis: Analysis, exact: bool = False,
         "language": analysis.language,
         "text": analysis.text,
         "elapsed": number(analysis.elapsed),
+        "warnings": list(analysis.warnings),
         "segments": [
             {"index": s.index, "start": t(s.start), "end": t(s.end), "text": s.text,
              "words": list(s.words), "window": s.window,
@@ -161,6 +162,7 @@ def analysis_from_dict(data: dict[str, Any]) -> Analysis:
             for k in data["tokens"]
         ],
         elapsed=from_number(data.get("elapsed", 0.0)),
+        warnings=[str(w) for w in data.get("warnings", [])],
     )
 
 
@@ -271,6 +273,7 @@ SCHEMA: dict[str, Any] = {
         "language": {"type": "string"},
         "text": {"type": "string"},
         "elapsed": _NUMBER,
+        "warnings": {"type": "array", "items": {"type": "string"}},
         "segments": {"type": "array", "items": _object({
             "index": _INDEX, "start": _TIME, "end": _TIME, "text": {"type": "string"},
             "words": _INDICES, "window": _INDEX, "avg_logprob": _NUMBER,
