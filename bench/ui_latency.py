@@ -157,11 +157,21 @@ def measure_stalls(model: str, play_seconds: float, workbench: bool = True) -> d
         facts["failed"] = event.message
         app.quit()
 
-    c = window.controller
-    c.model_loaded.connect(lambda _e: probe.set_phase("model loaded"))
-    c.token_decoded.connect(on_token)
-    c.finished.connect(on_finished)
-    c.failed.connect(on_failed)
+    from whisperscope.engine.events import Failed, Finished, TokenDecoded
+    from whisperscope.ui.analysis_worker import ModelLoaded
+
+    def on_event(event) -> None:
+        match event:
+            case ModelLoaded():
+                probe.set_phase("model loaded")
+            case TokenDecoded():
+                on_token(event)
+            case Finished():
+                on_finished(event)
+            case Failed():
+                on_failed(event)
+
+    window.controller.event.connect(on_event)
     probe.start()
     probe.set_phase("loading audio, torch, model")
     window.open_file(sample_path())

@@ -89,3 +89,21 @@ def test_english_only_model_refuses_another_language(sample, tiny_en):
 
     events = list(analyze(sample, tiny_en, AnalysisSettings(language="de")))
     assert isinstance(events[-1], Failed) and "English-only" in events[-1].message
+
+
+def test_token_events_say_what_the_views_show(events):
+    """The events carry the facts the window used to re-derive: special or text, where a
+    word starts, and the decoding position in seconds."""
+    analysis = events[-1].analysis
+    tokens = [e for e in events if isinstance(e, TokenDecoded)]
+    special = [e for e in tokens if e.is_special]
+    assert any(e.text == "<|endoftext|>" for e in special)
+    assert all(e.text.startswith("<|") for e in special)
+    assert all(e.is_special for e in tokens if e.is_timestamp)
+    text = [e for e in tokens if not e.is_special]
+    assert text and all(e.starts_word == e.text.startswith(" ") for e in text)  # English
+    words = "".join((" " if e.starts_word else "") + e.text.strip() for e in text).split()
+    assert len(words) == len(analysis.words)
+    for e in text:  # inside its window, never before the window's start
+        assert e.window_start <= e.position <= e.window_start + 30.0
+    assert max(e.position for e in text) > analysis.audio.duration / 2  # it moves on

@@ -62,6 +62,7 @@ FRAMES_PER_SECOND = SAMPLE_RATE // HOP_LENGTH  # mel frames: 100 per second
 SKIP_SILENCE_FRAMES = 150  # a window opening on more silence than this skips it...
 LEAD_IN_FRAMES = 40  # ...up to this much before the next sound
 TAIL_FRAMES = 30  # sound this short at a window's start is the end of the previous word
+UNSPACED_LANGUAGES = {"zh", "ja", "th", "lo", "my", "yue"}  # as Tokenizer.split_to_word_tokens
 
 
 def analyze(
@@ -203,11 +204,14 @@ def _decode_with_fallback(decoder, tokenizer, prompt, settings, head_ids, n_fram
             except StopIteration as stop:
                 decoded = stop.value
                 break
+            text = _token_text(tokenizer, step.token_id)
             yield TokenDecoded(
                 window=window, row=step.row, token_id=step.token_id,
-                text=_token_text(tokenizer, step.token_id), probability=step.probability,
+                text=text, probability=step.probability,
                 is_timestamp=step.token_id >= tokenizer.timestamp_begin,
-                window_start=window_start, attention=step.attention)
+                window_start=window_start, attention=step.attention,
+                is_special=step.token_id >= tokenizer.eot,
+                starts_word=_starts_word(tokenizer, text))
         if not _needs_fallback(decoded, settings):
             break
     return decoded
@@ -226,6 +230,12 @@ def _fallback_reason(decoded: DecodedWindow, settings: AnalysisSettings) -> str:
     if decoded.compression_ratio > settings.compression_ratio_threshold:
         return f"too repetitive (compression ratio {decoded.compression_ratio:.2f})"
     return f"low confidence (average log-probability {decoded.avg_logprob:.2f})"
+
+
+def _starts_word(tokenizer, text: str) -> bool:
+    """Whether a text token opens a new word, as the tokenizer splits words: at a leading
+    space, or at every token in languages written without spaces."""
+    return text.startswith(" ") or tokenizer.language in UNSPACED_LANGUAGES
 
 
 def _token_text(tokenizer, token_id: int) -> str:
