@@ -139,8 +139,8 @@ class FakeEngine(Engine):
         return LoadedAudio(Path(path), samples, samples[:, None], 16000, 1, self.duration,
                            hashlib.sha256(path.encode()).hexdigest())
 
-    def spectrogram(self, samples):
-        n = len(samples) // 160 + 3000  # with whisper's 30 s of padding
+    def spectrogram(self, audio):
+        n = len(audio.samples) // 160 + 3000  # with whisper's 30 s of padding
         t = np.arange(n)
         mel = np.sin(t[None, :] / 17.0) + np.linspace(-1, 1, 80)[:, None]
         return mel.astype(np.float32)

@@ -10,11 +10,11 @@ is joined when it ends (or at shutdown). Views never connect to a worker.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
-from superqt.utils import GeneratorWorker, thread_worker
 
 from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.events import Failed, Finished
 from whisperscope.ui.analysis_worker import AnalysisJob, Engine, analysis_events
+from whisperscope.ui.superqt_threading import GeneratorWorker, thread_worker
 
 JOIN_TIMEOUT_MS = 30_000  # a model load cannot be interrupted; a decode stops within a token
 _start_worker = thread_worker(analysis_events, start_thread=False, ignore_errors=True)
@@ -75,6 +75,7 @@ class AnalysisController(QObject):
         ok = self._pool.waitForDone(timeout_ms)
         if ok:
             self._running.clear()
+        self.engine.close()
         return ok
 
     def _retire_current(self) -> None:

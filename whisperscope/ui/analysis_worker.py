@@ -66,12 +66,13 @@ class Engine:
 
         return load_audio(path)
 
-    def spectrogram(self, samples):
-        """Whisper's log-mel with its 30 s of padding, exactly as the analysis computes it
-        (the analysis and recomputing attention reuse it): (80, len(samples) // 160 + 3000)."""
+    def spectrogram(self, audio):
+        """Whisper's log-mel of `audio` (a LoadedAudio) with its 30 s of padding, exactly as
+        the analysis computes it (the analysis and recomputing attention reuse it):
+        (80, len(audio.samples) // 160 + 3000)."""
         from whisperscope.audio.spectrogram import whisper_input_mel
 
-        return whisper_input_mel(samples, DISPLAY_MELS)
+        return whisper_input_mel(audio.samples, DISPLAY_MELS)
 
     def load_model(self, name: str, device: str):
         from whisperscope.engine.models import best_offline_model, load_model
@@ -94,6 +95,48 @@ class Engine:
         from whisperscope.engine.devices import available_devices
 
         return available_devices()
+
+    def recompute(self, model, samples, window, mel=None):
+        """Every layer/head's attention of a finished window (on the recomputer's thread)."""
+        from whisperscope.engine.attention import recompute_window_attention
+
+        return recompute_window_attention(model, samples, window, mel=mel)
+
+    def close(self) -> None:
+        """Nothing to release in this process."""
+
+
+class ProcessEngine(Engine):
+    """The engine in a child process (`engine.process`), the app's own: the window's
+    process never imports torch, so loading the model cannot freeze it. The audio is read
+    here (it plays here); the child computes the spectrogram, loads the model, decodes and
+    recomputes attention. The child starts with this object and warms up at once."""
+
+    def __init__(self, threads: int = 0) -> None:
+        from whisperscope.engine.process import EngineProcess
+
+        self.process = EngineProcess(threads)
+
+    def spectrogram(self, audio):
+        return self.process.spectrogram(audio, DISPLAY_MELS)
+
+    def load_model(self, name: str, device: str):
+        return self.process.load_model(name, device)
+
+    def warm_up(self) -> None:
+        """The child warms up by itself when it starts."""
+
+    def available_devices(self) -> dict[str, bool]:
+        return self.process.available_devices()
+
+    def analyze(self, audio, model, settings, cancel, mel=None):
+        return self.process.analyze(settings, cancel)  # the child has the audio and mel
+
+    def recompute(self, model, samples, window, mel=None):
+        return self.process.recompute(window)
+
+    def close(self) -> None:
+        self.process.close()
 
 
 def _is_out_of_memory(error: BaseException) -> bool:
@@ -125,7 +168,7 @@ def _job_events(job: AnalysisJob, cancel, engine: Engine) -> Iterator[object]:
         return
     from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid
 
-    mel = engine.spectrogram(audio.samples)
+    mel = engine.spectrogram(audio)
     content = mel[:, : len(audio.samples) // HOP]  # the padding is not shown
     yield SpectrogramReady(SpectrogramPyramid(content), mel)
     if cancel.cancelled:

@@ -314,7 +314,7 @@ class MainWindow(QMainWindow):
         self.analysis_bar.set_model(info.name)
         self.plots.controls.set_model_info(info)
         self.recomputer.set_source(event.model, self.audio.samples if self.audio else None,
-                                   self.mel)
+                                   self.mel, self.controller.engine)
         self.analysis_bar.set_stage(f"{info.name} on {event.device}")
         self.settings = replace(self.settings, model=info.name,
                                 device=self.analysis_bar.device_name)
