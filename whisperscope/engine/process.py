@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
 import pickle
 import threading
 from collections.abc import Iterator
@@ -106,6 +107,9 @@ def _serve(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
     from whisperscope.engine.alignment import warm_up
     warm_up()
     _serve_analysis(analysis_conn, cancel_event, state)
+    # the parent has gone: end now, not through interpreter shutdown, which would tear
+    # torch down under a recompute thread still waiting on its pipe
+    os._exit(0)
 
 
 def _reply(conn, fn, *args) -> None:
@@ -265,7 +269,7 @@ class EngineProcess:
         with self._recompute_lock:
             return self._call(self._recompute, window)
 
-    def close(self, timeout: float = 5.0) -> None:
+    def close(self, timeout: float = 2.0) -> None:
         self._cancel.set()
         for conn in (self._analysis, self._recompute):
             conn.close()

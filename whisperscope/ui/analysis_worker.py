@@ -61,6 +61,8 @@ class Engine:
     """The core functions the worker calls; imported on first use, on the worker thread.
     Tests pass a stand-in with the same methods."""
 
+    needs_mel = True  # analyze() and recompute() take the log-mel computed here
+
     def load_audio(self, path: str):
         from whisperscope.audio.loader import load_audio
 
@@ -111,6 +113,8 @@ class ProcessEngine(Engine):
     process never imports torch, so loading the model cannot freeze it. The audio is read
     here (it plays here); the child computes the spectrogram, loads the model, decodes and
     recomputes attention. The child starts with this object and warms up at once."""
+
+    needs_mel = False  # the child keeps its own: the window's process holds none
 
     def __init__(self, threads: int = 0) -> None:
         from whisperscope.engine.process import EngineProcess
@@ -169,8 +173,10 @@ def _job_events(job: AnalysisJob, cancel, engine: Engine) -> Iterator[object]:
     from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid
 
     mel = engine.spectrogram(audio)
-    content = mel[:, : len(audio.samples) // HOP]  # the padding is not shown
-    yield SpectrogramReady(SpectrogramPyramid(content), mel)
+    pyramid = SpectrogramPyramid(mel[:, : len(audio.samples) // HOP])  # padding not shown
+    if not engine.needs_mel:
+        mel = None  # 115 MB an hour that this process need not keep
+    yield SpectrogramReady(pyramid, mel)
     if cancel.cancelled:
         return
     if job.analysis is not None:  # a saved session: replay it, no model needed

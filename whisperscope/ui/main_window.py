@@ -467,8 +467,8 @@ class MainWindow(QMainWindow):
         self.plots.stop()
         self.heads.stop()
         self.statusBar().clearMessage()  # and its timeout timer
+        self.recomputer.shutdown()  # first: its last request still needs the engine
         self.controller.shutdown()
-        self.recomputer.shutdown()
         self.store.set_geometry("geometry", self.saveGeometry())
         self.store.set_geometry("splitter", self.splitter.saveState())
         self.store.set_geometry("plots", self.plots.splitter.saveState())
