@@ -127,8 +127,8 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
     from whisperscope.engine.devices import available_devices
     from whisperscope.engine.models import best_offline_model, load_model
 
-    def set_audio(audio, mel):
-        state["audio"], state["mel"] = audio, mel
+    def set_audio(audio):
+        state["audio"], state["mel"] = audio, None
 
     def spectrogram(n_mels):
         from whisperscope.audio.spectrogram import whisper_input_mel
@@ -147,8 +147,8 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
         except EOFError:
             return
         match request:
-            case ("audio", audio, mel):
-                _reply(conn, set_audio, audio, mel)
+            case ("audio", audio):
+                _reply(conn, set_audio, audio)
             case ("spectrogram", n_mels):
                 _reply(conn, spectrogram, n_mels)
             case ("model", name, device):
@@ -218,7 +218,7 @@ class EngineProcess:
         (without the playback copy) and the mel for the analysis and recomputing."""
         with self._analysis_lock:
             light = replace(audio, original=np.zeros((0, audio.channels), np.float32))
-            self._call(self._analysis, ("audio", light, None))
+            self._call(self._analysis, ("audio", light))
             return self._call(self._analysis, ("spectrogram", n_mels))
 
     def load_model(self, name: str, device: str) -> RemoteModel:
