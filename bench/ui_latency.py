@@ -4,14 +4,16 @@
 
 - launch: a fresh process runs what `whisperscope` runs (create the application and the
   window, show it) and reports when the first event-loop turn after `show()` happens,
-  measured from just before the process was spawned. Target <= 1.5 s.
+  measured from just before the process was spawned. Target <= 0.5 s.
 - stalls: a 10 ms probe timer in the window's own event loop; its longest gap between ticks,
-  minus the 10 ms period, is the longest stall. Measured while the worker loads torch and the
-  model, while it decodes the bundled sample (token_decoded signals arriving), and while the
+  minus the 10 ms period, is the longest stall. Measured while the engine loads torch and the
+  model, while it decodes the bundled sample (TokenDecoded events arriving), and while the
   sample plays with the view following the playhead (zoomed to 5 s so it scrolls every
-  tick). Target <= 50 ms. By default the workbench is on while it does: the heads grid
-  shown (so every head of the window in view is recomputed meanwhile) and the sample's own
-  word truth (resources/sample.json) loaded as the reference; `--plain` leaves them off.
+  tick). Target <= 16 ms (one 60 Hz frame). `--engine thread` runs the engine on a thread
+  of the window's process instead of its own process, for comparison. By default the
+  workbench is on while it does: the heads grid shown (so every head of the window in view
+  is recomputed meanwhile) and the sample's own word truth (resources/sample.json) loaded
+  as the reference; `--plain` leaves them off.
 
 Runs on the offscreen platform unless DISPLAY is set (then the real X server is used).
 """
@@ -35,8 +37,8 @@ if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 PROBE_MS = 10
-TARGET_STALL_MS = 50.0
-TARGET_LAUNCH_S = 1.5
+TARGET_STALL_MS = 16.0  # one 60 Hz frame (issue 15)
+TARGET_LAUNCH_S = 0.5
 
 LAUNCH_CHILD = """
 import sys, time
@@ -101,7 +103,8 @@ class StallProbe:
         self._last = now
 
 
-def measure_stalls(model: str, play_seconds: float, workbench: bool = True) -> dict:
+def measure_stalls(model: str, play_seconds: float, workbench: bool = True,
+                   engine: str = "process") -> dict:
     from PySide6.QtCore import QSettings, QTimer
 
     from whisperscope.audio.silent_player import SilentClockPlayer
@@ -112,7 +115,10 @@ def measure_stalls(model: str, play_seconds: float, workbench: bool = True) -> d
     app = create_app()
     tmp = tempfile.mkdtemp()
     store = SettingsStore(QSettings(f"{tmp}/settings.ini", QSettings.Format.IniFormat))
-    window = MainWindow(store, player_factory=lambda: SilentClockPlayer("bench"))
+    from whisperscope.ui.analysis_worker import Engine, ProcessEngine
+
+    window = MainWindow(store, engine=ProcessEngine() if engine == "process" else Engine(),
+                        player_factory=lambda: SilentClockPlayer("bench"))
     window.resize(1440, 880)
     window.show()
     window.analysis_bar.set_model(model)
@@ -157,11 +163,21 @@ def measure_stalls(model: str, play_seconds: float, workbench: bool = True) -> d
         facts["failed"] = event.message
         app.quit()
 
-    c = window.controller
-    c.model_loaded.connect(lambda _e: probe.set_phase("model loaded"))
-    c.token_decoded.connect(on_token)
-    c.finished.connect(on_finished)
-    c.failed.connect(on_failed)
+    from whisperscope.engine.events import Failed, Finished, TokenDecoded
+    from whisperscope.ui.analysis_worker import ModelLoaded
+
+    def on_event(event) -> None:
+        match event:
+            case ModelLoaded():
+                probe.set_phase("model loaded")
+            case TokenDecoded():
+                on_token(event)
+            case Finished():
+                on_finished(event)
+            case Failed():
+                on_failed(event)
+
+    window.controller.event.connect(on_event)
     probe.start()
     probe.set_phase("loading audio, torch, model")
     window.open_file(sample_path())
@@ -249,11 +265,18 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--plain", action="store_true",
                         help="without the heads grid and the reference")
+    parser.add_argument("--engine", choices=("process", "thread"), default="process",
+                        help="the engine in its own process (the app's) or on a thread of "
+                             "the window's process (before issue 15)")
+    parser.add_argument("--skip-launch", action="store_true")
+    parser.add_argument("--skip-long", action="store_true")
     args = parser.parse_args()
 
-    launch = measure_launch(args.runs)
-    stalls = measure_stalls(args.model, args.play, workbench=not args.plain)
-    long = measure_long_recording()
+    launch = [0.0] if args.skip_launch else measure_launch(args.runs)
+    stalls = measure_stalls(args.model, args.play, workbench=not args.plain,
+                            engine=args.engine)
+    long = {"worst_ms": 0.0, "median_ms": 0.0, "pyramid_s": 0.0, "rows": 0} if \
+        args.skip_long else measure_long_recording()
     if "failed" in stalls:
         print(f"analysis failed: {stalls['failed']}", file=sys.stderr)
         return 1
@@ -266,7 +289,9 @@ def main() -> int:
          statistics.median(launch) <= TARGET_LAUNCH_S),
         ("launch to window shown (worst)", f"{max(launch):.2f} s", "", None),
         ("longest stall: loading torch + model",
-         f"{worst.get('loading audio, torch, model', 0):.0f} ms", "(not a target)", None),
+         f"{worst.get('loading audio, torch, model', 0):.0f} ms",
+         f"<= {TARGET_STALL_MS:.0f} ms",
+         worst.get("loading audio, torch, model", 0) <= TARGET_STALL_MS),
         (f"longest stall: decoding ({stalls['tokens']} tokens)",
          f"{worst.get('decoding', 0):.0f} ms", f"<= {TARGET_STALL_MS:.0f} ms",
          worst.get("decoding", 0) <= TARGET_STALL_MS),
@@ -282,9 +307,9 @@ def main() -> int:
                  "(worker thread)", None))
     if args.json:
         print(json.dumps({"launch_s": launch, **stalls, "long": long}))
-    print(f"UI latency: model {args.model} on cpu, platform {platform}, "
-          f"{os.cpu_count()} CPUs, sample {stalls['duration']:.1f} s analysed in "
-          f"{stalls['elapsed']:.1f} s")
+    print(f"UI latency: model {args.model} on cpu ({args.engine} engine), platform "
+          f"{platform}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
+          f"sample {stalls['duration']:.1f} s analysed in {stalls['elapsed']:.1f} s")
     if not args.plain:
         print(f"workbench on: heads grid {stalls['grid']}, reference {stalls['compared']}")
     print()

@@ -102,3 +102,21 @@ def test_the_consumer_keeps_its_grad_mode_and_the_model_is_untouched(sample, tin
             events.close()
             break
     assert [p.requires_grad for p in tiny_en.model.parameters()] == before
+
+
+def test_token_events_say_what_the_views_show(events):
+    """The events carry the facts the window used to re-derive: special or text, where a
+    word starts, and the decoding position in seconds."""
+    analysis = events[-1].analysis
+    tokens = [e for e in events if isinstance(e, TokenDecoded)]
+    special = [e for e in tokens if e.is_special]
+    assert any(e.text == "<|endoftext|>" for e in special)
+    assert all(e.text.startswith("<|") for e in special)
+    assert all(e.is_special for e in tokens if e.is_timestamp)
+    text = [e for e in tokens if not e.is_special]
+    assert text and all(e.starts_word == e.text.startswith(" ") for e in text)  # English
+    words = "".join((" " if e.starts_word else "") + e.text.strip() for e in text).split()
+    assert len(words) == len(analysis.words)
+    for e in text:  # inside its window, never before the window's start
+        assert e.window_start <= e.position <= e.window_start + 30.0
+    assert max(e.position for e in text) > analysis.audio.duration / 2  # it moves on

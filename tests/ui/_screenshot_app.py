@@ -15,6 +15,7 @@ import sys
 
 from PySide6.QtCore import QRect, QSettings, QTimer
 
+from whisperscope.engine.events import Failed, Finished
 from whisperscope.ui.app import create_app, create_window, parse_args, read_reference_arg
 from whisperscope.ui.main_window import sample_path
 
@@ -78,8 +79,9 @@ def main(argv: list[str]) -> int:
         result["failed"] = event.message
         app.quit()
 
-    window.controller.finished.connect(finished)
-    window.controller.failed.connect(failed)
+    window.controller.event.connect(
+        lambda event: finished(event) if isinstance(event, Finished) else
+        failed(event) if isinstance(event, Failed) else None)
     QTimer.singleShot(TIMEOUT_MS, app.quit)
     app.exec()
     window.shutdown()

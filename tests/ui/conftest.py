@@ -110,7 +110,8 @@ def synthetic_analysis(path: str, duration: float = 6.0) -> tuple[Analysis, list
     events = [AnalysisStarted(duration, 1, MODEL_INFO), WindowStarted(0, 0.0, n_frames, 0.0)]
     for r in range(n + 1):
         text = WORDS[r] if r < n else "<|endoftext|>"
-        events.append(TokenDecoded(0, r, 100 + r, text, 0.9, False, 0.0, heads[:, r]))
+        events.append(TokenDecoded(0, r, 100 + r, text, 0.9, False, 0.0, heads[:, r],
+                                   is_special=r == n))
     events += [WindowDone(0, window, (segment,), tuple(words), tuple(tokens)),
                Progress(duration, duration, 1.0), Finished(analysis)]
     return analysis, events
@@ -138,8 +139,8 @@ class FakeEngine(Engine):
         return LoadedAudio(Path(path), samples, samples[:, None], 16000, 1, self.duration,
                            hashlib.sha256(path.encode()).hexdigest())
 
-    def spectrogram(self, samples):
-        n = len(samples) // 160 + 3000  # with whisper's 30 s of padding
+    def spectrogram(self, audio):
+        n = len(audio.samples) // 160 + 3000  # with whisper's 30 s of padding
         t = np.arange(n)
         mel = np.sin(t[None, :] / 17.0) + np.linspace(-1, 1, 80)[:, None]
         return mel.astype(np.float32)
@@ -201,10 +202,21 @@ def speech_file(tmp_path_factory) -> Path:
     return path
 
 
+# --- the controller's one event channel -------------------------------------------------
+def is_a(*kinds):
+    """check_params_cb for `qtbot.waitSignal(controller.event, ...)`: an event of a type."""
+    return lambda event: isinstance(event, kinds)
+
+
+def only(kind, slot):
+    """A slot for `controller.event` that passes on the events of one type."""
+    return lambda event: slot(event) if isinstance(event, kind) else None
+
+
 # --- the window ---------------------------------------------------------------------------
 def assert_nothing_running(window) -> None:
-    running = [t.objectName() for t in window.controller.threads if t.isRunning()]
-    assert not running, f"worker threads still running: {running}"
+    running = window.controller.workers_running
+    assert not running, f"{running} analysis workers still running"
     recompute = window.recomputer._thread
     assert recompute is None or not recompute.isRunning()
     timers = [t for t in window.findChildren(QTimer) if t.isActive()]

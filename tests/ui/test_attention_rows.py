@@ -35,8 +35,10 @@ def test_rows_appear_one_per_text_token_and_are_replaced_when_the_window_is_done
 def test_timestamps_and_special_tokens_get_no_row():
     rows = AttentionRows()
     attention = np.ones((2, 50), np.float32)
-    rows.add_token(TokenDecoded(0, 0, 50364, "<|0.00|>", 1.0, True, 0.0, attention))
-    rows.add_token(TokenDecoded(0, 1, 50256, "<|endoftext|>", 1.0, False, 0.0, attention))
+    rows.add_token(TokenDecoded(0, 0, 50364, "<|0.00|>", 1.0, True, 0.0, attention,
+                                is_special=True))
+    rows.add_token(TokenDecoded(0, 1, 50256, "<|endoftext|>", 1.0, False, 0.0, attention,
+                                is_special=True))
     assert rows.n_rows == 0
     rows.add_token(TokenDecoded(0, 2, 11, " hi", 1.0, False, 0.0, attention))
     assert rows.n_rows == 1

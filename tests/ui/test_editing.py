@@ -11,7 +11,9 @@ from PySide6.QtGui import QKeySequence, QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from .conftest import QT_LOG_IGNORE
+from whisperscope.engine.events import Finished
+
+from .conftest import QT_LOG_IGNORE, is_a
 from .test_window import open_and_finish
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
@@ -109,7 +111,7 @@ def test_edits_are_kept_in_sessions_and_exports(qtbot, make_window, tmp_path):
     session = load_session(path, check_audio=False)
     assert session.edits == {1: (word.start, end)}
     other = make_window()
-    with qtbot.waitSignal(other.controller.finished, timeout=10_000):
+    with qtbot.waitSignal(other.controller.event, check_params_cb=is_a(Finished), timeout=10_000):
         other.open_session(session)
     assert other.workbench.analysis.words[1].end == end
     assert other.token_list.words.marked == {1}

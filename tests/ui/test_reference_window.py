@@ -7,7 +7,9 @@ import csv
 
 import pytest
 
-from .conftest import QT_LOG_IGNORE, WORDS, FakeEngine
+from whisperscope.engine.events import Finished
+
+from .conftest import QT_LOG_IGNORE, WORDS, FakeEngine, is_a
 from .test_editing import tier_drag
 from .test_window import open_and_finish
 
@@ -86,7 +88,7 @@ def test_the_command_line_opens_the_window_with_both_tiers(qtbot, qsettings, tmp
     window = create_window(args, qsettings, reference=read_reference_arg(args))
     window.controller.engine = FakeEngine()
     qtbot.addWidget(window)
-    with qtbot.waitSignal(window.controller.finished, timeout=10_000):
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished), timeout=10_000):
         window.show()
     assert window.workbench.reference.name == "ref.TextGrid"
     assert window.workbench.comparison is not None
@@ -118,7 +120,7 @@ def test_a_saved_session_brings_its_reference_back(qtbot, make_window, tmp_path)
     path = tmp_path / "compared.wscope"
     assert session_actions.save_to(window, str(path))
     other = make_window()
-    with qtbot.waitSignal(other.controller.finished, timeout=10_000):
+    with qtbot.waitSignal(other.controller.event, check_params_cb=is_a(Finished), timeout=10_000):
         other.open_session(load_session(path, check_audio=False))
     assert other.workbench.reference.name == "ref.TextGrid"
     assert "8 matched" in other.token_list.summary.text()

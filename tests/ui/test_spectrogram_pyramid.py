@@ -34,3 +34,17 @@ def test_columns_keep_their_times():
     column = int(np.argmax(image[0]))
     seconds_per_column = (t1 - t0) / image.shape[1]
     assert t0 + column * seconds_per_column == pytest.approx(5.0, abs=0.011)
+
+
+def test_quantising_a_chunk_at_a_time_equals_the_whole_array_at_once():
+    from whisperscope.ui.spectrogram_pyramid import CHUNK_COLUMNS
+
+    rng = np.random.default_rng(1)
+    mel = rng.uniform(-2.0, 1.5, (8, 2 * CHUNK_COLUMNS + 123)).astype(np.float32)
+    low, high = -1.0, 1.0
+    pyramid = SpectrogramPyramid(mel, levels=(low, high))
+    whole = np.clip((mel - low) * (255.0 / (high - low)), 0, 255).astype(np.uint8)
+    np.testing.assert_array_equal(pyramid.images[0], whole)
+    level1 = np.pad(whole, ((0, 0), (0, (-mel.shape[1]) % 4)), mode="edge")
+    level1 = level1.reshape(8, -1, 4).mean(axis=2).astype(np.uint8)
+    np.testing.assert_array_equal(pyramid.images[1], level1)

@@ -8,14 +8,17 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
-from .conftest import QT_LOG_IGNORE, WORDS, FakeEngine
+from whisperscope.engine.events import Failed, Finished, TokenDecoded
+from whisperscope.ui.analysis_worker import Notice
+
+from .conftest import QT_LOG_IGNORE, WORDS, FakeEngine, is_a, only
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore(*QT_LOG_IGNORE)]
 
 
 def open_and_finish(qtbot, window, path="/tmp/fake.wav", timeout=10_000):
-    with qtbot.waitSignal(window.controller.finished, timeout=timeout):
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished), timeout=timeout):
         window.open_file(path)
     window.plots.heatmap.redraw()
     return window.analysis
@@ -36,7 +39,7 @@ def test_rows_and_tokens_fill_in_live_before_the_window_is_done(qtbot, make_wind
         live.append((window.rows.n_rows, window.token_list.tokens.rowCount(),
                      window.analysis is None))
 
-    window.controller.token_decoded.connect(on_token)
+    window.controller.event.connect(only(TokenDecoded, on_token))
     open_and_finish(qtbot, window)
     assert [n for n, _, _ in live[:3]] == [1, 2, 3]
     assert all(pending for _, _, pending in live)  # all before Finished
@@ -155,7 +158,7 @@ def test_a_file_that_is_not_audio_shows_a_message(qtbot, make_window, tmp_path):
     window = make_window()
     notes = tmp_path / "notes.txt"
     notes.write_text("not audio")
-    with qtbot.waitSignal(window.controller.failed, timeout=5000):
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Failed), timeout=5000):
         window.open_file(str(notes))
     assert window.error_box is not None and window.error_box.isVisible()
     assert "not an audio file" in window.error_box.text()
@@ -164,25 +167,29 @@ def test_a_file_that_is_not_audio_shows_a_message(qtbot, make_window, tmp_path):
 
 def test_opening_another_file_cancels_the_first(qtbot, make_window):
     window = make_window(FakeEngine(delay=0.05))
-    with qtbot.waitSignal(window.controller.token_decoded, timeout=5000):
+    with qtbot.waitSignal(window.controller.event,
+            check_params_cb=is_a(TokenDecoded), timeout=5000):
         window.open_file("/tmp/first.wav")
-    with qtbot.waitSignal(window.controller.finished, timeout=10_000) as blocker:
+    with qtbot.waitSignal(window.controller.event,
+            check_params_cb=is_a(Finished), timeout=10_000) as blocker:
         window.open_file("/tmp/second.wav")
     assert blocker.args[0].analysis.audio.path.endswith("second.wav")
     assert window.rows.n_rows == len(WORDS)  # no rows left over from the first file
     assert window.token_list.words.rowCount() == len(WORDS)
-    qtbot.waitUntil(lambda: not any(t.isRunning() for t in window.controller.threads),
+    qtbot.waitUntil(lambda: window.controller.workers_running == 0,
                     timeout=2000)
 
 
 def test_cancel_stops_the_worker(qtbot, make_window):
     window = make_window(FakeEngine(delay=0.1))
-    with qtbot.waitSignal(window.controller.token_decoded, timeout=5000):
+    with qtbot.waitSignal(window.controller.event,
+            check_params_cb=is_a(TokenDecoded), timeout=5000):
         window.open_file("/tmp/fake.wav")
-    with qtbot.waitSignal(window.controller.failed, timeout=1000) as blocker:
+    with qtbot.waitSignal(window.controller.event,
+            check_params_cb=is_a(Failed), timeout=1000) as blocker:
         window.analysis_bar.cancel.click()
     assert blocker.args[0].kind == "cancelled"
-    qtbot.waitUntil(lambda: not any(t.isRunning() for t in window.controller.threads),
+    qtbot.waitUntil(lambda: window.controller.workers_running == 0,
                     timeout=1000)
     assert window.analysis_bar.progress.format() == "Cancelled"
     assert not window.analysis_bar.cancel.isEnabled()
@@ -225,7 +232,7 @@ def test_a_saved_session_reopens_without_a_model(qtbot, make_window, tmp_path):
     other = make_window()
     from whisperscope.session.store import load_session
 
-    with qtbot.waitSignal(other.controller.finished, timeout=10_000):
+    with qtbot.waitSignal(other.controller.event, check_params_cb=is_a(Finished), timeout=10_000):
         other.open_session(load_session(path, check_audio=False))
     assert other.rows.n_rows == len(WORDS)
     assert other.timeline.view_range == pytest.approx((1.0, 4.0))
@@ -284,7 +291,7 @@ def test_dropping_a_file_opens_it(qtbot, make_window):
     mime.setUrls([QUrl.fromLocalFile("/tmp/dropped.wav")])
     event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    with qtbot.waitSignal(window.controller.finished, timeout=10_000):
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished), timeout=10_000):
         window.dropEvent(event)
     assert window.path == "/tmp/dropped.wav"
 
@@ -306,7 +313,7 @@ def test_gpu_out_of_memory_falls_back_to_the_cpu_and_says_so(qtbot, make_window)
     window = make_window(OutOfMemoryOnGpu())
     window.analysis_bar.set_device("cuda")
     notices = []
-    window.controller.notice.connect(notices.append)
+    window.controller.event.connect(only(Notice, notices.append))
     analysis = open_and_finish(qtbot, window)
     assert analysis.tokens
     assert window.model.info.device == "cpu"
@@ -353,7 +360,8 @@ class NoModel(FakeEngine):
 def test_a_missing_model_is_a_message_not_a_crash(qtbot, make_window):
     window = make_window(NoModel())
     window.analysis_bar.set_model("large-v9")
-    with qtbot.waitSignal(window.controller.failed, timeout=5000) as blocker:
+    with qtbot.waitSignal(window.controller.event,
+            check_params_cb=is_a(Failed), timeout=5000) as blocker:
         window.open_file("/tmp/fake.wav")
     assert blocker.args[0].kind == "model"
     assert window.error_box.windowTitle() == "Model not available"
@@ -366,8 +374,8 @@ def test_a_missing_model_is_a_message_not_a_crash(qtbot, make_window):
 def test_words_fill_in_live_too(qtbot, make_window):
     window = make_window(FakeEngine(delay=0.05))
     live = []
-    window.controller.token_decoded.connect(
-        lambda _e: live.append(window.token_list.words.rowCount()))
+    window.controller.event.connect(only(
+        TokenDecoded, lambda _e: live.append(window.token_list.words.rowCount())))
     open_and_finish(qtbot, window)
     assert live[:3] == [1, 2, 3]
     assert window.token_list.words.pending == []

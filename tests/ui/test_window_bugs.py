@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import QT_LOG_IGNORE, FakeEngine
+from whisperscope.engine.events import Failed, TokenDecoded
+
+from .conftest import QT_LOG_IGNORE, FakeEngine, is_a, only
 from .test_window import open_and_finish
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
@@ -75,9 +77,10 @@ def test_analyse_again_then_cancel_keeps_the_previous_results(qtbot, make_window
     window = make_window(FakeEngine())
     first = open_and_finish(qtbot, window)
     window.controller.engine.delay = 0.1
-    with qtbot.waitSignal(window.controller.token_decoded, timeout=5000):
+    with qtbot.waitSignal(window.controller.event,
+            check_params_cb=is_a(TokenDecoded), timeout=5000):
         window.actions.analyse.trigger()  # Ctrl+R
-    with qtbot.waitSignal(window.controller.failed, timeout=2000):
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Failed), timeout=2000):
         window.actions.cancel.trigger()  # Esc
     assert window.analysis is first
     assert window.rows.n_rows == len(first.tokens)
@@ -86,7 +89,7 @@ def test_analyse_again_then_cancel_keeps_the_previous_results(qtbot, make_window
     assert window.plots.spectrogram.words.texts == [w.text.strip() for w in first.words]
     assert window.actions.export.isEnabled()
     assert window.audio is not None
-    qtbot.waitUntil(lambda: not any(t.isRunning() for t in window.controller.threads),
+    qtbot.waitUntil(lambda: window.controller.workers_running == 0,
                     timeout=2000)
 
 
@@ -97,7 +100,8 @@ def test_words_have_room_while_decoding(qtbot, make_window):
     window.resize(1440, 880)
     view = window.token_list.word_view
     widths = []
-    window.controller.token_decoded.connect(lambda _e: widths.append(view.columnWidth(TEXT)))
+    window.controller.event.connect(
+        only(TokenDecoded, lambda _e: widths.append(view.columnWidth(TEXT))))
     open_and_finish(qtbot, window)
     room = view.fontMetrics().horizontalAdvance("children") + 16
     assert widths and min(widths[:-1]) >= room, (widths, room)

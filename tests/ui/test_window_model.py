@@ -7,7 +7,9 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from .conftest import QT_LOG_IGNORE
+from whisperscope.engine.events import Failed, Finished, TokenDecoded
+
+from .conftest import QT_LOG_IGNORE, is_a, only
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore(*QT_LOG_IGNORE)]
@@ -22,7 +24,7 @@ def model_window(make_window, real_engine):
 
 
 def no_thread_running(window) -> bool:
-    return not any(t.isRunning() for t in window.controller.threads)
+    return window.controller.workers_running == 0
 
 
 @pytest.fixture
@@ -30,10 +32,12 @@ def analysed(qtbot, make_window, real_engine, speech_file):
     """A window that has analysed the speech, with what it saw while decoding."""
     window = model_window(make_window, real_engine)
     seen = []
-    window.controller.token_decoded.connect(
-        lambda event: seen.append((event, window.rows.n_rows, window.analysis is None,
-                                   window.plots.heatmap.row_images())))
-    with qtbot.waitSignal(window.controller.finished, timeout=ANALYSIS_MS):
+    window.controller.event.connect(only(
+        TokenDecoded, lambda event: seen.append((event, window.rows.n_rows,
+                                                 window.analysis is None,
+                                                 window.plots.heatmap.row_images()))))
+    with qtbot.waitSignal(window.controller.event,
+            check_params_cb=is_a(Finished), timeout=ANALYSIS_MS):
         window.open_file(str(speech_file))
     window.plots.heatmap.redraw()
     return window, seen
@@ -80,7 +84,8 @@ def test_advancing_the_playhead_highlights_the_right_token(analysed, clock):
 @pytest.mark.model
 def test_cancel_stops_within_a_second(qtbot, make_window, real_engine, speech_file):
     window = model_window(make_window, real_engine)
-    with qtbot.waitSignal(window.controller.token_decoded, timeout=ANALYSIS_MS):
+    with qtbot.waitSignal(window.controller.event,
+            check_params_cb=is_a(TokenDecoded), timeout=ANALYSIS_MS):
         window.open_file(str(speech_file))
     qtbot.waitUntil(lambda: window.rows.n_rows >= 2, timeout=ANALYSIS_MS)
     started = time.monotonic()
@@ -95,13 +100,13 @@ def test_cancel_stops_within_a_second(qtbot, make_window, real_engine, speech_fi
 def test_closing_during_analysis_leaves_no_thread_running(qtbot, make_window, real_engine,
                                                           speech_file):
     window = model_window(make_window, real_engine)
-    with qtbot.waitSignal(window.controller.token_decoded, timeout=ANALYSIS_MS):
+    with qtbot.waitSignal(window.controller.event,
+            check_params_cb=is_a(TokenDecoded), timeout=ANALYSIS_MS):
         window.open_file(str(speech_file))
-    threads = list(window.controller.threads)
+    assert window.controller.workers_running == 1
     started = time.monotonic()
     window.close()
     assert time.monotonic() - started < 2.0
-    assert all(t.isFinished() for t in threads)
     assert no_thread_running(window)
 
 
@@ -111,7 +116,8 @@ def test_a_file_that_is_not_audio_shows_an_error(qtbot, make_window, tmp_path):
     window = make_window(Engine())
     bogus = tmp_path / "slides.wav"
     bogus.write_bytes(b"%PDF-1.4 this is not a recording" * 50)
-    with qtbot.waitSignal(window.controller.failed, timeout=30_000) as blocker:
+    with qtbot.waitSignal(window.controller.event,
+            check_params_cb=is_a(Failed), timeout=30_000) as blocker:
         window.open_file(str(bogus))
     assert blocker.args[0].kind == "audio"
     assert window.error_box is not None and window.error_box.isVisible()

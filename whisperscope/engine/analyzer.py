@@ -95,6 +95,7 @@ LEAD_IN_FRAMES = 40  # ...up to this much before the next sound
 TAIL_FRAMES = 30  # sound this short at a window's start is the end of the previous word
 SKIP_BELOW_SPEECH_DB = 50.0  # only a stretch this far below the speech level may be skipped
 SPEECH_LEVEL_PERCENTILE = 99  # the speech level: the recording's loud frames
+UNSPACED_LANGUAGES = {"zh", "ja", "th", "lo", "my", "yue"}  # as Tokenizer.split_to_word_tokens
 
 
 def analyze(
@@ -297,11 +298,8 @@ def _forced_rows(decoded: DecodedWindow, tokenizer, window, window_start, n_fram
     yield WindowRetried(window, "aligning the given transcript", 0.0)
     yield WindowStarted(window, window_start, n_frames, 0.0)
     for row, token_id in enumerate(decoded.token_ids):
-        yield TokenDecoded(
-            window=window, row=row, token_id=token_id, text=_token_text(tokenizer, token_id),
-            probability=decoded.probabilities[row],
-            is_timestamp=token_id >= tokenizer.timestamp_begin, window_start=window_start,
-            attention=decoded.attention[:, row])
+        yield _token_decoded(tokenizer, window, window_start, row, token_id,
+                             decoded.probabilities[row], decoded.attention[:, row])
 
 
 def _seek_clips(clip_timestamps, content_frames: int) -> list[tuple[int, int]]:
@@ -458,11 +456,18 @@ def _decode_with_fallback(decoder, tokenizer, settings, prompt, head_ids, n_fram
 
 
 def _token_event(tokenizer, window: int, window_start: float, row: GeneratedToken):
+    return _token_decoded(tokenizer, window, window_start, row.row, row.token_id,
+                          row.probability, row.attention)
+
+
+def _token_decoded(tokenizer, window, window_start, row, token_id, probability, attention):
+    """The event for one token, with what the views need to know of it."""
+    text = _token_text(tokenizer, token_id)
     return TokenDecoded(
-        window=window, row=row.row, token_id=row.token_id,
-        text=_token_text(tokenizer, row.token_id), probability=row.probability,
-        is_timestamp=row.token_id >= tokenizer.timestamp_begin,
-        window_start=window_start, attention=row.attention)
+        window=window, row=row, token_id=token_id, text=text, probability=probability,
+        is_timestamp=token_id >= tokenizer.timestamp_begin, window_start=window_start,
+        attention=attention, is_special=token_id >= tokenizer.eot,
+        starts_word=_starts_word(tokenizer, text))
 
 
 def _needs_fallback(decoded: DecodedWindow, settings: AnalysisSettings) -> bool:
@@ -482,6 +487,12 @@ def _fallback_reason(decoded: DecodedWindow, settings: AnalysisSettings) -> str:
     if threshold is not None and decoded.compression_ratio > threshold:
         return f"too repetitive (compression ratio {decoded.compression_ratio:.2f})"
     return f"low confidence (average log-probability {decoded.avg_logprob:.2f})"
+
+
+def _starts_word(tokenizer, text: str) -> bool:
+    """Whether a text token opens a new word, as the tokenizer splits words: at a leading
+    space, or at every token in languages written without spaces."""
+    return text.startswith(" ") or tokenizer.language in UNSPACED_LANGUAGES
 
 
 def _token_text(tokenizer, token_id: int) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from whisperscope.session.model import (
+    FRAME_SECONDS,
     Analysis,
     ModelInfo,
     Segment,
@@ -51,6 +52,17 @@ class TokenDecoded:
     is_timestamp: bool
     window_start: float
     attention: np.ndarray
+    is_special: bool = False  # a timestamp or special token (<|endoftext|>, <|0.00|>): no text
+    starts_word: bool = True  # text that begins a word; False continues the one before (".")
+
+    @property
+    def position(self) -> float:
+        """Where the decoder is in the recording (global seconds): the encoder frame the
+        alignment heads attend to most, on average. The window start for no attention."""
+        attention = np.asarray(self.attention)
+        if attention.size == 0:
+            return self.window_start
+        return self.window_start + FRAME_SECONDS * int(np.argmax(attention.mean(axis=0)))
 
 
 @dataclass(frozen=True)

@@ -1,136 +1,103 @@
-"""Starts, cancels and joins analysis workers; relays the current worker's signals.
+"""Starts, cancels and joins analysis workers; relays the current worker's events.
 
-One worker is current. Starting another (a new file) cancels the current one and retires it:
-it stops within one token, its late signals are dropped, and its thread is joined when it
-ends (or at shutdown). Views connect to this object, never to a worker.
+Each job runs as a superqt `thread_worker` over `analysis_events`: every event arrives on the
+GUI thread through the worker's one `yielded` signal, and this object passes it on through
+its one `event` signal. One worker is current. Starting another (a new file) cancels the
+current one and retires it: it stops within one token, its late events are dropped, and it
+is joined when it ends (or at shutdown). Views never connect to a worker.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.events import Failed, Finished
-from whisperscope.ui.analysis_worker import AnalysisJob, AnalysisWorker, Engine
+from whisperscope.ui.analysis_worker import AnalysisJob, Engine, analysis_events
+from whisperscope.ui.superqt_threading import GeneratorWorker, thread_worker
 
-RELAYED = ("audio_loaded", "spectrogram_ready", "model_loaded", "analysis_started",
-           "window_started", "token_decoded", "window_retried", "window_done",
-           "progress_changed", "failed", "finished", "notice")
 JOIN_TIMEOUT_MS = 30_000  # a model load cannot be interrupted; a decode stops within a token
+_start_worker = thread_worker(analysis_events, start_thread=False, ignore_errors=True)
 
 
 class AnalysisController(QObject):
-    audio_loaded = Signal(object)
-    spectrogram_ready = Signal(object)
-    model_loaded = Signal(object)
-    analysis_started = Signal(object)
-    window_started = Signal(object)
-    token_decoded = Signal(object)
-    window_retried = Signal(object)
-    window_done = Signal(object)
-    progress_changed = Signal(object)
-    failed = Signal(object)
-    finished = Signal(object)
-    notice = Signal(object)
+    event = Signal(object)  # every event of the current job, in order
     busy_changed = Signal(bool)
 
     def __init__(self, engine: Engine | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.engine = engine or Engine()
         self.job: AnalysisJob | None = None
-        self._worker: AnalysisWorker | None = None
+        self._worker: GeneratorWorker | None = None
         self._cancel: CancelToken | None = None
-        self._threads: list[tuple[QThread, AnalysisWorker]] = []
+        self._running: dict[QObject, tuple[GeneratorWorker, CancelToken]] = {}
+        # our own pool: shutdown joins exactly our workers
+        self._pool = QThreadPool(self)
+        self._pool.setObjectName("whisperscope-analysis")
 
     @property
     def busy(self) -> bool:
         return self._worker is not None
 
     @property
-    def threads(self) -> list[QThread]:
-        return [t for t, _ in self._threads]
+    def workers_running(self) -> int:
+        """Workers whose thread has not ended yet (the current one and retired ones)."""
+        return len(self._running)
 
     def start(self, job: AnalysisJob) -> None:
         """Analyse `job`, cancelling whatever runs now."""
         self._retire_current()
         self.job = job
         self._cancel = CancelToken()
-        worker = AnalysisWorker(job, self._cancel, self.engine)
-        thread = QThread(self)
-        thread.setObjectName("whisperscope-analysis")
-        worker.moveToThread(thread)
-        # queued: run() executes inside the thread's event loop, so quit() always ends it
-        thread.started.connect(worker.run, Qt.ConnectionType.QueuedConnection)
-        worker.stopped.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        worker.stopped.connect(self._on_worker_stopped)
-        thread.finished.connect(self._on_thread_finished)
-        for name in RELAYED:
-            getattr(worker, name).connect(self._forward)
+        worker = _start_worker(job, self._cancel, self.engine)
+        worker.setAutoDelete(False)  # we keep it until its finished signal
+        worker.yielded.connect(self._forward)
+        worker.finished.connect(self._on_worker_finished)
         self._worker = worker
-        self._threads.append((thread, worker))
-        thread.start()
+        self._running[worker.signals] = (worker, self._cancel)
+        self._pool.start(worker)
         self.busy_changed.emit(True)
 
     def cancel(self) -> None:
         """Ask the current analysis to stop; it does within one token. The views hear
-        `failed(Failed(kind="cancelled"))` at once."""
+        `Failed(kind="cancelled")` at once."""
         if self._worker is None:
             return
         self._retire_current()
-        self.failed.emit(Failed("Analysis cancelled.", "cancelled"))
+        self.event.emit(Failed("Analysis cancelled.", "cancelled"))
 
     def shutdown(self, timeout_ms: int = JOIN_TIMEOUT_MS) -> bool:
         """Cancel everything and join every worker thread. True when all have ended."""
         self._retire_current()
-        for _worker_thread, worker in self._threads:
-            worker.cancel_token.cancel()
-        ok = True
-        for thread, _worker in list(self._threads):
-            thread.quit()
-            ok = thread.wait(timeout_ms) and ok
-        self._threads = [(t, w) for t, w in self._threads if not t.isFinished()]
+        for worker, cancel in self._running.values():
+            cancel.cancel()
+            worker.quit()
+        ok = self._pool.waitForDone(timeout_ms)
+        if ok:
+            self._running.clear()
+        self.engine.close()
         return ok
 
     def _retire_current(self) -> None:
         if self._worker is not None:
-            self._cancel.cancel()
+            self._cancel.cancel()  # inside a step (a model load, a token)
+            self._worker.quit()  # between two events
             self._worker = None
             self.busy_changed.emit(False)
 
     @Slot(object)
     def _forward(self, event) -> None:
-        worker = self.sender()
-        if worker is None or worker is not self._worker:
-            return  # a retired worker's late signal
-        name = _SIGNAL_FOR.get(type(event).__name__)
-        if name is not None:
-            getattr(self, name).emit(event)
+        if self._worker is None or self.sender() is not self._worker.signals:
+            return  # a retired worker's late event
+        self.event.emit(event)
         if isinstance(event, Finished | Failed):
             self._worker = None
             self.busy_changed.emit(False)
 
     @Slot()
-    def _on_worker_stopped(self) -> None:
-        if self.sender() is self._worker:
+    def _on_worker_finished(self) -> None:
+        signals = self.sender()
+        worker, _cancel = self._running.pop(signals, (None, None))
+        if worker is not None and worker is self._worker:
             self._worker = None
             self.busy_changed.emit(False)
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        remaining = []
-        for thread, worker in self._threads:
-            if thread.isFinished():
-                thread.deleteLater()  # the worker goes with its last reference
-            else:
-                remaining.append((thread, worker))
-        self._threads = remaining
-
-
-_SIGNAL_FOR = {  # event class name -> signal name
-    "AudioLoaded": "audio_loaded", "SpectrogramReady": "spectrogram_ready",
-    "ModelLoaded": "model_loaded", "AnalysisStarted": "analysis_started",
-    "WindowStarted": "window_started", "TokenDecoded": "token_decoded",
-    "WindowRetried": "window_retried", "WindowDone": "window_done",
-    "Progress": "progress_changed", "Failed": "failed", "Finished": "finished",
-    "Notice": "notice",
-}

@@ -1,30 +1,23 @@
-"""The worker that runs the engine on its own QThread and reports what happens as signals.
+"""What one analysis job produces, as one stream of events, run on a worker thread.
 
-Everything heavy (torch, whisper, model weights) is imported and run here, never on the GUI
-thread. Each engine event is emitted whole, as the frozen dataclass it is, on the signal named
-for it; a few UI-side facts (audio loaded, spectrogram ready, model loaded, a notice) travel
-the same way as small frozen dataclasses of their own.
+`analysis_events` is a plain generator: it loads the audio, the spectrogram and the model
+and then relays the engine's own events, yielding each one whole, in order. superqt's
+`thread_worker` runs it on a thread and hands every yielded value to the GUI thread through
+its single `yielded` signal (see `AnalysisController`). Everything heavy (torch, whisper,
+model weights) is imported and run here, never on the GUI thread. A few UI-side facts
+(audio loaded, spectrogram ready, model loaded, a notice) travel the same way, as small
+frozen dataclasses of their own.
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
-
-from whisperscope.engine.events import (
-    AnalysisStarted,
-    Failed,
-    Finished,
-    Progress,
-    TokenDecoded,
-    WindowDone,
-    WindowRetried,
-    WindowStarted,
-)
+from whisperscope.engine.events import Failed
 from whisperscope.session.model import AnalysisSettings
 
 log = logging.getLogger(__name__)
@@ -39,7 +32,7 @@ class AnalysisJob:
     device: str = "auto"
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     analysis: Any = None  # a finished Analysis (a saved session): show it, run no model
-    transcript: str | None = None  # the known text to align instead of decoding
+    transcript: str | None = None  # the recording's known text: time its words
 
 
 @dataclass(frozen=True)
@@ -67,19 +60,22 @@ class Notice:
 
 class Engine:
     """The core functions the worker calls; imported on first use, on the worker thread.
-    Tests pass a stand-in with the same four methods."""
+    Tests pass a stand-in with the same methods."""
+
+    needs_mel = True  # analyze() and recompute() take the log-mel computed here
 
     def load_audio(self, path: str):
         from whisperscope.audio.loader import load_audio
 
         return load_audio(path)
 
-    def spectrogram(self, samples):
-        """Whisper's log-mel with its 30 s of padding, exactly as the analysis computes it
-        (the analysis and recomputing attention reuse it): (80, len(samples) // 160 + 3000)."""
+    def spectrogram(self, audio):
+        """Whisper's log-mel of `audio` (a LoadedAudio) with its 30 s of padding, exactly as
+        the analysis computes it (the analysis and recomputing attention reuse it):
+        (80, len(audio.samples) // 160 + 3000)."""
         from whisperscope.audio.spectrogram import whisper_input_mel
 
-        return whisper_input_mel(samples, DISPLAY_MELS)
+        return whisper_input_mel(audio.samples, DISPLAY_MELS)
 
     def load_model(self, name: str, device: str):
         from whisperscope.engine.models import best_offline_model, load_model
@@ -103,116 +99,124 @@ class Engine:
 
         return available_devices()
 
+    def recompute(self, model, samples, window, mel=None):
+        """Every layer/head's attention of a finished window (on the recomputer's thread)."""
+        from whisperscope.engine.attention import recompute_window_attention
+
+        return recompute_window_attention(model, samples, window, mel=mel)
+
+    def close(self) -> None:
+        """Nothing to release in this process."""
+
+
+class ProcessEngine(Engine):
+    """The engine in a child process (`engine.process`), the app's own: the window's
+    process never imports torch, so loading the model cannot freeze it. The audio is read
+    here (it plays here); the child computes the spectrogram, loads the model, decodes and
+    recomputes attention. The child starts with this object and warms up at once."""
+
+    needs_mel = False  # the child keeps its own: the window's process holds none
+
+    def __init__(self, threads: int = 0) -> None:
+        from whisperscope.engine.process import EngineProcess
+
+        self.process = EngineProcess(threads)
+
+    def spectrogram(self, audio):
+        return self.process.spectrogram(audio, DISPLAY_MELS)
+
+    def load_model(self, name: str, device: str):
+        return self.process.load_model(name, device)
+
+    def warm_up(self) -> None:
+        """The child warms up by itself when it starts."""
+
+    def available_devices(self) -> dict[str, bool]:
+        return self.process.available_devices()
+
+    def analyze(self, audio, model, settings, cancel, mel=None, transcript=None):
+        # the child has the audio and mel
+        return self.process.analyze(settings, cancel, transcript)
+
+    def recompute(self, model, samples, window, mel=None):
+        return self.process.recompute(window)
+
+    def close(self) -> None:
+        self.process.close()
+
 
 def _is_out_of_memory(error: BaseException) -> bool:
     return "out of memory" in str(error).lower() or type(error).__name__ == "OutOfMemoryError"
 
 
-class AnalysisWorker(QObject):
-    audio_loaded = Signal(object)  # AudioLoaded
-    spectrogram_ready = Signal(object)  # SpectrogramReady
-    model_loaded = Signal(object)  # ModelLoaded
-    analysis_started = Signal(object)  # AnalysisStarted
-    window_started = Signal(object)  # WindowStarted
-    token_decoded = Signal(object)  # TokenDecoded
-    window_retried = Signal(object)  # WindowRetried
-    window_done = Signal(object)  # WindowDone
-    progress_changed = Signal(object)  # Progress
-    failed = Signal(object)  # Failed
-    finished = Signal(object)  # Finished
-    notice = Signal(object)  # Notice
-    stopped = Signal()  # run() has returned; always the last signal
+def analysis_events(job: AnalysisJob, cancel, engine: Engine) -> Iterator[object]:
+    """Every event of `job`, in order; a bug ends the stream with Failed(kind="internal"),
+    never an exception. Stops early, quietly, once `cancel` is set (the controller has
+    already told the views)."""
+    try:
+        yield from _job_events(job, cancel, engine)
+    except Exception as error:  # a bug: report it, never take the window down
+        log.error("analysis worker failed:\n%s", traceback.format_exc())
+        kind = "out_of_memory" if _is_out_of_memory(error) else "internal"
+        yield Failed(f"Unexpected error: {error}", kind)
 
-    def __init__(self, job: AnalysisJob, cancel, engine: Engine | None = None) -> None:
-        super().__init__()
-        self.job = job
-        self.cancel_token = cancel
-        self.engine = engine or Engine()
-        self._signals = {
-            AnalysisStarted: self.analysis_started, WindowStarted: self.window_started,
-            TokenDecoded: self.token_decoded, WindowRetried: self.window_retried,
-            WindowDone: self.window_done, Progress: self.progress_changed,
-            Failed: self.failed, Finished: self.finished,
-        }
 
-    @Slot()
-    def run(self) -> None:
+def _job_events(job: AnalysisJob, cancel, engine: Engine) -> Iterator[object]:
+    from whisperscope.errors import AudioError, ModelError
+
+    try:
+        audio = engine.load_audio(job.path)
+    except AudioError as error:
+        yield Failed(str(error), "audio")
+        return
+    yield AudioLoaded(audio)
+    if cancel.cancelled:
+        return
+    from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid
+
+    mel = engine.spectrogram(audio)
+    pyramid = SpectrogramPyramid(mel[:, : len(audio.samples) // HOP])  # padding not shown
+    if not engine.needs_mel:
+        mel = None  # 115 MB an hour that this process need not keep
+    yield SpectrogramReady(pyramid, mel)
+    if cancel.cancelled:
+        return
+    if job.analysis is not None:  # a saved session: replay it, no model needed
+        from whisperscope.ui.session_replay import replay_events
+
+        yield from replay_events(job.analysis)
+        return
+    device = job.device
+    while True:
         try:
-            self._run()
-        except Exception as error:  # a bug: report it, never take the window down
-            log.error("analysis worker failed:\n%s", traceback.format_exc())
-            kind = "out_of_memory" if _is_out_of_memory(error) else "internal"
-            self.failed.emit(Failed(f"Unexpected error: {error}", kind))
-        finally:
-            self.stopped.emit()
-
-    def _cancelled(self) -> bool:
-        if self.cancel_token.cancelled:
-            self.failed.emit(Failed("Analysis cancelled.", "cancelled"))
-            return True
-        return False
-
-    def _run(self) -> None:
-        from whisperscope.errors import AudioError, ModelError
-
-        job = self.job
+            model = engine.load_model(job.model, device)
+        except ModelError as error:
+            yield Failed(str(error), "model")
+            return
+        except Exception as error:
+            if not _is_out_of_memory(error) or device == "cpu":
+                raise
+            yield Notice(f"Not enough GPU memory to load {job.model}: using the CPU instead.")
+            device = "cpu"
+            continue
+        engine.warm_up()
         try:
-            audio = self.engine.load_audio(job.path)
-        except AudioError as error:
-            self.failed.emit(Failed(str(error), "audio"))
+            devices = engine.available_devices()
+        except Exception:  # the selector just stays as it is
+            devices = {}
+        yield ModelLoaded(model, str(model.info.device), devices)
+        if cancel.cancelled:
             return
-        self.audio_loaded.emit(AudioLoaded(audio))
-        if self._cancelled():
+        retry = False
+        # only a transcript run passes one (stand-in engines need not know the argument)
+        given = {} if job.transcript is None else {"transcript": job.transcript}
+        for event in engine.analyze(audio, model, job.settings, cancel, mel=mel, **given):
+            if (isinstance(event, Failed) and event.kind == "out_of_memory"
+                    and device != "cpu" and not cancel.cancelled):
+                yield Notice("The GPU ran out of memory: analysing again on the CPU.")
+                device, retry = "cpu", True
+                break
+            yield event
+        if not retry:
             return
-        from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid
-
-        mel = self.engine.spectrogram(audio.samples)
-        content = mel[:, : len(audio.samples) // HOP]  # the padding is not shown
-        self.spectrogram_ready.emit(SpectrogramReady(SpectrogramPyramid(content), mel))
-        if self._cancelled():
-            return
-        if job.analysis is not None:  # a saved session: replay it, no model needed
-            from whisperscope.ui.session_replay import replay_events
-
-            for event in replay_events(job.analysis):
-                self._signals[type(event)].emit(event)
-            return
-        device = job.device
-        while True:
-            try:
-                model = self.engine.load_model(job.model, device)
-            except ModelError as error:
-                self.failed.emit(Failed(str(error), "model"))
-                return
-            except Exception as error:
-                if not _is_out_of_memory(error) or device == "cpu":
-                    raise
-                self.notice.emit(Notice(f"Not enough GPU memory to load {job.model}: "
-                                        "using the CPU instead."))
-                device = "cpu"
-                continue
-            self.engine.warm_up()
-            try:
-                devices = self.engine.available_devices()
-            except Exception:  # the selector just stays as it is
-                devices = {}
-            self.model_loaded.emit(ModelLoaded(model, str(model.info.device), devices))
-            if self._cancelled():
-                return
-            retry = False
-            # only a transcript run passes one (stand-in engines need not know the argument)
-            given = {} if job.transcript is None else {"transcript": job.transcript}
-            for event in self.engine.analyze(audio, model, job.settings, self.cancel_token,
-                                             mel=mel, **given):
-                if (isinstance(event, Failed) and event.kind == "out_of_memory"
-                        and device != "cpu" and not self.cancel_token.cancelled):
-                    self.notice.emit(Notice("The GPU ran out of memory: analysing again on "
-                                            "the CPU."))
-                    device, retry = "cpu", True
-                    break
-                signal = self._signals.get(type(event))
-                if signal is not None:
-                    signal.emit(event)
-            if not retry:
-                return
-            del model
+        del model

@@ -1,7 +1,8 @@
 """`whisperscope [FILE]`: the application object, icon, theme and main window.
 
-Only Qt, pyqtgraph and the Qt-free core data types load here; torch and whisper load on the
-analysis worker's thread, so the window shows quickly.
+Only Qt, pyqtgraph and the Qt-free core data types load here; torch and whisper load in the
+engine's own process (`engine.process`), so the window shows quickly and never freezes while
+they load.
 """
 
 from __future__ import annotations
@@ -78,10 +79,12 @@ def create_window(args: argparse.Namespace, settings: QSettings | None = None,
                   reference=None):
     """The main window for parsed `args` (not shown). A FILE starts its analysis as soon as
     the event loop runs, compared with `reference` (a read --reference) if given."""
+    from whisperscope.ui.analysis_worker import ProcessEngine
     from whisperscope.ui.main_window import MainWindow
     from whisperscope.ui.settings_store import SettingsStore
 
-    window = MainWindow(SettingsStore(settings))
+    # the engine's own process starts now and imports torch there, while the window opens
+    window = MainWindow(SettingsStore(settings), engine=ProcessEngine())
     if args.model:
         window.analysis_bar.set_model(args.model)
     if args.device:

@@ -22,11 +22,9 @@ class _Recomputer(QObject):
 
     @Slot(int, object, object, object)
     def compute(self, generation: int, model, source, window) -> None:
-        samples, mel = source
+        engine, samples, mel = source
         try:
-            from whisperscope.engine.attention import recompute_window_attention
-
-            full = recompute_window_attention(model, samples, window, mel=mel)
+            full = engine.recompute(model, samples, window, mel=mel)
             self.done.emit(generation, window.index, np.asarray(full, dtype=np.float16))
         except Exception as error:  # shown in the status bar, never raised into Qt
             log.warning("recomputing window %s failed: %s", window.index, error)
@@ -44,15 +42,22 @@ class AttentionRecomputer(QObject):
         self.model = None
         self.samples = None
         self.mel = None
+        self.engine = None  # the analysis engine (ui.analysis_worker.Engine) that has it
         self._thread: QThread | None = None
         self._worker: _Recomputer | None = None
         self.pending: set[int] = set()
 
-    def set_source(self, model, samples, mel=None) -> None:
+    def set_source(self, model, samples, mel=None, engine=None) -> None:
         """A new analysis (or none): results for the previous one are dropped. `mel` is the
-        recording's log-mel when known (saves recomputing it for every window)."""
+        recording's log-mel when known (saves recomputing it for every window); `engine`
+        computes (the in-process one by default)."""
         self.generation += 1
         self.model, self.samples, self.mel = model, samples, mel
+        if engine is None and model is not None:
+            from whisperscope.ui.analysis_worker import Engine
+
+            engine = Engine()
+        self.engine = engine
         self.pending.clear()
 
     def request(self, window) -> bool:
@@ -71,7 +76,8 @@ class AttentionRecomputer(QObject):
             self._worker.failed.connect(self._on_failed)
             self._thread.start()
         self.pending.add(window.index)
-        self._requested.emit(self.generation, self.model, (self.samples, self.mel), window)
+        self._requested.emit(self.generation, self.model, (self.engine, self.samples, self.mel),
+                             window)
         return True
 
     def shutdown(self) -> None:

@@ -43,8 +43,7 @@ MEAN = HeadChoice()
 
 
 def is_text_token(event: TokenDecoded) -> bool:
-    text = event.text
-    return not event.is_timestamp and not (text.startswith("<|") and text.endswith("|>"))
+    return not (event.is_timestamp or event.is_special)
 
 
 @dataclass

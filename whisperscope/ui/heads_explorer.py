@@ -69,7 +69,6 @@ class HeadsExplorer(QObject):
         window.timeline.view_range_changed.connect(lambda *_a: self.refresh_soon())
         window.recomputer.window_recomputed.connect(self._on_recomputed)
         window.playback.playing_changed.connect(lambda _p: self.refresh_soon())
-        window.controller.finished.connect(lambda _e: self.refresh_soon())
         self.panel.grid.head_clicked.connect(self.show_head)
         self.panel.retime_requested.connect(self.retime)
         self.panel.copy_requested.connect(self.copy_heads)

@@ -9,7 +9,6 @@ import time
 from dataclasses import replace
 from importlib import resources
 
-import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -43,6 +42,7 @@ from whisperscope.ui.analysis_worker import (
 )
 from whisperscope.ui.attention_recompute import AttentionRecomputer
 from whisperscope.ui.attention_rows import AttentionRows
+from whisperscope.ui.event_dispatch import EventDispatcher
 from whisperscope.ui.heads_explorer import HeadsExplorer
 from whisperscope.ui.navigation import Navigator
 from whisperscope.ui.playback import PlaybackController
@@ -120,9 +120,10 @@ class MainWindow(QMainWindow):
         self.file_label = QLabel("")
         self.results = ResultsSync(self.plots, self.token_list, self.recomputer, self.rows,
                                    self)
+        self.dispatcher = EventDispatcher(self)  # analysis events -> views
         self._compose()
         self._wire()
-        self.workbench = Workbench(self)  # after _wire: it hears window_done after results
+        self.workbench = Workbench(self)
         self.navigator = Navigator(self)
         self.heads = HeadsExplorer(self)
         self.aligner = TranscriptAligner(self)  # after the workbench: it edits its words
@@ -195,19 +196,7 @@ class MainWindow(QMainWindow):
         self.plots.controls.normalised_changed.connect(self._on_normalised_changed)
         self.results.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
 
-        c.audio_loaded.connect(self._on_audio_loaded)
-        c.spectrogram_ready.connect(self._on_spectrogram_ready)
-        c.model_loaded.connect(self._on_model_loaded)
-        c.analysis_started.connect(self._on_analysis_started)
-        c.window_started.connect(self.results.window_started)
-        c.token_decoded.connect(self.results.token_decoded)
-        c.token_decoded.connect(self._show_live_progress)
-        c.window_retried.connect(self.results.window_retried)
-        c.window_done.connect(lambda ev: self.results.window_done(ev, t.playhead))
-        c.progress_changed.connect(self.analysis_bar.set_progress)
-        c.failed.connect(self._on_failed)
-        c.finished.connect(self._on_finished)
-        c.notice.connect(self._on_notice)
+        c.event.connect(self.dispatcher.dispatch)
         c.busy_changed.connect(self._on_busy_changed)
 
     def _restore(self) -> None:
@@ -317,7 +306,7 @@ class MainWindow(QMainWindow):
         self.actions.set_recent(self.settings.recent_files, self.open_file)
 
     # --- analysis events -----------------------------------------------------------------
-    def _on_audio_loaded(self, event: AudioLoaded) -> None:
+    def on_audio_loaded(self, event: AudioLoaded) -> None:
         audio = self.audio = event.audio
         self.playback.load(audio)
         self.transport.set_duration(float(audio.duration))
@@ -327,34 +316,32 @@ class MainWindow(QMainWindow):
                                 f"{audio.original_rate / 1000:g} kHz {channels}")
         self.analysis_bar.set_stage("Loading model…")
 
-    def _on_spectrogram_ready(self, event: SpectrogramReady) -> None:
+    def on_spectrogram_ready(self, event: SpectrogramReady) -> None:
         self.mel = event.mel
         self.plots.spectrogram.set_pyramid(event.pyramid)
 
-    def _on_model_loaded(self, event: ModelLoaded) -> None:
+    def on_model_loaded(self, event: ModelLoaded) -> None:
         self.model = event.model
         info = event.model.info
         self.analysis_bar.set_model(info.name)
         self.plots.controls.set_model_info(info)
         self.recomputer.set_source(event.model, self.audio.samples if self.audio else None,
-                                   self.mel)
+                                   self.mel, self.controller.engine)
         self.analysis_bar.set_stage(f"{info.name} on {event.device}")
         self.settings = replace(self.settings, model=info.name,
                                 device=self.analysis_bar.device_name)
         if event.devices:
             self.analysis_bar.set_available_devices(event.devices)
 
-    def _show_live_progress(self, event: TokenDecoded) -> None:
-        """Where the decoder looks tells how far it got: progress inside a window."""
-        attention = np.asarray(event.attention)
-        if attention.size and self.audio is not None:
-            peak = event.window_start + 0.02 * int(np.argmax(attention.mean(axis=0)))
-            self._live_done = max(self._live_done, min(peak, float(self.audio.duration)))
+    def show_live_progress(self, event: TokenDecoded) -> None:
+        """Where the decoder is tells how far it got: progress inside a window."""
+        if self.audio is not None:
+            duration = float(self.audio.duration)
+            self._live_done = max(self._live_done, min(event.position, duration))
             self.analysis_bar.set_progress(Progress(
-                self._live_done, float(self.audio.duration),
-                time.monotonic() - self._started_at))
+                self._live_done, duration, time.monotonic() - self._started_at))
 
-    def _on_analysis_started(self, _event) -> None:
+    def on_analysis_started(self, _event) -> None:
         self.analysis = None
         self._reset_results()
 
@@ -370,7 +357,7 @@ class MainWindow(QMainWindow):
         session_actions.update_enabled(self)
         return True
 
-    def _on_finished(self, event: Finished) -> None:
+    def on_finished(self, event: Finished) -> None:
         self._previous = None
         self.analysis = a = event.analysis
         self.analysis_bar.set_done(
@@ -392,7 +379,7 @@ class MainWindow(QMainWindow):
                 self.playback.seek(float(playhead))
         session_actions.update_enabled(self)
 
-    def _on_failed(self, event: Failed) -> None:
+    def on_failed(self, event: Failed) -> None:
         kept = self._restore_previous()
         if event.kind == "cancelled":
             self.analysis_bar.set_idle_text("Cancelled")
@@ -413,7 +400,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(event.message, STATUS_MS * 2)
         self.show_error(titles.get(event.kind, "Analysis failed"), event.message)
 
-    def _on_notice(self, event: Notice) -> None:
+    def on_notice(self, event: Notice) -> None:
         self.statusBar().showMessage(event.message, STATUS_MS * 2)
 
     def _on_busy_changed(self, busy: bool) -> None:
@@ -496,9 +483,9 @@ class MainWindow(QMainWindow):
         self.plots.stop()
         self.heads.stop()
         self.statusBar().clearMessage()  # and its timeout timer
-        self.controller.shutdown()
-        self.recomputer.shutdown()
+        self.recomputer.shutdown()  # first: its last request still needs the engine
         self.aligner.shutdown()
+        self.controller.shutdown()
         self.store.set_geometry("geometry", self.saveGeometry())
         self.store.set_geometry("splitter", self.splitter.saveState())
         self.store.set_geometry("plots", self.plots.splitter.saveState())

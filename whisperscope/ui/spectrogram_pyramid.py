@@ -29,25 +29,38 @@ def fixed_levels(mel: np.ndarray) -> tuple[float, float]:
     return low, high if high > low else low + 1.0
 
 
+CHUNK_COLUMNS = 1 << 15  # quantised this many frames at a time: no full-size float copies
+
+
+def _quantise(mel: np.ndarray, low: float, high: float) -> np.ndarray:
+    """uint8 of `mel` between `low` and `high`, a chunk at a time: an hour's float32 mel is
+    115 MB, and whole-array arithmetic would add two temporaries that size."""
+    out = np.empty(mel.shape, np.uint8)
+    scale = 255.0 / (high - low)
+    for c0 in range(0, mel.shape[1], CHUNK_COLUMNS):
+        chunk = np.asarray(mel[:, c0: c0 + CHUNK_COLUMNS], dtype=np.float32) - low
+        chunk *= scale
+        np.clip(chunk, 0, 255, out=chunk)
+        out[:, c0: c0 + chunk.shape[1]] = chunk
+    return out
+
+
 class SpectrogramPyramid:
     """uint8 images (n_mels, n_columns) of the same spectrogram, each level `FACTOR` times
     coarser in time than the previous (mean over columns)."""
 
     def __init__(self, mel: np.ndarray, frame_seconds: float = MEL_FRAME_SECONDS,
                  levels: tuple[float, float] | None = None) -> None:
-        mel = np.asarray(mel, dtype=np.float32)
         self.n_mels, self.n_frames = mel.shape
         self.frame_seconds = frame_seconds
         self.levels = levels or fixed_levels(mel)
-        low, high = self.levels
-        base = np.clip((mel - low) * (255.0 / (high - low)), 0, 255).astype(np.uint8)
-        self.images: list[np.ndarray] = [base]
+        self.images: list[np.ndarray] = [_quantise(mel, *self.levels)]
         self.factors: list[int] = [1]
         while self.images[-1].shape[1] > MIN_COLUMNS:
             prev = self.images[-1]
             n = -(-prev.shape[1] // FACTOR)  # the last column averages what is left
             padded = np.pad(prev, ((0, 0), (0, n * FACTOR - prev.shape[1])), mode="edge")
-            coarse = padded.reshape(self.n_mels, n, FACTOR).mean(axis=2)
+            coarse = padded.reshape(self.n_mels, n, FACTOR).mean(axis=2, dtype=np.float32)
             self.images.append(coarse.astype(np.uint8))
             self.factors.append(self.factors[-1] * FACTOR)
 

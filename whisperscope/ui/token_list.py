@@ -129,9 +129,7 @@ class TokenListPanel(QWidget):
     def token_decoded(self, event: TokenDecoded) -> None:
         if is_text_token(event):
             self.tokens.add_pending(event.text, event.probability)
-            # a token without a leading space continues the word before it ("garden" ".")
-            self.words.add_pending(event.text, event.probability,
-                                   join=not event.text.startswith(" "))
+            self.words.add_pending(event.text, event.probability, join=not event.starts_word)
 
     def window_voided(self) -> None:
         self.tokens.clear_pending()

@@ -56,6 +56,7 @@ class _Realigner(QObject):
     def __init__(self, engine) -> None:
         super().__init__()
         self.engine = engine
+        self._local: dict = {}  # models loaded in this process, by name
 
     @Slot(object)
     def compute(self, request) -> None:
@@ -65,6 +66,14 @@ class _Realigner(QObject):
 
             if model is None:  # a saved session: the model it was analysed with
                 model = self.engine.load_model(analysis.model.name, device)
+            if not hasattr(model, "model"):
+                # the engine's model lives in its own process (ProcessEngine): re-aligning
+                # one window needs the weights here, loaded once on this worker thread
+                from whisperscope.engine.models import load_model
+
+                model = self._local.get(analysis.model.name) or load_model(
+                    analysis.model.name, device)
+                self._local[analysis.model.name] = model
             new = realign_window(analysis, window_index, words, samples, model, mel=mel)
             self.done.emit(analysis, new, model)
         except Exception as error:  # shown in a dialog, never raised into Qt

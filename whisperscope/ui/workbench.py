@@ -56,7 +56,6 @@ class Workbench(QObject):
             lines.dragged.connect(self._drag)
             lines.drag_finished.connect(self._drop)
         self.editor.changed.connect(self._on_changed)
-        window.controller.window_done.connect(self._on_window_done)
         window.timeline.playhead_moved.connect(self._on_playhead)
         self.update_enabled()
 
@@ -98,7 +97,8 @@ class Workbench(QObject):
         self._matches = None  # other words: match them to the reference again
         self.editor.replace_base(analysis, edits)
 
-    def _on_window_done(self, _event) -> None:
+    def window_done(self, _event) -> None:
+        """A window is finished: the tiers show the words so far."""
         index = self.window.results.index  # the words so far, live
         self._show(index.words, index.tokens, frozenset())
 

@@ -1,0 +1,102 @@
+"""The engine in its own process, with the real tiny.en on the bundled sample: the same
+events as in-process, each window's attention sent once, cancel, a clean pipe after an
+abandoned analysis, recomputing alongside, and an error that names the model."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from importlib.resources import files
+
+import numpy as np
+import pytest
+
+from whisperscope.audio.loader import load_audio
+from whisperscope.engine.cancel import CancelToken
+from whisperscope.engine.events import AnalysisStarted, Failed, Finished, TokenDecoded, WindowDone
+from whisperscope.engine.process import EngineProcess
+from whisperscope.errors import ModelError
+from whisperscope.session.model import AnalysisSettings
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_en_dir):
+    process = EngineProcess(threads=1)
+    audio = load_audio(files("whisperscope.resources") / "sample.flac")
+    mel = process.spectrogram(audio, 80)
+    process.load_model("tiny.en", "cpu")
+    yield process, audio, mel
+    process.close()
+    assert not process.process.is_alive()
+
+
+def test_events_and_the_analysis_come_back(engine, tiny_en):
+    process, audio, mel = engine
+    assert mel.shape == (80, len(audio.samples) // 160 + 3000) and mel.dtype == np.float32
+    events = list(process.analyze(AnalysisSettings(), CancelToken()))
+    assert isinstance(events[-1], Finished)
+    analysis = events[-1].analysis
+    assert "children" in analysis.text.lower()
+    done = [e for e in events if isinstance(e, WindowDone)]
+    # sent once: the Analysis holds the very objects its WindowDone events brought
+    assert [w for w in analysis.windows] and all(
+        a is d.attention for a, d in zip(analysis.windows, done, strict=True))
+    from whisperscope.engine.analyzer import analyze  # the same text as in-process
+
+    local = [e for e in analyze(audio, tiny_en) if isinstance(e, Finished)][0].analysis
+    assert local.text == analysis.text
+
+
+def test_cancel_and_an_abandoned_analysis_leave_the_pipe_clean(engine):
+    process, _, _ = engine
+    cancel = CancelToken()
+    events = process.analyze(AnalysisSettings(), cancel)
+    first = next(e for e in events if isinstance(e, TokenDecoded))
+    assert first.row == 0
+    started = time.monotonic()
+    cancel.cancel()
+    rest = list(events)
+    assert time.monotonic() - started < 5.0
+    assert not any(isinstance(e, Finished) for e in rest)
+    assert isinstance(rest[-1], Failed) and rest[-1].kind == "cancelled"
+
+    abandoned = process.analyze(AnalysisSettings(), CancelToken())
+    next(e for e in abandoned if isinstance(e, TokenDecoded))
+    abandoned.close()  # a retired worker: the rest is read and dropped
+    again = list(process.analyze(AnalysisSettings(), CancelToken()))
+    assert isinstance(again[0], AnalysisStarted) and isinstance(again[-1], Finished)
+
+
+def test_recompute_runs_beside_the_analysis(engine):
+    process, _, _ = engine
+    analysis = list(process.analyze(AnalysisSettings(), CancelToken()))[-1].analysis
+    window = analysis.windows[0]
+    events = process.analyze(AnalysisSettings(), CancelToken())
+    next(events)
+    full = process.recompute(window)  # while the second analysis runs there
+    assert full.shape[2:] == window.heads.shape[1:] and full.dtype == np.float16
+    assert isinstance(list(events)[-1], Finished)
+
+
+def test_a_missing_model_is_a_model_error(engine):
+    process, _, _ = engine
+    with pytest.raises(ModelError):
+        process.load_model("no-such-model.pt", "cpu")
+
+
+def test_the_parent_never_imports_torch(tiny_en_dir):
+    code = ("import sys\n"
+            "from whisperscope.engine.process import EngineProcess\n"
+            "if __name__ == '__main__':\n"
+            "    p = EngineProcess(threads=1)\n"
+            "    print(sorted(p.available_devices().items()))\n"
+            "    p.close()\n"
+            "    print([m for m in ('torch', 'whisper', 'numba') if m in sys.modules])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert "('cpu', True)" in lines[0]
+    assert lines[-1] == "[]"

@@ -1,0 +1,162 @@
+"""One event channel: the worker yields, the controller relays on one signal, one dispatcher
+routes to the views. Real Qt (offscreen), the stand-in engine's synthetic events."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from whisperscope.engine.events import (
+    AnalysisStarted,
+    Failed,
+    Finished,
+    Progress,
+    TokenDecoded,
+    WindowDone,
+    WindowStarted,
+)
+from whisperscope.ui.analysis_controller import AnalysisController
+from whisperscope.ui.analysis_worker import (
+    AnalysisJob,
+    AudioLoaded,
+    ModelLoaded,
+    SpectrogramReady,
+)
+from whisperscope.ui.event_dispatch import EventDispatcher
+from whisperscope.ui.tier_view import WORDS as WORDS_TIER
+
+from .conftest import WORDS, FakeEngine, is_a
+
+
+@pytest.fixture
+def controllers():
+    """Controllers made by a test, every worker joined at its end."""
+    made = []
+    yield lambda engine: made.append(AnalysisController(engine)) or made[-1]
+    for controller in made:
+        assert controller.shutdown(5000)
+        assert controller.workers_running == 0
+
+
+def test_every_event_arrives_once_in_order(qtbot, controllers):
+    controller = controllers(FakeEngine())
+    seen = []
+    controller.event.connect(seen.append)
+    with qtbot.waitSignal(controller.event, check_params_cb=is_a(Finished), timeout=10_000):
+        controller.start(AnalysisJob("speech.wav", "fake"))
+    kinds = [type(e) for e in seen]
+    n = len(WORDS) + 1  # the words and the end-of-text token
+    assert kinds == [AudioLoaded, SpectrogramReady, ModelLoaded, AnalysisStarted,
+                     WindowStarted, *[TokenDecoded] * n, WindowDone, Progress, Finished]
+    assert [e.row for e in seen if isinstance(e, TokenDecoded)] == list(range(n))
+    qtbot.waitUntil(lambda: controller.workers_running == 0, timeout=2000)
+    assert not controller.busy
+
+
+def test_the_views_take_each_event_in_order(qtbot, make_window):
+    window = make_window(FakeEngine())
+    live = []  # what the views show as each token arrives, after the dispatcher ran
+
+    def after_dispatch(event) -> None:
+        if isinstance(event, TokenDecoded):
+            live.append((window.token_list.tokens.rowCount(), window.rows.n_rows,
+                         window.analysis_bar.progress.value()))
+        elif isinstance(event, WindowDone):  # the workbench ran after the results
+            live.append(("tiers", window.plots.tiers.tiers.tiers[WORDS_TIER][2]))
+
+    window.controller.event.connect(after_dispatch)  # connected after the window's own
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished),
+                          timeout=10_000):
+        window.open_file("speech.wav")
+    tokens = [entry for entry in live if entry[0] != "tiers"]
+    assert [t[0] for t in tokens] == [*range(1, len(WORDS) + 1), len(WORDS)]  # EOT: no row
+    assert [t[1] for t in tokens] == [t[0] for t in tokens]  # heatmap rows keep pace
+    progress = [t[2] for t in tokens]
+    assert progress == sorted(progress) and progress[-2] > progress[0]  # it moves on
+    assert live[-1] == ("tiers", [w.strip() for w in WORDS])
+    assert window.analysis is not None and len(window.analysis.words) == len(WORDS)
+
+
+def test_cancel_is_heard_at_once_and_the_worker_ends(qtbot, controllers):
+    controller = controllers(FakeEngine(delay=0.05))
+    seen = []
+    controller.event.connect(seen.append)
+    with qtbot.waitSignal(controller.event, check_params_cb=is_a(TokenDecoded), timeout=10_000):
+        controller.start(AnalysisJob("speech.wav", "fake"))
+    started = time.monotonic()
+    controller.cancel()
+    assert isinstance(seen[-1], Failed) and seen[-1].kind == "cancelled"
+    assert not controller.busy
+    count = len(seen)
+    qtbot.waitUntil(lambda: controller.workers_running == 0, timeout=2000)
+    assert time.monotonic() - started < 1.0
+    qtbot.wait(200)
+    assert len(seen) == count  # the retired worker's late events were dropped
+
+
+def test_a_new_job_retires_the_current_one(qtbot, controllers):
+    controller = controllers(FakeEngine(delay=0.05))
+    seen = []
+    controller.event.connect(seen.append)
+    with qtbot.waitSignal(controller.event, check_params_cb=is_a(TokenDecoded), timeout=10_000):
+        controller.start(AnalysisJob("first.wav", "fake"))
+    first = len(seen)
+    with qtbot.waitSignal(controller.event, check_params_cb=is_a(Finished), timeout=10_000):
+        controller.start(AnalysisJob("second.wav", "fake"))
+    later = seen[first:]
+    assert str(later[0].audio.path) == "second.wav"  # nothing of the first run after it
+    assert str(later[-1].analysis.audio.path) == "second.wav"
+    assert sum(isinstance(e, Finished) for e in seen) == 1
+    qtbot.waitUntil(lambda: controller.workers_running == 0, timeout=2000)
+
+
+# --- a new event type: a dataclass, one case, one view -------------------------------------
+@dataclass(frozen=True)
+class BestHypothesisChanged:  # what beam search might report
+    window: int
+    text: str
+
+
+class HypothesisEngine(FakeEngine):
+    def analyze(self, audio, model, settings, cancel, mel=None):
+        for event in super().analyze(audio, model, settings, cancel, mel):
+            if isinstance(event, WindowDone):
+                yield BestHypothesisChanged(event.window, "the quick brown fox")
+            yield event
+
+
+class HypothesisDispatcher(EventDispatcher):
+    """The dispatcher with one more case, as a new event type would add it."""
+
+    def dispatch(self, event: object) -> None:
+        match event:
+            case BestHypothesisChanged():
+                self.window.statusBar().showMessage(f"best so far: {event.text}")
+            case _:
+                super().dispatch(event)
+
+
+def test_a_new_event_type_needs_only_a_case(qtbot, make_window):
+    window = make_window(HypothesisEngine())
+    window.controller.event.disconnect(window.dispatcher.dispatch)
+    window.dispatcher = HypothesisDispatcher(window)
+    window.controller.event.connect(window.dispatcher.dispatch)
+    shown = []
+    window.controller.event.connect(
+        lambda e: shown.append(window.statusBar().currentMessage())
+        if isinstance(e, BestHypothesisChanged) else None)
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished),
+                          timeout=10_000):
+        window.open_file("speech.wav")
+    assert shown == ["best so far: the quick brown fox"]
+    assert window.analysis is not None  # everything else still reached its view
+
+
+def test_an_event_no_view_takes_is_ignored(qtbot, make_window):
+    window = make_window(HypothesisEngine())  # the window's own dispatcher: no such case
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished),
+                          timeout=10_000):
+        window.open_file("speech.wav")
+    assert window.analysis is not None and window.rows.n_rows == len(WORDS)

@@ -1,0 +1,280 @@
+"""The engine in a process of its own, so the window's process never imports torch.
+
+Importing torch, whisper and numba and loading weights hold the GIL for up to hundreds of
+milliseconds at a time (dynamic loading, module initialisation, big copies); on a thread of
+the window's process that freezes the window however the work is split. In a child process
+it cannot. `EngineProcess` starts the child (spawned: a fresh interpreter, no Qt state
+inherited), which imports the heavy parts at once, before anyone asks for them, and then
+serves requests on two pipes: one for the analysis (audio, spectrogram, model, events) and
+one for recomputing a finished window's attention, each answered on its own thread there.
+
+Events come back pickled. A window's attention is sent once, with its WindowDone; the
+Analysis at the end refers to those same objects instead of sending them again.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import pickle
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from whisperscope.engine.cancel import CancelToken
+from whisperscope.errors import ModelError, WhisperScopeError
+from whisperscope.session.model import ModelInfo, WindowAttention
+
+POLL_S = 0.05  # how often a waiting analysis looks at its cancel flag
+_ERRORS = {"model": ModelError, "engine": WhisperScopeError}
+
+
+@dataclass(frozen=True)
+class RemoteModel:
+    """A model loaded in the engine process: its facts here, its weights there."""
+
+    info: ModelInfo
+
+
+class EngineProcessError(RuntimeError):
+    """The engine process failed or went away."""
+
+
+# --- pickling that sends each window's attention once ------------------------------------
+class _Sender(pickle.Pickler):
+    def __init__(self, file, sent: dict[int, int]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.sent = sent
+
+    def persistent_id(self, obj):
+        if isinstance(obj, WindowAttention) and id(obj) in self.sent:
+            return self.sent[id(obj)]
+        return None
+
+
+class _Receiver(pickle.Unpickler):
+    def __init__(self, file, windows: dict[int, WindowAttention]) -> None:
+        super().__init__(file)
+        self.windows = windows
+
+    def persistent_load(self, key):
+        return self.windows[key]
+
+
+_END = ("end",)  # the analysis has no more events; ("error", text) when it broke
+
+
+def _send_event(conn, event, sent: dict[int, int], keep: list) -> None:
+    buffer = io.BytesIO()
+    _Sender(buffer, sent).dump(event)
+    conn.send_bytes(buffer.getbuffer())
+    if _is_window_done(event):
+        sent[id(event.attention)] = len(sent)  # later events refer to it by this key
+        keep.append(event.attention)  # its id stays unique while the analysis lives
+
+
+def _receive_event(conn, windows: dict[int, WindowAttention]):
+    event = _Receiver(io.BytesIO(conn.recv_bytes()), windows).load()
+    if _is_window_done(event):
+        windows[len(windows)] = event.attention
+    return event
+
+
+def _is_window_done(event) -> bool:
+    return isinstance(getattr(event, "attention", None), WindowAttention)
+
+
+# --- the child ---------------------------------------------------------------------------
+class _SharedCancel(CancelToken):
+    def __init__(self, event) -> None:
+        self._event = event  # a multiprocessing.Event: the parent sets it
+
+
+def _serve(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
+    """The child's main: warm up, then answer both pipes until the parent closes them."""
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    state: dict = {"ready": threading.Event()}
+    recompute = threading.Thread(target=_serve_recompute, args=(recompute_conn, state),
+                                 daemon=True)
+    recompute.start()
+    import whisperscope.engine.analyzer  # noqa: F401  (whisper, the decoder: now, not later)
+    from whisperscope.engine.alignment import warm_up
+    warm_up()
+    _serve_analysis(analysis_conn, cancel_event, state)
+    # the parent has gone: end now, not through interpreter shutdown, which would tear
+    # torch down under a recompute thread still waiting on its pipe
+    os._exit(0)
+
+
+def _reply(conn, fn, *args) -> None:
+    try:
+        conn.send(("ok", fn(*args)))
+    except WhisperScopeError as error:
+        kind = "model" if isinstance(error, ModelError) else "engine"
+        conn.send(("error", kind, str(error)))
+    except Exception as error:
+        conn.send(("error", "internal", f"{type(error).__name__}: {error}"))
+
+
+def _serve_analysis(conn, cancel_event, state: dict) -> None:
+    from whisperscope.engine.analyzer import analyze
+    from whisperscope.engine.devices import available_devices
+    from whisperscope.engine.models import best_offline_model, load_model
+
+    def set_audio(audio):
+        state["audio"], state["mel"] = audio, None
+
+    def spectrogram(n_mels):
+        from whisperscope.audio.spectrogram import whisper_input_mel
+
+        state["mel"] = whisper_input_mel(state["audio"].samples, n_mels)
+        return state["mel"]
+
+    def model(name, device):
+        state["model"] = load_model(name or best_offline_model(), device=device)
+        state["ready"].set()
+        return RemoteModel(state["model"].info)
+
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        match request:
+            case ("audio", audio):
+                _reply(conn, set_audio, audio)
+            case ("spectrogram", n_mels):
+                _reply(conn, spectrogram, n_mels)
+            case ("model", name, device):
+                _reply(conn, model, name, device)
+            case ("devices",):
+                _reply(conn, available_devices)
+            case ("analyze", settings, transcript):
+                cancel_event.clear()
+                sent, keep = {}, []
+                try:
+                    for event in analyze(state["audio"], state["model"], settings,
+                                         _SharedCancel(cancel_event), mel=state["mel"],
+                                         transcript=transcript):
+                        _send_event(conn, event, sent, keep)
+                    conn.send_bytes(pickle.dumps(_END))
+                except Exception as error:
+                    conn.send_bytes(pickle.dumps(("error", "internal",
+                                                  f"{type(error).__name__}: {error}")))
+
+
+def _serve_recompute(conn, state: dict) -> None:
+    while True:
+        try:
+            window = conn.recv()
+        except EOFError:
+            return
+        from whisperscope.engine.attention import recompute_window_attention
+
+        state["ready"].wait()
+        _reply(conn, lambda w: np.asarray(recompute_window_attention(
+            state["model"], state["audio"].samples, w, mel=state.get("mel")), np.float16),
+            window)
+
+
+# --- the parent --------------------------------------------------------------------------
+class EngineProcess:
+    """The engine's child process and the two pipes to it. Methods mirror the in-process
+    engine; each pipe is used by one thread at a time (the analysis worker, the
+    recomputer), which the locks make sure of."""
+
+    def __init__(self, threads: int = 0) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._analysis, child_analysis = context.Pipe()
+        self._recompute, child_recompute = context.Pipe()
+        self._cancel = context.Event()
+        self._analysis_lock = threading.Lock()
+        self._recompute_lock = threading.Lock()
+        self.process = context.Process(
+            target=_serve, args=(child_analysis, child_recompute, self._cancel, threads),
+            name="whisperscope-engine", daemon=True)
+        self.process.start()
+        child_analysis.close()
+        child_recompute.close()
+
+    def _call(self, conn, request):
+        try:
+            conn.send(request)
+            reply = conn.recv()
+        except (EOFError, OSError) as error:
+            raise EngineProcessError("the engine process has ended") from error
+        if reply[0] == "ok":
+            return reply[1]
+        _, kind, message = reply
+        raise _ERRORS.get(kind, EngineProcessError)(message)
+
+    def spectrogram(self, audio, n_mels: int) -> np.ndarray:
+        """Whisper's padded log-mel of `audio`, computed there; the child keeps `audio`
+        (without the playback copy) and the mel for the analysis and recomputing."""
+        with self._analysis_lock:
+            light = replace(audio, original=np.zeros((0, audio.channels), np.float32))
+            self._call(self._analysis, ("audio", light))
+            return self._call(self._analysis, ("spectrogram", n_mels))
+
+    def load_model(self, name: str, device: str) -> RemoteModel:
+        with self._analysis_lock:
+            return self._call(self._analysis, ("model", name, device))
+
+    def available_devices(self) -> dict[str, bool]:
+        with self._analysis_lock:
+            return self._call(self._analysis, ("devices",))
+
+    def analyze(self, settings, cancel, transcript: str | None = None) -> Iterator[object]:
+        """The engine's events for the audio and model sent last; stops within a token once
+        `cancel` is set. Closed early (a retired worker), it cancels the child's analysis
+        and reads what is left of it, so the pipe is clean for the next request."""
+        self._analysis_lock.acquire()
+        ended = False
+        windows: dict[int, WindowAttention] = {}
+        try:
+            self._analysis.send(("analyze", settings, transcript))
+            while True:
+                message = self._next_event(cancel, windows)
+                if isinstance(message, tuple):
+                    ended = True
+                    if message[0] == "error":
+                        raise EngineProcessError(message[2])
+                    return
+                yield message
+        finally:
+            try:
+                if not ended and self.process.is_alive():
+                    self._cancel.set()
+                    while not isinstance(self._next_event(cancel, windows), tuple):
+                        pass
+            finally:
+                self._analysis_lock.release()
+
+    def _next_event(self, cancel, windows):
+        while not self._analysis.poll(POLL_S):
+            if cancel.cancelled:
+                self._cancel.set()
+            if not self.process.is_alive():
+                raise EngineProcessError("the engine process has ended")
+        if cancel.cancelled:
+            self._cancel.set()
+        return _receive_event(self._analysis, windows)
+    def recompute(self, window: WindowAttention) -> np.ndarray:
+        """Every layer/head's attention of a finished window (float16)."""
+        with self._recompute_lock:
+            return self._call(self._recompute, window)
+
+    def close(self, timeout: float = 2.0) -> None:
+        self._cancel.set()
+        for conn in (self._analysis, self._recompute):
+            conn.close()
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout)
