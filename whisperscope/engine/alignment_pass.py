@@ -50,16 +50,17 @@ def run_alignment_pass(
         prompt = [tokenizer.sot_prev, *done[-(PROMPT_UNITS - 1):]] if done else []
         start = [*prompt, *tokenizer.sot_sequence, tokenizer.no_timestamps]
         fed = [*start, *ids, tokenizer.eot]
-        decoder.reset()
+        decoder.reset(1)
         with torch.no_grad():
             out = decoder.step(torch.tensor([fed], device=decoder.cross_keys[0].device))
         last = k == len(chunks) - 1
         first_row = len(start) - 1
         n_rows = len(ids) + (1 if last else 0)  # only the last chunk's end is the end
         rows = slice(first_row, first_row + n_rows)
-        weights.append(out.cross_attention[:, :, rows, :n_frames].float().cpu().numpy())
+        # one hypothesis: batch entry 0
+        weights.append(out.cross_attention[:, 0, :, rows, :n_frames].float().cpu().numpy())
         targets = torch.tensor([*ids, tokenizer.eot][:n_rows], device=out.logits.device)
-        logp = torch.log_softmax(out.logits[rows].float(), dim=-1)
+        logp = torch.log_softmax(out.logits[0, rows].float(), dim=-1)
         logprobs.append(logp.gather(1, targets[:, None])[:, 0].cpu().numpy())
         done += ids
     return AlignmentPass(units, np.concatenate(weights, axis=2),

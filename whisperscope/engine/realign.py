@@ -17,7 +17,7 @@ import torch
 from whisper.audio import N_FRAMES
 from whisper.tokenizer import get_tokenizer
 
-from whisperscope.audio.spectrogram import SPECTROGRAM_FRAMES_PER_SECOND, whisper_input_mel
+from whisperscope.audio.spectrogram import whisper_input_mel
 from whisperscope.engine.alignment import (
     AlignmentOptions,
     encoder_frames,
@@ -31,6 +31,7 @@ from whisperscope.engine.models import LoadedModel
 from whisperscope.engine.timing import time_window
 from whisperscope.engine.transcript import TranscriptError
 from whisperscope.session.model import Analysis, Segment, TokenTiming, WindowAttention, Word
+from whisperscope.units import seconds_to_mel_frames
 
 
 def window_words(analysis: Analysis, window_index: int) -> list[int]:
@@ -64,7 +65,7 @@ def realign_window(
         whisper_input_mel(samples, dims.n_mels, reuse=mel)))
     content_frames = mel_t.shape[-1] - N_FRAMES
     # the same mel frames the analysis fed this window (engine/attention.py)
-    seek = round(window.start * SPECTROGRAM_FRAMES_PER_SECOND)
+    seek = seconds_to_mel_frames(window.start)
     segment_size = min(N_FRAMES, content_frames - seek)
     segment = mel_t[:, seek: seek + segment_size]
     segment = torch.nn.functional.pad(segment, (0, N_FRAMES - segment.shape[-1]))
@@ -78,7 +79,6 @@ def realign_window(
     old_segments = [s for s in analysis.segments if s.window == window_index]
     no_speech = old_segments[0].no_speech_prob if old_segments else 0.0
     dtype = torch.float16 if model.info.dtype == "float16" else torch.float32
-    model.model.requires_grad_(False)
     with torch.no_grad():
         features = whisper_model.encoder(segment[None].to(whisper_model.device, dtype))
         decoder = CachedDecoder(whisper_model, features)
