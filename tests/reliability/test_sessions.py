@@ -160,15 +160,18 @@ def _deflated(path: Path, name: str, header: bytes, n_zero_bytes: int, manifest=
     return out
 
 
+# VmHWM, this process's own peak: ru_maxrss would also count the parent's memory at the
+# exec that started it (Linux keeps the larger), i.e. the whole test session's
 _MEASURE = """
-import resource, sys
+import sys
 from whisperscope.session.store import SessionError, load_session
 try:
     load_session(sys.argv[1], check_audio=False)
     outcome = "loaded"
 except SessionError as error:
     outcome = "SessionError: " + str(error)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(int(hwm.split()[1]) * 1024)
 print(outcome)
 """
 

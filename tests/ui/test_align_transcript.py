@@ -15,9 +15,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
+from whisperscope.engine.events import Finished, TokenDecoded, WindowRetried, WindowStarted
 from whisperscope.ui.transcript_align import shifted_edits
 
-from .conftest import QT_LOG_IGNORE, FakeEngine
+from .conftest import QT_LOG_IGNORE, FakeEngine, is_a, only
 from .test_window import open_and_finish
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
@@ -72,7 +73,7 @@ def test_align_transcript_runs_an_analysis_with_the_text(qtbot, make_window, tmp
     assert window.actions.align_transcript.isEnabled()
     assert window.actions.align_transcript.shortcut().toString() == "Ctrl+T"
     path = _write(tmp_path, "t.txt", b"The quick brown fox jumps over the lazy dog.")
-    with qtbot.waitSignal(window.controller.finished, timeout=10_000):
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished), timeout=10_000):
         assert window.aligner.align_file(path)
     assert engine.transcripts == [None, "The quick brown fox jumps over the lazy dog."]
     assert "Transcript aligned: 9 words" in window.statusBar().currentMessage()
@@ -83,7 +84,8 @@ def test_cancelling_an_alignment_keeps_the_previous_results(qtbot, make_window, 
     window = make_window(engine)
     analysis = open_and_finish(qtbot, window)
     engine.delay = 0.05
-    with qtbot.waitSignal(window.controller.window_started, timeout=10_000):
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(WindowStarted),
+                          timeout=10_000):
         window.aligner.align_file(_write(tmp_path, "t.txt", b"The quick brown fox"))
     with qtbot.waitSignal(window.controller.busy_changed, timeout=5_000):
         window.actions.cancel.trigger()  # Esc
@@ -184,9 +186,9 @@ def test_align_then_correct_a_word_with_real_tiny_en(qtbot, make_window, real_en
     wrong = text.replace("terms,", "germs,")
     (folder / "wrong.txt").write_text(wrong)
     retried, rows = [], []
-    window.controller.window_retried.connect(retried.append)
-    window.controller.token_decoded.connect(lambda event: rows.append(event.text))
-    with qtbot.waitSignal(window.controller.finished, timeout=180_000):
+    window.controller.event.connect(only(WindowRetried, retried.append))
+    window.controller.event.connect(only(TokenDecoded, lambda event: rows.append(event.text)))
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished), timeout=180_000):
         assert window.aligner.align_file(str(folder / "wrong.txt"))
     # live, per window: the decoding's rows voided, then the transcript's pieces
     assert [event.window for event in retried if "transcript" in event.reason] == [0, 1]
@@ -240,7 +242,7 @@ def test_align_then_correct_a_word_with_real_tiny_en(qtbot, make_window, real_en
     assert " terms," in json.dumps(exported) and "germs" not in json.dumps(exported)
 
     # a reopened session has no model loaded: the edit loads the one it was analysed with
-    with qtbot.waitSignal(window.controller.finished, timeout=60_000):
+    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished), timeout=60_000):
         assert session_actions.open_from(window, str(tmp_path / "fixed.wscope"))
     assert window.model is None and window.analysis.words[row].text == " terms,"
     words = window.token_list.words

@@ -41,13 +41,14 @@ def run_alignment_pass(
 ) -> AlignmentPass:
     """Teacher-force `units` through the window whose encoder output `decoder` holds.
     The decoder's cache is reset: run this after the window's decoding is done."""
-    budget = decoder.n_ctx - len(tokenizer.sot_sequence) - 3 - PROMPT_UNITS
+    reserve = min(PROMPT_UNITS, decoder.n_ctx // 4)  # small test models have tiny contexts
+    budget = max(1, decoder.n_ctx - len(tokenizer.sot_sequence) - 3 - reserve)
     chunks = _word_chunks(units, budget)
     weights, logprobs = [], []
     done: list[int] = []
     for k, (lo, hi) in enumerate(chunks):
         ids = list(units.ids[lo:hi])
-        prompt = [tokenizer.sot_prev, *done[-(PROMPT_UNITS - 1):]] if done else []
+        prompt = [tokenizer.sot_prev, *done[-(reserve - 1):]] if done and reserve > 1 else []
         start = [*prompt, *tokenizer.sot_sequence, tokenizer.no_timestamps]
         fed = [*start, *ids, tokenizer.eot]
         decoder.reset(1)

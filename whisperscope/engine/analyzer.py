@@ -289,7 +289,11 @@ def _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames, alignme
     if not words:
         return None
     units = spell(tokenizer, words, alignment.alignment_units)
-    return run_alignment_pass(decoder, tokenizer, units, n_frames)
+    try:
+        return run_alignment_pass(decoder, tokenizer, units, n_frames)
+    except ValueError as error:  # a word longer than the decoder's whole context
+        log.warning("alignment pass skipped: %s", error)
+        return None
 
 
 def _forced_rows(decoded: DecodedWindow, tokenizer, window, window_start, n_frames):

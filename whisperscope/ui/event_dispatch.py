@@ -14,6 +14,7 @@ from whisperscope.engine.events import (
     AnalysisStarted,
     Failed,
     Finished,
+    HypothesisChanged,
     Progress,
     TokenDecoded,
     WindowDone,
@@ -48,6 +49,11 @@ class EventDispatcher:
                 w.show_live_progress(event)
             case WindowRetried():
                 w.results.window_retried(event)
+            case HypothesisChanged():  # beam search: the best hypothesis's rows so far
+                w.results.rows.void_window(event.window)
+                w.results.token_list.window_voided()
+                for token in event.tokens:
+                    w.results.token_decoded(token)
             case WindowDone():
                 w.results.window_done(event, w.timeline.playhead)
                 w.workbench.window_done(event)  # after the results: it reads their index
@@ -55,6 +61,7 @@ class EventDispatcher:
                 w.analysis_bar.set_progress(event)
             case Finished():
                 w.on_finished(event)
+                w.aligner.analysis_finished(event)
                 w.heads.refresh_soon()
             case Failed():
                 w.on_failed(event)

@@ -106,7 +106,6 @@ class TranscriptAligner(QObject):
         self._worker: _Realigner | None = None
         window.actions.align_transcript.triggered.connect(self.choose_transcript)
         window.controller.busy_changed.connect(self.update_enabled)
-        window.controller.finished.connect(self._on_finished)
         window.token_list.words.text_edited.connect(self.edit_word)
         self.update_enabled()
 
@@ -142,7 +141,7 @@ class TranscriptAligner(QObject):
         window.align_transcript(text)
         return True
 
-    def _on_finished(self, event: Finished) -> None:
+    def analysis_finished(self, event: Finished) -> None:
         job = self.window.controller.job
         if job is None or job.transcript is None:
             return
