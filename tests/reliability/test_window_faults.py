@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from whisperscope.engine.events import Finished
+
 pytest.importorskip("PySide6")
 pytestmark = pytest.mark.gui
 
@@ -79,7 +81,8 @@ def test_warnings_of_a_truncated_inverted_file_show_in_the_status_bar(qtbot, win
     cut = tmp_path / "cut.wav"
     cut.write_bytes(data[: len(data) * 2 // 3])
     window.analysis_bar.set_model("tiny.en")
-    with qtbot.waitSignal(window.controller.finished, timeout=120_000):
+    with qtbot.waitSignal(window.controller.event, timeout=120_000,
+                          check_params_cb=lambda event: isinstance(event, Finished)):
         window.open_file(str(cut))
     message = window.statusBar().currentMessage()
     assert "Warning" in message and "inverted" in message and "shorter" in message
