@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from whisper.tokenizer import get_tokenizer
 
-from whisperscope.engine.analyzer import _Prompts, _seek_and_keep, _seek_clips, _taking_time
 from whisperscope.engine.hallucination import (
     SegmentWords,
     TimedPiece,
@@ -15,6 +14,7 @@ from whisperscope.engine.hallucination import (
     is_segment_anomaly,
 )
 from whisperscope.engine.timing import TimedSegment, TimedWord, WindowTiming
+from whisperscope.engine.transcribe_rules import _Prompts, _seek_and_keep, _seek_clips, _taking_time
 from whisperscope.engine.window_decoding import DecodedWindow
 from whisperscope.session.model import AnalysisSettings
 

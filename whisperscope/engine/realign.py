@@ -24,7 +24,7 @@ from whisperscope.engine.alignment import (
     mel_level_db,
     voiced_frames,
 )
-from whisperscope.engine.analyzer import _record_window
+from whisperscope.engine.analyzer import record_window
 from whisperscope.engine.decoder import CachedDecoder
 from whisperscope.engine.forced_window import force_words
 from whisperscope.engine.models import LoadedModel
@@ -88,7 +88,7 @@ def realign_window(
                              alignment, forced.timing_pass, head_ids, forced.words)
     # the window's records as if it were the only one, then spliced in place
     scratch = Analysis(analysis.audio, analysis.model, analysis.settings, analysis.language)
-    done = _record_window(scratch, window_index, window.start, window.n_frames,
+    done = record_window(scratch, window_index, window.start, window.n_frames,
                           forced.decoded, timing, tokenizer, head_ids, False,
                           flag_unaligned=True)
     return splice_window(analysis, window_index, done.attention, list(done.tokens),
