@@ -115,8 +115,11 @@ def whisper_input_mel(
 ) -> np.ndarray:
     """The log-mel a Whisper model reads: `n_mels` bands with 30 s of padding, shape =
     (n_mels, n_samples // 160 + 3000). `reuse` is returned as it is when it is exactly that
-    (the window computes it once for display; the analysis need not compute it again)."""
+    (the window computes it once for display; the analysis need not compute it again).
+    With no samples at all, `reuse` is taken as long as its band count fits: a headless run
+    computes the mel first and then lets the samples go (`LoadedAudio.without_samples`)."""
     n_frames = (len(samples_16k) + WHISPER_PADDING) // HOP_LENGTH
-    if reuse is not None and reuse.shape == (n_mels, n_frames):
+    if reuse is not None and reuse.shape[0] == n_mels and (
+            reuse.shape[1] == n_frames or len(samples_16k) == 0):
         return reuse
     return log_mel_spectrogram(samples_16k, n_mels, padding=WHISPER_PADDING)

@@ -139,6 +139,7 @@ def export_options(args) -> dict:
 
 def run(args) -> int:
     from whisperscope.cli.output_paths import check_output, write_bytes, write_with
+    from whisperscope.engine.run import mel_and_release
     from whisperscope.session import exporters
 
     if is_corpus_run(args):
@@ -151,8 +152,10 @@ def run(args) -> int:
     exporters.check_options(fmt, **options)
     transcript = transcript_from_args(args, args.audio)
     audio, model = load_from_args(args)
+    mel, audio = mel_and_release(audio, model)
     analysis = analyse_from_args(args, audio, model, alignment_from_args(args), args.quiet,
-                                 transcript=transcript)
+                                 mel=mel, transcript=transcript)
+    del mel  # the exports need only the analysis
     warn_unaligned(analysis)
     if not target.stream:
         exporters.export(analysis, target.path, fmt, **options)

@@ -124,7 +124,7 @@ def _analyse(source: Path, model: LoadedModel, config: JobConfig,
              on_progress: Callable[[float], None] | None) -> tuple[Analysis, tuple[str, ...]]:
     from whisperscope.audio.loader import load_audio
     from whisperscope.engine.events import Progress
-    from whisperscope.engine.run import run_to_completion
+    from whisperscope.engine.run import mel_and_release, run_to_completion
 
     transcript = None
     if config.transcript == "auto":
@@ -136,7 +136,7 @@ def _analyse(source: Path, model: LoadedModel, config: JobConfig,
             raise TranscriptError(f"no {source.with_suffix('.lab').name} or "
                                   f"{source.with_suffix('.txt').name} beside it")
         transcript = read_transcript(found)
-    audio = load_audio(source)
+    mel, audio = mel_and_release(load_audio(source), model)
 
     def follow(event) -> None:
         if isinstance(event, Progress):
@@ -144,7 +144,7 @@ def _analyse(source: Path, model: LoadedModel, config: JobConfig,
 
     analysis = run_to_completion(audio, model, config.settings, config.alignment,
                                  on_event=follow if on_progress else None,
-                                 transcript=transcript)
+                                 mel=mel, transcript=transcript)
     flagged = sum(w.unaligned for w in analysis.words)
     warnings = audio.warnings
     if flagged:

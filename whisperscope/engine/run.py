@@ -45,6 +45,17 @@ def load_inputs(
                              hub_download=hub_download)
 
 
+def mel_and_release(audio: LoadedAudio, model: LoadedModel
+                    ) -> tuple[np.ndarray, LoadedAudio]:
+    """The padded log-mel `model` reads, and `audio` without its samples: a headless run
+    reads only the mel, so it need not hold the 16 kHz samples (230 MB an hour) nor a
+    playback copy through the analysis. Rebind the caller's `audio` to the second value."""
+    from whisperscope.audio.spectrogram import whisper_input_mel
+
+    mel = whisper_input_mel(audio.samples, model.model.dims.n_mels)
+    return mel, audio.without_samples()
+
+
 def run_to_completion(
     audio: LoadedAudio,
     model: LoadedModel,
