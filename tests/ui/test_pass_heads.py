@@ -99,7 +99,7 @@ def test_choosing_the_pass_in_the_heads_menu_redraws_the_heatmap(qtbot, make_win
 @pytest.mark.gui
 @pytest.mark.qt_log_level_fail("WARNING")
 @pytest.mark.qt_log_ignore(*QT_LOG_IGNORE)
-def test_the_real_model_s_pass_reaches_the_heads_menu(qtbot, analysed):
+def test_the_real_model_s_pass_reaches_the_heads_menu(qtbot, analysed):  # noqa: F811
     window, _ = analysed
     attention = window.analysis.windows[0]
     assert attention.pass_rows is not None and attention.pass_heads
