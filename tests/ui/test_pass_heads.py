@@ -68,18 +68,28 @@ def test_live_rows_and_windows_without_a_pass_show_the_mean():
 @pytest.mark.gui
 @pytest.mark.qt_log_level_fail("WARNING")
 @pytest.mark.qt_log_ignore(*QT_LOG_IGNORE)
-def test_choosing_the_pass_in_the_heads_menu_redraws_the_heatmap(qtbot, make_window):
-    window = make_window()
-    open_and_finish(qtbot, window)
-    analysis = with_pass(window.analysis)
-    window.results.reset()
-    window.results.show_analysis(analysis, 0.0)  # as a saved session's windows come back
+def test_choosing_the_pass_in_the_heads_menu_redraws_the_heatmap(qtbot, make_window,
+                                                                  tmp_path):
+    from whisperscope.engine.events import Finished
+    from whisperscope.session.store import load_session, save_session
+    from whisperscope.ui import session_actions
+
+    first = make_window()
+    open_and_finish(qtbot, first)
+    path = save_session(with_pass(first.analysis), tmp_path / "fake.wscope")
+    window = make_window()  # the pass comes back from a saved session
+    with qtbot.waitSignal(window.controller.event, check_params_cb=lambda e: isinstance(
+            e, Finished), timeout=10_000):
+        window.open_session(load_session(path, check_audio=False))
+    analysis = window.analysis
+    assert analysis.windows[0].pass_heads == PASS_HEADS
     heatmap, combo = window.plots.heatmap, window.plots.controls.heads
-    image = next(iter(heatmap._images.values()))
-    mean = image.image.copy()
+    heatmap.redraw()
+    mean = next(iter(heatmap._images.values())).image.copy()
     assert mean.shape == (len(WORDS), analysis.windows[0].n_frames)
     labels = [combo.itemText(i) for i in range(combo.count())]
     assert labels[1] == PASS.label == "Alignment pass (per window: the times' source)"
+    assert session_actions.export_to(window, str(tmp_path / "mean.png"), "png")
     combo.setCurrentIndex(1)
     assert heatmap.choice == PASS
     shown = next(iter(heatmap._images.values())).image
@@ -90,6 +100,9 @@ def test_choosing_the_pass_in_the_heads_menu_redraws_the_heatmap(qtbot, make_win
     tok = analysis.tokens[4]
     text = heatmap.describe((tok.start + tok.end) / 2, 4.5)
     assert "l2 h4" in text  # the window's own head, not the menu's "per window"
+    # File > Export PNG draws what the heatmap shows
+    assert session_actions.export_to(window, str(tmp_path / "pass.png"), "png")
+    assert (tmp_path / "pass.png").read_bytes() != (tmp_path / "mean.png").read_bytes()
     combo.setCurrentIndex(0)
     np.testing.assert_array_equal(next(iter(heatmap._images.values())).image, mean)
     assert window.plots.controls.hint.text() == ""

@@ -73,9 +73,9 @@ class WindowAttention:
     prompt_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # the tokens fed before the first generated one (SOT sequence, previous text); kept
     # so a teacher-forced pass can recompute any layer/head of this window exactly
-    pass_rows: np.ndarray | None = None  # (len(text_rows), n_frames) float16: the attention
-    # of the alignment pass that timed the words (engine/pass_rows.py), row i for the token
-    # at `text_rows[i]`; None when the pass was off or skipped for this window
+    pass_rows: np.ndarray | None = None  # (len(text_rows), n_frames) float16: the matrix
+    # the alignment pass's DTW timed the words on, as shares of frames (engine/pass_rows.py),
+    # row i for the token at `text_rows[i]`; None when the pass was off or skipped here
     pass_heads: tuple[tuple[int, int], ...] = ()  # (layer, head) that pass averaged
 
     @property

@@ -284,7 +284,7 @@ def pass_attention(analysis: Analysis) -> tuple[list[np.ndarray | None], str]:
         raise WhisperScopeError("no window was timed by an alignment pass: nothing to draw "
                                 "for the pass (the default heads show the decoding)")
     named = ", ".join(f"L{layer} H{head}" for layer, head in heads)
-    return attention, f"alignment pass (heads chosen per window: {named})"
+    return attention, f"alignment pass, the matrix the times came from ({named})"
 
 
 def _heads_label(analysis: Analysis) -> str:

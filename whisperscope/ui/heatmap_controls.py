@@ -61,14 +61,16 @@ class HeatmapControls(QWidget):
         return data if isinstance(data, HeadChoice) else MEAN
 
     def set_model_info(self, info: ModelInfo | None) -> None:
-        """Offer the model's alignment heads and all its decoder layers/heads."""
+        """Offer the mean, the alignment pass, and the model's alignment heads and all its
+        decoder layers/heads."""
         previous = self.choice
         self.heads.blockSignals(True)
         self.heads.clear()
         self.heads.addItem(MEAN.label, MEAN)
+        # the pass's rows come with each finished window (a saved session too): no model
+        self.heads.addItem(PASS.label, PASS)
+        self.heads.setItemData(1, PASS_TOOLTIP, Qt.ItemDataRole.ToolTipRole)
         if info is not None:
-            self.heads.addItem(PASS.label, PASS)
-            self.heads.setItemData(1, PASS_TOOLTIP, Qt.ItemDataRole.ToolTipRole)
             for i, (layer, head) in enumerate(info.alignment_heads):
                 choice = HeadChoice("alignment", index=i, layer=layer, head=head)
                 self.heads.addItem(choice.label, choice)
