@@ -3,7 +3,8 @@
 The figure is the window's File > Export PNG (`whisperscope.session.render.render_png`):
 the spectrogram above the token-by-time cross-attention. By default the attention shown is
 the alignment heads' average, as decoded; `--layer L --head H` shows one other head,
-recomputed exactly by a teacher-forced pass over each window.
+recomputed exactly by a teacher-forced pass over each window; `--heads pass` shows the
+alignment pass that timed each window's words (the matrix the times came from).
 """
 
 from __future__ import annotations
@@ -25,11 +26,16 @@ def add_parser(subparsers) -> None:
         help="draw the token-to-time cross-attention heatmap under the spectrogram (PNG)",
         description="Transcribe AUDIO and draw the decoder's cross-attention: one row per "
         "token, one column per 20 ms of audio, the spectrogram above on the same time axis. "
-        "By default the alignment heads' average; --layer/--head picks one head.",
+        "By default the alignment heads' average; --layer/--head picks one head; --heads "
+        "pass shows the alignment pass the word times came from.",
     )
     add_engine_arguments(parser)
     parser.add_argument("-o", "--output", type=Path,
                         help="PNG to write (default: AUDIO's name + _attention.png, here)")
+    parser.add_argument("--heads", choices=("mean", "pass"), default="mean",
+                        help="mean: the alignment heads' average, as decoded (default); "
+                        "pass: the alignment pass that timed the words, its head chosen "
+                        "per window")
     parser.add_argument("--layer", type=int, help="decoder layer of the head to show (from 0)")
     parser.add_argument("--head", type=int, help="head within --layer to show (from 0)")
     parser.add_argument("--start", type=float, help="first second to show (default: 0)")
@@ -49,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.layer is None) != (args.head is None):
         raise WhisperScopeError("--layer and --head go together")
+    if args.layer is not None and args.heads != "mean":
+        raise WhisperScopeError("--heads pass and --layer/--head each choose what to draw: "
+                                "give one of them")
     output = args.output or Path(f"{Path(args.audio).stem}_attention.png")
     target = check_output(output, [args.audio])  # before the analysis, not after
     if args.session is not None and check_output(args.session, [args.audio, output]).stream:
@@ -64,6 +73,10 @@ def run(args: argparse.Namespace) -> int:
     if args.layer is not None:
         attention = _one_head(model, analysis, samples, mel, args.layer, args.head)
         label = f"layer {args.layer}, head {args.head}"
+    elif args.heads == "pass":
+        from whisperscope.session.render import pass_attention
+
+        attention, label = pass_attention(analysis)
     time_range = None
     if args.start is not None or args.end is not None:
         start = max(0.0, args.start or 0.0)

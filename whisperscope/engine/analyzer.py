@@ -409,6 +409,15 @@ def _starts_word(tokenizer, text: str) -> bool:
     return text.startswith(" ") or tokenizer.language in UNSPACED_LANGUAGES
 
 
+def _pass_fields(timing: WindowTiming) -> dict:
+    """The alignment pass's rows for the heatmap's heads menu, when it timed the window."""
+    aligned = timing.alignment
+    if aligned is None or aligned.token_rows is None or not timing.tokens:
+        return {}
+    return {"pass_rows": aligned.token_rows,
+            "pass_heads": tuple((int(layer), int(head)) for layer, head in aligned.heads)}
+
+
 def _token_text(tokenizer, token_id: int) -> str:
     """Text tokens as they read; special and timestamp tokens as <|endoftext|>, <|1.00|>."""
     if token_id >= tokenizer.eot:
@@ -458,6 +467,7 @@ def record_window(analysis: Analysis, window, window_start, n_frames,
         head_ids=tuple(head_ids),
         text_rows=np.array([t.row for t in timing.tokens], dtype=np.int64),
         prompt_ids=np.array(decoded.prompt_ids, dtype=np.int64),
+        **_pass_fields(timing),
     )
     # tokens outside any kept segment (e.g. blank ones) are dropped with their segment
     segment_map = {}

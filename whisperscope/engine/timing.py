@@ -25,6 +25,7 @@ from whisperscope.engine.alignment import (
     word_frames,
 )
 from whisperscope.engine.alignment_pass import AlignmentPass
+from whisperscope.engine.pass_rows import frame_shares, pool_token_rows, token_units
 from whisperscope.engine.window_decoding import TIME_PRECISION, DecodedWindow
 
 PREPEND_PUNCTUATIONS = "\"'“¿([{-"
@@ -79,6 +80,8 @@ class PassMatrix:
     matrix: np.ndarray
     heads: tuple[tuple[int, int], ...]  # (layer, head) averaged into it
     unit_starts: tuple[int, ...]  # DTW start frame of each row
+    token_rows: np.ndarray | None = None  # (n_tokens, n_frames) float16: `matrix` pooled
+    #   onto the window's text tokens (engine/pass_rows.py), for the heatmap
 
 
 @dataclass(frozen=True)
@@ -263,8 +266,11 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
             start, end = frames.get(i, (hi, hi) if spoken and i > spoken[0] else (lo, lo))
             timed[i] = replace(timed[i], start=round(window_start + start * TIME_PRECISION, 3),
                                end=round(window_start + end * TIME_PRECISION, 3))
+    # the matrix DTW ran on, as shares of frames, on the tokens' rows (pass_rows.py)
+    rows = pool_token_rows(frame_shares(matrix), token_units(
+        units, [g.tokens for g in groups], [t.text for t in timed]))
     view = PassMatrix(units.texts + ("<|endoftext|>",), matrix.astype(np.float16), heads,
-                      tuple(int(x) for x in starts))
+                      tuple(int(x) for x in starts), rows)
     return timed, view
 
 

@@ -73,6 +73,10 @@ class WindowAttention:
     prompt_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     # the tokens fed before the first generated one (SOT sequence, previous text); kept
     # so a teacher-forced pass can recompute any layer/head of this window exactly
+    pass_rows: np.ndarray | None = None  # (len(text_rows), n_frames) float16: the matrix
+    # the alignment pass's DTW timed the words on, as shares of frames (engine/pass_rows.py),
+    # row i for the token at `text_rows[i]`; None when the pass was off or skipped here
+    pass_heads: tuple[tuple[int, int], ...] = ()  # (layer, head) that pass averaged
 
     @property
     def end(self) -> float:
@@ -86,6 +90,17 @@ class WindowAttention:
         if self.heads.size == 0:
             return np.zeros((len(self.token_ids), self.n_frames), dtype=np.float32)
         return self.heads.astype(np.float32).mean(axis=0)
+
+    def pass_by_row(self) -> np.ndarray | None:
+        """The alignment pass's rows placed at their token rows, shape = (n_rows, n_frames),
+        float32, zeros on timestamp and special rows; None without a pass."""
+        if self.pass_rows is None:
+            return None
+        out = np.zeros((len(self.token_ids), self.n_frames), dtype=np.float32)
+        n = min(len(self.text_rows), len(self.pass_rows))
+        width = min(self.n_frames, self.pass_rows.shape[-1])
+        out[self.text_rows[:n], :width] = self.pass_rows[:n, :width]
+        return out
 
 
 @dataclass(frozen=True)

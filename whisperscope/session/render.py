@@ -274,6 +274,19 @@ def _label(text: str) -> str:
     return shown.replace("$", r"\$")
 
 
+def pass_attention(analysis: Analysis) -> tuple[list[np.ndarray | None], str]:
+    """The `attention` and its label for drawing the alignment pass that timed the words:
+    one matrix per window (its text tokens' rows; None for a window without a pass, which
+    then shows the alignment-heads average). WhisperScopeError when no window had one."""
+    attention = [w.pass_by_row() for w in analysis.windows]
+    heads = sorted({h for w in analysis.windows for h in w.pass_heads})
+    if analysis.tokens and not any(a is not None for a in attention):
+        raise WhisperScopeError("no window was timed by an alignment pass: nothing to draw "
+                                "for the pass (the default heads show the decoding)")
+    named = ", ".join(f"L{layer} H{head}" for layer, head in heads)
+    return attention, f"alignment pass, the matrix the times came from ({named})"
+
+
 def _heads_label(analysis: Analysis) -> str:
     heads = analysis.windows[0].head_ids if analysis.windows else analysis.model.alignment_heads
     return f"alignment-heads average ({len(heads)} heads)"

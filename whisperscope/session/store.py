@@ -11,6 +11,9 @@ The file is a zip archive (open it with any unzip tool):
                                    JSON for the window's own state)
     attention/w0000_heads.npy ...  each window's alignment-heads attention, float16, stored
                                    uncompressed so loading is a plain read
+    attention/w0000_pass.npy ...   the alignment pass's rows of a window it timed, float16,
+                                   shape (1, text tokens, frames) (absent in older files
+                                   and for windows without a pass)
 
 Saving is atomic. Loading checks the audio: if it is not at its recorded path (or beside the
 session at the same relative path, e.g. a moved project folder, which is relinked silently),
@@ -140,6 +143,12 @@ def save_session(analysis: Analysis, path: str | Path,
                     np.lib.format.write_array(
                         member, np.ascontiguousarray(window.heads, dtype=np.float16),
                         allow_pickle=False)
+                if window.pass_rows is not None:
+                    with archive.open(_pass_name(i), "w", force_zip64=True) as member:
+                        np.lib.format.write_array(  # rank 3, as every array read back
+                            member, np.ascontiguousarray(window.pass_rows[None],
+                                                         dtype=np.float16),
+                            allow_pickle=False)
 
     return atomic_write_with(path, write)
 
@@ -253,6 +262,8 @@ def _window_meta(i: int, w: WindowAttention) -> dict[str, Any]:
         "text_rows": [int(r) for r in w.text_rows],
         "prompt_ids": [int(t) for t in w.prompt_ids],
         "heads": _heads_name(i),
+        **({"pass": _pass_name(i), "pass_heads": [list(h) for h in w.pass_heads]}
+           if w.pass_rows is not None else {}),
     }
 
 
@@ -275,6 +286,18 @@ def _read_window(archive: BoundedArchive, meta: dict[str, Any]) -> WindowAttenti
     if heads.ndim != 3 or (heads.size and heads.shape[1:] != (rows, window.n_frames)):
         raise ValueError(f"window {window.index}: attention of shape {heads.shape} does not "
                          f"match {rows} tokens x {window.n_frames} frames")
+    if meta.get("pass") is not None:  # older sessions have no alignment pass rows
+        if not isinstance(meta["pass"], str):
+            raise ValueError(f"window {window.index}: its pass entry does not name an array")
+        stored = archive.read_npy(meta["pass"])
+        expected = (1, len(window.text_rows), window.n_frames)
+        if stored.shape != expected:
+            raise ValueError(f"window {window.index}: alignment pass rows of shape "
+                             f"{stored.shape[1:]} do not match {expected[1]} text tokens x "
+                             f"{expected[2]} frames")
+        window.pass_rows = stored[0]
+        window.pass_heads = tuple(tuple(_whole(x) for x in h)
+                                  for h in meta.get("pass_heads", []))
     return window
 
 
@@ -335,6 +358,10 @@ def _describe(error: BaseException) -> str:
 
 def _heads_name(i: int) -> str:
     return f"attention/w{i:04d}_heads.npy"
+
+
+def _pass_name(i: int) -> str:
+    return f"attention/w{i:04d}_pass.npy"
 
 
 def _locate_audio(session: Session, recorded: dict[str, Any], folder: Path) -> Session:

@@ -22,10 +22,11 @@ EPS = 1e-12
 
 @dataclass(frozen=True)
 class HeadChoice:
-    """What the heatmap shows: the alignment-heads mean, one alignment head, or any
-    decoder layer/head (recomputed for finished windows)."""
+    """What the heatmap shows: the alignment-heads mean, one alignment head, any decoder
+    layer/head (recomputed for finished windows), or the alignment pass that timed each
+    finished window (its head is chosen per window)."""
 
-    kind: str = "mean"  # "mean" | "alignment" | "layer"
+    kind: str = "mean"  # "mean" | "alignment" | "layer" | "pass"
     index: int = -1  # position in the alignment heads ("alignment")
     layer: int = -1
     head: int = -1
@@ -36,10 +37,13 @@ class HeadChoice:
             return "Alignment heads (mean)"
         if self.kind == "alignment":
             return f"Alignment head L{self.layer} H{self.head}"
+        if self.kind == "pass":
+            return "Alignment pass (per window: the times' source)"
         return f"Layer {self.layer} · Head {self.head}"
 
 
 MEAN = HeadChoice()
+PASS = HeadChoice("pass")
 
 
 def is_text_token(event: TokenDecoded) -> bool:
@@ -64,6 +68,8 @@ class Block:
     token_ends: np.ndarray = field(default_factory=lambda: np.zeros(0))
     window_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     full: np.ndarray | None = None  # (n_layers, n_heads, window rows, n_frames), recomputed
+    pass_rows: np.ndarray | None = None  # (rows, n_frames) float16, the alignment pass
+    pass_heads: tuple[tuple[int, int], ...] = ()  # the (layer, head) that pass used
     version: int = 0
     _display: np.ndarray | None = None
     _display_key: tuple | None = None
@@ -90,6 +96,16 @@ class Block:
         self.labels.append(label)
         self.probabilities.append(float(probability))
         self.version += 1
+
+    def shows(self, choice: HeadChoice) -> str:
+        """What this block draws for `choice`, in words (a pass's head is the window's)."""
+        if choice.kind != "pass":
+            return choice.label
+        if self.pass_rows is None:
+            return f"{MEAN.label}: no alignment pass " + (
+                "yet (decoding)" if not self.final else "for this window")
+        heads = ", ".join(f"L{layer} H{head}" for layer, head in self.pass_heads)
+        return f"Alignment pass {heads}".strip()
 
     def values(self, choice: HeadChoice, normalised: bool) -> np.ndarray | None:
         """The rows to draw, (n_rows, n_frames) float32, or None when `choice` needs a
@@ -118,6 +134,8 @@ class Block:
             return float(self.full[choice.layer, choice.head, self.window_rows[row], frame])
         if choice.kind == "alignment":
             return float(self.heads[row, choice.index, frame])
+        if choice.kind == "pass" and self.pass_rows is not None:
+            return float(self.pass_rows[row, frame])
         return float(self.heads[row, :, frame].astype(np.float32).mean())
 
     def _compute(self, rows: slice, choice: HeadChoice, normalised: bool) -> np.ndarray:
@@ -125,7 +143,9 @@ class Block:
             values = self.full[choice.layer, choice.head][self.window_rows[rows]]
         elif choice.kind == "alignment":
             values = self.heads[rows, choice.index]
-        else:
+        elif choice.kind == "pass" and self.pass_rows is not None:
+            values = self.pass_rows[rows]
+        else:  # the mean; also the pass's stand-in while a window decodes or had no pass
             values = self.heads[rows].astype(np.float32).mean(axis=1)
         values = np.asarray(values, dtype=np.float32)
         if normalised:
@@ -190,6 +210,7 @@ class AttentionRows:
         block.token_indices = [t.index for t in tokens]
         block.token_starts = np.array([t.start for t in tokens])
         block.token_ends = np.array([t.end for t in tokens])
+        block.pass_rows, block.pass_heads = _pass_rows(att, rows), tuple(att.pass_heads)
         self.blocks.append(block)
         self.version += 1
         return block
@@ -289,3 +310,17 @@ class AttentionRows:
         if self.live_block is not None:
             self.blocks.pop()
             self.version += 1
+
+
+def _pass_rows(attention, rows: np.ndarray) -> np.ndarray | None:
+    """The window's alignment-pass rows for these token rows (WindowAttention.pass_rows has
+    one per `text_rows` entry), or None without a pass."""
+    stored = attention.pass_rows
+    if stored is None:
+        return None
+    where = {int(r): i for i, r in enumerate(attention.text_rows)}
+    out = np.zeros((len(rows), stored.shape[-1]), np.float16)
+    for local, row in enumerate(rows):
+        if int(row) in where and where[int(row)] < len(stored):
+            out[local] = stored[where[int(row)]]
+    return out

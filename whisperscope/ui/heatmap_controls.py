@@ -6,7 +6,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
 from whisperscope.session.model import ModelInfo
-from whisperscope.ui.attention_rows import MEAN, HeadChoice
+from whisperscope.ui.attention_rows import MEAN, PASS, HeadChoice
+
+PASS_HINT = "Alignment pass: rows still decoding show the heads' mean"
+PASS_TOOLTIP = ("The matrix each finished window's word times came from: a teacher-forced "
+                "pass over its words spelled as characters, with the head chosen for that "
+                "window (hover a row to see which), z-scored and filtered as its DTW saw it, "
+                "each token's row the mean of its characters'. Windows without a pass, and "
+                "rows still decoding, show the alignment heads' mean.")
 
 
 class HeatmapControls(QWidget):
@@ -19,9 +26,9 @@ class HeatmapControls(QWidget):
         title.setObjectName("section_title")
         self.heads = QComboBox()
         self.heads.setMinimumContentsLength(22)
-        self.heads.setToolTip("The alignment heads' average (what the timestamps come from), "
-                              "one alignment head, or any decoder layer and head (computed "
-                              "for finished windows)")
+        self.heads.setToolTip("The alignment heads' average, one alignment head, any decoder "
+                              "layer and head (computed for finished windows), or the "
+                              "alignment pass the word times came from")
         self.normalise = QCheckBox("Normalise rows")
         self.normalise.setToolTip("Scale each token's row to its own peak; off shows the raw "
                                   "softmax weights on a fixed scale")
@@ -54,11 +61,15 @@ class HeatmapControls(QWidget):
         return data if isinstance(data, HeadChoice) else MEAN
 
     def set_model_info(self, info: ModelInfo | None) -> None:
-        """Offer the model's alignment heads and all its decoder layers/heads."""
+        """Offer the mean, the alignment pass, and the model's alignment heads and all its
+        decoder layers/heads."""
         previous = self.choice
         self.heads.blockSignals(True)
         self.heads.clear()
         self.heads.addItem(MEAN.label, MEAN)
+        # the pass's rows come with each finished window (a saved session too): no model
+        self.heads.addItem(PASS.label, PASS)
+        self.heads.setItemData(1, PASS_TOOLTIP, Qt.ItemDataRole.ToolTipRole)
         if info is not None:
             for i, (layer, head) in enumerate(info.alignment_heads):
                 choice = HeadChoice("alignment", index=i, layer=layer, head=head)
@@ -79,4 +90,8 @@ class HeatmapControls(QWidget):
         self.hint.setText(text)
 
     def _on_index_changed(self, _index: int) -> None:
+        if self.choice == PASS:
+            self.set_hint(PASS_HINT)
+        elif self.hint.text() == PASS_HINT:
+            self.set_hint("")
         self.choice_changed.emit(self.choice)

@@ -223,7 +223,7 @@ class HeatmapPlot(pg.PlotItem):
             return None
         text = block.labels[local].replace(" ", "␣")
         return (f"<b>{text}</b> &nbsp;row {row}<br>{format_time(x)} · frame {frame}<br>"
-                f"weight {weight:.4f} ({self.choice.label.lower()})<br>"
+                f"weight {weight:.4f} ({block.shows(self.choice).lower()})<br>"
                 f"p = {block.probabilities[local]:.2f}")
 
     def show_hover(self, scene_pos: QPointF) -> None:

@@ -123,11 +123,16 @@ def export_to(window: MainWindow, path: str, fmt: str, **options) -> bool:
     try:
         with _BusyCursor():
             if fmt == PNG:
-                from whisperscope.session.render import render_png
+                from whisperscope.session.render import pass_attention, render_png
 
                 samples = window.audio.samples if window.audio is not None else None
-                render_png(window.workbench.analysis, path, samples,
-                           time_range=window.timeline.view_range)
+                analysis = window.workbench.analysis
+                attention, label = None, None
+                if window.plots.heatmap.choice.kind == "pass" and any(
+                        w.pass_rows is not None for w in analysis.windows):  # as shown
+                    attention, label = pass_attention(analysis)
+                render_png(analysis, path, samples, attention=attention,
+                           attention_label=label, time_range=window.timeline.view_range)
             else:
                 from whisperscope.session.exporters import export
 

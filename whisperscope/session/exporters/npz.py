@@ -12,6 +12,10 @@ Arrays, for each decoded window i (`w0000_...`, `w0001_...`):
     wNNNN_heads            (n_heads, n_rows, n_frames) float16 softmax weights per head
     wNNNN_alignment_heads  (n_rows, n_frames) float32  the alignment-heads average
     wNNNN_L{l}H{h}         (n_rows, n_frames) float32  any other captured layer/head
+    wNNNN_pass_rows        (n_text, n_frames) float16  the alignment pass that timed the
+                                                       words, one row per text_rows entry
+    wNNNN_pass_head_ids    (n_pass_heads, 2) int64  (layer, head) that pass averaged
+                           (both only for windows the pass timed)
 
 and for the whole recording, one entry per text token (the rows of the figure):
 
@@ -64,6 +68,9 @@ def arrays(analysis: Analysis, captured: Captured | None = None) -> dict[str, np
         out[key("head_ids")] = np.array(w.head_ids, dtype=np.int64).reshape(-1, 2)
         out[key("heads")] = np.asarray(w.heads, dtype=np.float16)
         out[key("alignment_heads")] = w.mean_heads()
+        if w.pass_rows is not None:
+            out[key("pass_rows")] = np.asarray(w.pass_rows, dtype=np.float16)
+            out[key("pass_head_ids")] = np.array(w.pass_heads, dtype=np.int64).reshape(-1, 2)
         pairs = []
         for (layer, head), per_window in sorted(captured.items()):
             matrix = per_window[i] if i < len(per_window) else None
@@ -77,7 +84,8 @@ def arrays(analysis: Analysis, captured: Captured | None = None) -> dict[str, np
             out[key(f"L{layer}H{head}")] = matrix
             pairs.append([layer, head])
         windows_meta.append({"index": w.index, "start": w.start, "n_frames": w.n_frames,
-                             "n_rows": len(w.token_ids), "captured": pairs})
+                             "n_rows": len(w.token_ids), "captured": pairs,
+                             "pass_heads": [list(h) for h in w.pass_heads]})
     tokens = analysis.tokens
     out["token_start"] = np.array([t.start for t in tokens], dtype=np.float64)
     out["token_end"] = np.array([t.end for t in tokens], dtype=np.float64)
