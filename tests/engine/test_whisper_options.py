@@ -117,3 +117,20 @@ def test_a_bad_option_is_one_line_and_exit_code_2():
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "whisperscope: error: patience needs beam_size (it is a beam-search option)"]
+
+
+@pytest.mark.parametrize("settings", [
+    AnalysisSettings(),
+    AnalysisSettings(language="de", task="translate", temperatures=(0.2,), beam_size=4,
+                     patience=1.5, best_of=3, length_penalty=0.6, no_speech_threshold=None,
+                     logprob_threshold=None, compression_ratio_threshold=None,
+                     clip_timestamps=(1.5, 4.0, 9.0), suppress_tokens="", prefix="So",
+                     initial_prompt="Hi", carry_initial_prompt=True,
+                     condition_on_previous_text=False, hallucination_silence_threshold=2.0),
+    AnalysisSettings(temperatures=(0.0, 0.5, 1.0)),
+])
+def test_args_from_settings_gives_the_settings_back(settings):
+    """What the window's dialog shows for a session's settings reads back as them."""
+    from whisperscope.cli.whisper_options import args_from_settings
+
+    assert settings_from_args(argparse.Namespace(**args_from_settings(settings))) == settings

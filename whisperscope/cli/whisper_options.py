@@ -10,6 +10,7 @@ off unless asked for, so a plain run reads what `transcribe()` reads.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 import numpy as np
 
@@ -107,16 +108,33 @@ def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
     if step is not None and step > 0:  # whisper: np.arange(t, 1.0 + 1e-6, step)
         temperatures = tuple(round(float(t), 6) for t in np.arange(temperature, 1.0 + 1e-6, step))
     clips = args.clip_timestamps
-    same_names = ("task", "compression_ratio_threshold", "logprob_threshold",
-                  "no_speech_threshold", "condition_on_previous_text", "initial_prompt",
-                  "carry_initial_prompt", "beam_size", "best_of", "patience",
-                  "length_penalty", "prefix", "suppress_tokens",
-                  "hallucination_silence_threshold")
     settings = AnalysisSettings(
         language=getattr(args, "language", None),
         temperatures=temperatures or (temperature,),
         clip_timestamps=() if clips == (0.0,) else clips,
-        **{name: getattr(args, name) for name in same_names},
+        **{name: getattr(args, name) for name in _SAME_NAMES},
     )
     check_settings(settings)
     return settings
+
+
+def args_from_settings(settings: AnalysisSettings) -> dict[str, Any]:
+    """The parsed option values (by `dest`) that `settings_from_args` turns back into
+    `settings`: what the window's Analysis Settings dialog shows for a saved analysis.
+    A temperature list is read as whisper's start + increment (its first step)."""
+    temperatures = settings.temperatures or (0.0,)
+    step = round(temperatures[1] - temperatures[0], 6) if len(temperatures) > 1 else None
+    return {
+        "language": settings.language,
+        "temperature": temperatures[0],
+        "temperature_increment_on_fallback": step,
+        "clip_timestamps": settings.clip_timestamps,
+        **{name: getattr(settings, name) for name in _SAME_NAMES},
+    }
+
+
+# The options whose value is the AnalysisSettings field of the same name, as is.
+_SAME_NAMES = ("task", "compression_ratio_threshold", "logprob_threshold",
+               "no_speech_threshold", "condition_on_previous_text", "initial_prompt",
+               "carry_initial_prompt", "beam_size", "best_of", "patience", "length_penalty",
+               "prefix", "suppress_tokens", "hallucination_silence_threshold")

@@ -7,11 +7,13 @@ not a failure in the middle of a recording.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from whisper.decoding import DecodingOptions
+from typing import TYPE_CHECKING
 
 from whisperscope.errors import WhisperScopeError
 from whisperscope.session.model import AnalysisSettings
+
+if TYPE_CHECKING:
+    from whisper.decoding import DecodingOptions
 
 TASKS = ("transcribe", "translate")
 
@@ -63,6 +65,9 @@ def decoding_options(
 ) -> DecodingOptions:
     """The options of one decode at `temperature`. As `transcribe` does, beam search
     (beam_size, patience) applies at temperature 0 only and best_of above it."""
+    # Imported here: check_settings runs in the window's process, which never loads torch.
+    from whisper.decoding import DecodingOptions
+
     greedy = temperature == 0
     return DecodingOptions(
         task=settings.task,

@@ -6,9 +6,10 @@ The file is a zip archive (open it with any unzip tool):
                                    path relative to the session, sha256, size, mtime), the
                                    analysis (segments, words, tokens, exact floats, model,
                                    settings), each window's token ids and texts, `edits`
-                                   (word boundaries moved by hand: {"words": [[index, start,
-                                   end], ...]}, absent in older files) and `extra` (free
-                                   JSON for the window's own state)
+                                   (boundaries moved by hand: {"words": [[index, start,
+                                   end], ...], "tokens": [...]}, in the tokens' aligned
+                                   word frame (session.edits); absent in older files) and
+                                   `extra` (free JSON for the window's own state)
     attention/w0000_heads.npy ...  each window's alignment-heads attention, float16, stored
                                    uncompressed so loading is a plain read
     attention/w0000_pass.npy ...   the alignment pass's rows of a window it timed, float16,
@@ -86,8 +87,9 @@ class SessionAudioMissing(SessionError):
 class Session:
     """An analysis as saved: what the window restores.
 
-    `extra` is free JSON-serialisable state (view range, selected token, ...); `edits` are
-    word times moved by hand (session.edits), kept apart from the aligned `analysis`."""
+    `extra` is free JSON-serialisable state (view range, selected token, ...); `edits` and
+    `token_edits` are word and token times moved by hand (session.edits), kept apart from
+    the aligned `analysis`."""
 
     analysis: Analysis
     path: Path | None = None  # the .wscope file it was loaded from or saved to
@@ -95,6 +97,7 @@ class Session:
     edits: dict[int, tuple[float, float]] = field(default_factory=dict)
     saved_at: str = ""
     saved_by: str = ""  # WhisperScope version that wrote it
+    token_edits: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def audio_path(self) -> Path:
@@ -103,9 +106,10 @@ class Session:
 
 def save_session(analysis: Analysis, path: str | Path,
                  extra: dict[str, Any] | None = None,
-                 edits: dict[int, tuple[float, float]] | None = None) -> Path:
-    """Write `analysis` (and `extra`, and the word `edits`) to `path` atomically; return
-    the path.
+                 edits: dict[int, tuple[float, float]] | None = None,
+                 token_edits: dict[int, tuple[float, float]] | None = None) -> Path:
+    """Write `analysis` (and `extra`, and the word and token edits) to `path` atomically;
+    return the path.
 
     The audio's checksum is taken from `analysis.audio.sha256`, or computed now if empty and
     the file exists. Raises ExportError when the file cannot be written."""
@@ -129,7 +133,8 @@ def save_session(analysis: Analysis, path: str | Path,
         },
         "analysis": analysis_to_dict(analysis, exact=True, windows=False),
         "windows": [_window_meta(i, w) for i, w in enumerate(analysis.windows)],
-        "edits": {"words": edits_to_json(edits or {})},
+        "edits": {"words": edits_to_json(edits or {}),
+                  "tokens": edits_to_json(token_edits or {})},
         "extra": extra or {},
     }
     manifest["analysis"]["audio"]["sha256"] = sha
@@ -168,7 +173,7 @@ def load_session(path: str | Path, check_audio: bool = True,
             analysis = analysis_from_dict(manifest["analysis"])
             analysis.windows = [_read_window(archive, meta) for meta in manifest["windows"]]
             check_analysis(analysis)
-            edits = _read_edits(manifest, len(analysis.words))
+            edits, token_edits = _read_edits(manifest, analysis)
     except SessionError:
         raise
     except FileNotFoundError as error:
@@ -183,7 +188,7 @@ def load_session(path: str | Path, check_audio: bool = True,
                            f"({_describe(error)})") from error
     session = Session(analysis, path, manifest.get("extra") or {}, edits,
                       str(manifest.get("saved_at", "")),
-                      str(manifest.get("whisperscope_version", "")))
+                      str(manifest.get("whisperscope_version", "")), token_edits)
     if check_audio:
         session = _locate_audio(session, manifest["audio"], path.parent)
     return session
@@ -244,11 +249,13 @@ def _read_manifest(archive: BoundedArchive, path: Path) -> dict[str, Any]:
     return manifest
 
 
-def _read_edits(manifest: dict[str, Any], n_words: int) -> dict[int, tuple[float, float]]:
-    edits = manifest.get("edits", {})  # older sessions have none
+def _read_edits(manifest: dict[str, Any], analysis: Analysis
+                ) -> tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]]]:
+    edits = manifest.get("edits", {})  # older sessions have none, or no token edits
     if not isinstance(edits, dict):
         raise ValueError("'edits' is not an object")
-    return edits_from_json(edits.get("words", []), n_words)
+    return (edits_from_json(edits.get("words", []), len(analysis.words)),
+            edits_from_json(edits.get("tokens", []), len(analysis.tokens), "token"))
 
 
 def _window_meta(i: int, w: WindowAttention) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The window's actions and menus (File, View, Playback, Help), with their shortcuts.
+"""The window's actions and menus (File, Edit, View, Playback, Analysis, Help), with their
+shortcuts.
 
 Only creates and arranges QActions; what they do is wired by the main window.
 """
@@ -61,6 +62,8 @@ class WindowActions:
 
         self.analyse = action("&Analyse Again", "Ctrl+R", "Run the analysis again")
         self.cancel = action("&Cancel Analysis", "Esc")
+        self.analysis_settings = action("Analysis &Settings…", "Ctrl+,",
+                                        "whisper's decoding options for the next analysis")
 
         self.about = action("&About WhisperScope")
 
@@ -89,6 +92,8 @@ class WindowActions:
         play_menu.addActions([self.slower, self.faster])
         analysis_menu = bar.addMenu("&Analysis")
         analysis_menu.addActions([self.analyse, self.cancel])
+        analysis_menu.addSeparator()
+        analysis_menu.addAction(self.analysis_settings)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about)
 

@@ -1,9 +1,11 @@
-"""Word boundaries as lines through a plot, like Praat's TextGrid editor: one item in each of
-the spectrogram, the tiers and the heatmap, drawn from the same spans.
+"""Boundaries as lines through a plot, like Praat's TextGrid editor: the words' in each of
+the spectrogram, the tiers and the heatmap, drawn from the same spans; the tokens' only
+across the tokens tier (`rows`).
 
 Dragging within a few pixels of a boundary moves it (the boundary editor decides where it
-may go); anywhere else the drag passes to the view (pan). Edited words' boundaries are drawn
-in the accent colour. Only the boundaries in view are painted, in screen pixels.
+may go); anywhere else the drag passes to the item below or to the view (pan). Edited
+boundaries are drawn in the accent colour. Only the boundaries in view are painted, in
+screen pixels.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ MAX_PAINTED = 2000  # boundaries; zoomed further out none are drawn
 
 
 class BoundaryLines(pg.GraphicsObject):
-    dragged = Signal(int, str, float)  # word index, START | END, time: while dragging
+    dragged = Signal(int, str, float)  # word (token) index, START | END, time: while dragging
     drag_finished = Signal(int, str, float)  # ... and where it was let go
 
-    def __init__(self, editable: bool = True) -> None:
+    def __init__(self, editable: bool = True, dash: float = 1.0) -> None:
         super().__init__()
         self.editable = editable
+        self.dash = dash  # line width of a plain boundary
+        self.rows: tuple[float, float] | None = None  # y span drawn and grabbed; None: all
         self.starts = np.zeros(0)
         self.ends = np.zeros(0)
         self.edited: frozenset[int] = frozenset()
@@ -40,6 +44,15 @@ class BoundaryLines(pg.GraphicsObject):
         self.ends = np.asarray(ends, float)
         self.edited = frozenset(edited)
         self.update()
+
+    def set_rows(self, rows: tuple[float, float] | None) -> None:
+        """Draw and grab only between these y values (view coordinates); None: the whole
+        height."""
+        self.rows = rows
+        self.update()
+
+    def _in_rows(self, y: float) -> bool:
+        return self.rows is None or min(self.rows) <= y <= max(self.rows)
 
     def boundary_near(self, t: float, tolerance: float) -> tuple[int, str] | None:
         """The word edge within `tolerance` seconds of `t` (the nearest), or None."""
@@ -61,7 +74,9 @@ class BoundaryLines(pg.GraphicsObject):
             ev.ignore()
             return
         if ev.isStart():
-            self._drag = self.boundary_near(ev.buttonDownPos().x(), self._tolerance())
+            down = ev.buttonDownPos()
+            self._drag = self.boundary_near(down.x(), self._tolerance()) \
+                if self._in_rows(down.y()) else None
         if self._drag is None:
             ev.ignore()
             return
@@ -75,8 +90,8 @@ class BoundaryLines(pg.GraphicsObject):
             self.dragged.emit(index, side, t)
 
     def hoverEvent(self, ev) -> None:  # noqa: N802
-        near = self.editable and not ev.isExit() and self.boundary_near(ev.pos().x(),
-                                                                        self._tolerance())
+        near = self.editable and not ev.isExit() and self._in_rows(ev.pos().y()) and \
+            self.boundary_near(ev.pos().x(), self._tolerance())
         if near and ev.acceptDrags(Qt.MouseButton.LeftButton):  # a drag from here is ours
             self.setCursor(Qt.CursorShape.SplitHCursor)
         else:
@@ -100,10 +115,11 @@ class BoundaryLines(pg.GraphicsObject):
         if i1 <= i0 or i1 - i0 > MAX_PAINTED:
             return
         transform = p.transform()
-        y0 = transform.map(QPointF(0, view.top())).y()
-        y1 = transform.map(QPointF(0, view.bottom())).y()
+        top, bottom = self.rows if self.rows is not None else (view.top(), view.bottom())
+        y0 = transform.map(QPointF(0, top)).y()
+        y1 = transform.map(QPointF(0, bottom)).y()
         p.resetTransform()
-        plain = QPen(QColor(255, 255, 255, 70), 1, Qt.PenStyle.DashLine)
+        plain = QPen(QColor(255, 255, 255, 70), self.dash, Qt.PenStyle.DashLine)
         edited = QPen(QColor(theme.EDITED), 1.5)
         for i in range(i0, i1):
             p.setPen(edited if i in self.edited else plain)

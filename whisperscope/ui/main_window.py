@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         self._previous = None  # the Analysis shown before "Analyse Again", until it finishes
         self.path: str | None = None
         self.error_box: QMessageBox | None = None
+        self.settings_dialog = None  # the open Analysis Settings dialog
         self._started_at = 0.0
         self._live_done = 0.0
         self._closed = False
@@ -172,6 +173,7 @@ class MainWindow(QMainWindow):
         a.faster.triggered.connect(lambda: self._nudge_speed(1))
         a.analyse.triggered.connect(self.analyse_again)
         a.cancel.triggered.connect(self.cancel_analysis)
+        a.analysis_settings.triggered.connect(self.edit_analysis_settings)
         a.about.triggered.connect(lambda: about.show_about(self, self.model))
         session_actions.wire(self)
 
@@ -264,6 +266,27 @@ class MainWindow(QMainWindow):
     def cancel_analysis(self) -> None:
         self.controller.cancel()
 
+    def edit_analysis_settings(self) -> None:
+        """Analysis › Analysis Settings…: whisper's options for the next run, remembered
+        at once (they are also what a saved session reopens with)."""
+        from whisperscope.ui.analysis_settings_dialog import AnalysisSettingsDialog
+
+        if self.settings_dialog is not None:
+            self.settings_dialog.raise_()
+            return
+        dialog = self.settings_dialog = AnalysisSettingsDialog(self.settings.analysis, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.settings_changed.connect(self._set_analysis_settings)
+        dialog.finished.connect(lambda _r: setattr(self, "settings_dialog", None))
+        dialog.open()
+
+    def _set_analysis_settings(self, settings) -> None:
+        self.settings = replace(self.settings, analysis=settings)
+        self.store.save(self.settings)
+        if self.path:
+            self.statusBar().showMessage("The analysis settings apply from the next Analyse "
+                                         "Again (Ctrl+R)", STATUS_MS)
+
     def open_session(self, session) -> None:
         """Show a saved session: its recording and its analysis, without running a model."""
         path = str(session.audio_path)
@@ -273,6 +296,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{os.path.basename(str(session.path or path))} — WhisperScope")
         view = session.extra.get("view_range")
         self._pending_view = (view, session.extra.get("playhead"))
+        # Analyse Again re-runs the session as it was made (and the dialog shows it).
+        self.settings = replace(self.settings, analysis=session.analysis.settings)
         self._start(path, session.analysis)
 
     def _start(self, path: str, analysis=None, keep: bool = False,
@@ -290,7 +315,8 @@ class MainWindow(QMainWindow):
             self.plots.spectrogram.set_pyramid(None)
             self.plots.spectrogram.set_message(f"Loading {os.path.basename(path)}…")
         model = self.analysis_bar.model_name or self.settings.model
-        job = AnalysisJob(path, model, self.analysis_bar.device_name, analysis=analysis,
+        job = AnalysisJob(path, model, self.analysis_bar.device_name,
+                          settings=self.settings.analysis, analysis=analysis,
                           transcript=transcript)
         self.analysis_bar.set_stage("Loading audio…")
         self.analysis_bar.set_idle_text("Starting")

@@ -165,7 +165,8 @@ def save_to(window: MainWindow, path: str) -> bool:
         extra["reference"] = os.path.abspath(bench.reference.path)
     try:
         with _BusyCursor():
-            save_session(window.analysis, path, extra, edits=bench.editor.edits)
+            save_session(window.analysis, path, extra, edits=bench.editor.edits,
+                         token_edits=bench.editor.token_edits)
     except (WhisperScopeError, OSError) as error:
         window.show_error("Could not save the session", str(error))
         return False

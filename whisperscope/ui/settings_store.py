@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from PySide6.QtCore import QByteArray, QSettings
 
+from whisperscope.session.exporters.json import settings_from_dict, settings_to_dict
+from whisperscope.session.model import AnalysisSettings
 from whisperscope.settings import Settings
 
 
@@ -13,6 +17,15 @@ def _bool(value, default: bool) -> bool:
     if isinstance(value, str):
         return value.lower() in ("1", "true", "yes")
     return bool(value)
+
+
+def _analysis_settings(value) -> AnalysisSettings:
+    """Whisper's options as saved (a JSON object); the defaults when absent or unreadable."""
+    try:
+        data = json.loads(value) if isinstance(value, str) else {}
+        return settings_from_dict(data if isinstance(data, dict) else {})
+    except (ValueError, TypeError):
+        return AnalysisSettings()
 
 
 class SettingsStore:
@@ -35,6 +48,7 @@ class SettingsStore:
             speed=speed,
             follow_playhead=_bool(q.value("follow_playhead"), True),
             normalised_attention=_bool(q.value("normalised_attention"), True),
+            analysis=_analysis_settings(q.value("analysis_settings")),
         ).validated()
 
     def save(self, settings: Settings) -> None:
@@ -45,6 +59,9 @@ class SettingsStore:
         q.setValue("speed", settings.speed)
         q.setValue("follow_playhead", settings.follow_playhead)
         q.setValue("normalised_attention", settings.normalised_attention)
+        # One JSON string, the session's own spelling: QSettings' ini format would turn
+        # None, tuples and booleans into strings.
+        q.setValue("analysis_settings", json.dumps(settings_to_dict(settings.analysis)))
         q.sync()
 
     def geometry(self, key: str) -> QByteArray | None:

@@ -1,6 +1,7 @@
 """Tiers between the spectrogram and the heatmap, as in Praat's TextGrid editor: our words,
 our tokens and, when one is loaded, the reference's words, as labelled intervals on the
-shared time axis. Word boundaries can be dragged here as in the other plots.
+shared time axis. Word boundaries can be dragged here as in the other plots, and token
+boundaries in the tokens tier (inside their word: see `session.edits`).
 """
 
 from __future__ import annotations
@@ -106,8 +107,12 @@ class TierPlot(pg.PlotItem):
         self.invertY(True)
         self.tiers = TierItem()
         self.boundaries = BoundaryLines()
+        # above the word lines: a press in the tokens tier is a token boundary's first
+        self.token_boundaries = BoundaryLines(dash=0.8)
+        self.token_boundaries.setZValue(self.boundaries.zValue() + 1)
         self.addItem(self.tiers, ignoreBounds=True)
         self.addItem(self.boundaries, ignoreBounds=True)
+        self.addItem(self.token_boundaries, ignoreBounds=True)
         self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=theme.playhead_pen())
         self.playhead.setZValue(10)
         self.addItem(self.playhead, ignoreBounds=True)
@@ -119,6 +124,9 @@ class TierPlot(pg.PlotItem):
         self.tiers.order = list(names)
         self.getAxis("left").setTicks([[(i + 0.5, n) for i, n in enumerate(names)], []])
         self.setYRange(0, len(names), padding=0)
+        row = names.index(TOKENS) if TOKENS in names else None
+        self.token_boundaries.set_rows(None if row is None else (row, row + 1))
+        self.token_boundaries.setVisible(row is not None)
         self.tiers.update()
 
     def preferred_height(self) -> int:

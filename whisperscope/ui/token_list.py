@@ -143,10 +143,10 @@ class TokenListPanel(QWidget):
             for col in NUMBER_COLUMNS:
                 view.resizeColumnToContents(col)
 
-    def show_edited(self, analysis, edited) -> None:
-        """The words and tokens with their times edited by hand; `edited` words marked."""
+    def show_edited(self, analysis, edited, edited_tokens=frozenset()) -> None:
+        """The words and tokens with their times edited by hand; `edited` ones marked."""
         self.words.replace_items(analysis.words, edited)
-        self.tokens.replace_items(analysis.tokens)
+        self.tokens.replace_items(analysis.tokens, edited_tokens)
 
     def show_comparison(self, errors: dict[int, tuple[float, float]] | None,
                         summary: str = "") -> None:

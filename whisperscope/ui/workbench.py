@@ -1,6 +1,7 @@
-"""The window as a workbench: word boundaries edited by hand (with undo) and compared with a
-reference. Wires the boundary editor, the reference and the tiers to the views, so the main
-window only creates this object and tells it when an analysis starts and finishes.
+"""The window as a workbench: word and token boundaries edited by hand (with undo) and
+compared with a reference. Wires the boundary editor, the reference and the tiers to the
+views, so the main window only creates this object and tells it when an analysis starts and
+finishes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from whisperscope.session.reference import (
     summary_text,
     write_comparison_csv,
 )
-from whisperscope.ui.boundary_editor import BoundaryEditor
+from whisperscope.ui.boundary_editor import TOKEN, WORD, BoundaryEditor
 from whisperscope.ui.tier_view import REFERENCE, TOKENS, WORDS
 
 if TYPE_CHECKING:
@@ -39,8 +40,8 @@ class Workbench(QObject):
         self.reference: Reference | None = None
         self.comparison = None
         self._matches = None
-        self._session_edits = None  # edits of a saved session, applied when it has loaded
-        self._last = (None, {})  # the analysis and edits before a reset (Analyse Again)
+        self._session_edits = None  # (word, token) edits of a saved session, once it loaded
+        self._last = (None, ({}, {}))  # the analysis and edits before a reset (Analyse Again)
         a = window.actions
         self.undo = self.editor.stack.createUndoAction(window, "&Undo")
         self.undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
@@ -55,6 +56,9 @@ class Workbench(QObject):
         for lines in window.plots.boundaries:
             lines.dragged.connect(self._drag)
             lines.drag_finished.connect(self._drop)
+        tokens = window.plots.tiers.token_boundaries
+        tokens.dragged.connect(lambda i, side, t: self._drag(i, side, t, TOKEN))
+        tokens.drag_finished.connect(lambda i, side, t: self._drop(i, side, t, TOKEN))
         self.editor.changed.connect(self._on_changed)
         window.timeline.playhead_moved.connect(self._on_playhead)
         self.update_enabled()
@@ -69,13 +73,13 @@ class Workbench(QObject):
     def reset(self) -> None:
         """A new run starts: nothing to edit until it finishes."""
         if self.editor.base is not None:
-            self._last = (self.editor.base, dict(self.editor.edits))
+            self._last = (self.editor.base, self.editor.state)
         self.editor.clear()
 
     def expect_session(self, session) -> None:
         """A saved session is opening: its edits apply once its analysis is shown, and
         the reference it was compared with is loaded again if it is still there."""
-        self._session_edits = dict(session.edits)
+        self._session_edits = (dict(session.edits), dict(session.token_edits))
         path = session.extra.get("reference")
         reference = None
         if isinstance(path, str) and os.path.isfile(path):
@@ -90,7 +94,7 @@ class Workbench(QObject):
         if edits is None and self._last[0] is analysis:  # a cancelled run gave it back
             edits = self._last[1]
         self._matches = None
-        self.editor.set_analysis(analysis, edits)
+        self.editor.set_analysis(analysis, *(edits or ({}, {})))
 
     def replace_analysis(self, analysis, edits) -> None:
         """Another finished analysis of the same recording, undoably (see BoundaryEditor)."""
@@ -100,35 +104,37 @@ class Workbench(QObject):
     def window_done(self, _event) -> None:
         """A window is finished: the tiers show the words so far."""
         index = self.window.results.index  # the words so far, live
-        self._show(index.words, index.tokens, frozenset())
+        self._show(index.words, index.tokens, frozenset(), frozenset())
 
-    def _drag(self, index: int, side: str, t: float) -> None:
+    def _drag(self, index: int, side: str, t: float, kind: str = WORD) -> None:
         if not self.window.controller.busy:
-            self.editor.preview(index, side, t)
+            self.editor.preview(index, side, t, kind)
 
-    def _drop(self, index: int, side: str, t: float) -> None:
+    def _drop(self, index: int, side: str, t: float, kind: str = WORD) -> None:
         if not self.window.controller.busy:
-            self.editor.finish(index, side, t)
+            self.editor.finish(index, side, t, kind)
 
     def _on_changed(self, analysis) -> None:
         window = self.window
         if analysis is None:
-            self._show([], [], frozenset())
+            self._show([], [], frozenset(), frozenset())
             self._compare()
             return
-        edited = self.editor.edited_words
+        edited, edited_tokens = self.editor.edited_words, self.editor.edited_tokens
         window.results.retime(analysis)
-        window.token_list.show_edited(analysis, edited)
-        self._show(analysis.words, analysis.tokens, edited)
+        window.token_list.show_edited(analysis, edited, edited_tokens)
+        self._show(analysis.words, analysis.tokens, edited, edited_tokens)
         self._compare()
         window.plots.heatmap.redraw()
         self._on_playhead(window.timeline.playhead)
 
-    def _show(self, words, tokens, edited) -> None:
+    def _show(self, words, tokens, edited, edited_tokens) -> None:
         plots = self.window.plots
         plots.tiers.tiers.set_tier(WORDS, words, edited)
-        plots.tiers.tiers.set_tier(TOKENS, tokens)
+        plots.tiers.tiers.set_tier(TOKENS, tokens, edited_tokens)
         plots.set_boundaries(words, edited)
+        plots.tiers.token_boundaries.set_spans([k.start for k in tokens],
+                                               [k.end for k in tokens], edited_tokens)
 
     def _on_playhead(self, t: float) -> None:
         self.window.plots.tiers.tiers.set_current(WORDS, self.window.results.index.word_at(t))

@@ -94,7 +94,7 @@ def analysis_to_dict(analysis: Analysis, exact: bool = False,
         "whisperscope_version": __version__,
         "audio": plain_data(asdict(analysis.audio)),
         "model": plain_data(asdict(analysis.model)),
-        "settings": plain_data(asdict(analysis.settings)),
+        "settings": settings_to_dict(analysis.settings),
         "language": analysis.language,
         "text": analysis.text,
         "elapsed": number(analysis.elapsed),
@@ -136,7 +136,7 @@ def analysis_from_dict(data: dict[str, Any]) -> Analysis:
     return Analysis(
         audio=_build(AudioInfo, data["audio"]),
         model=_build(ModelInfo, data["model"]),
-        settings=_build(AnalysisSettings, data.get("settings", {})),
+        settings=settings_from_dict(data.get("settings", {})),
         language=data.get("language", "en"),
         segments=[
             Segment(index=s["index"], start=from_number(s["start"]),
@@ -164,6 +164,16 @@ def analysis_from_dict(data: dict[str, Any]) -> Analysis:
         elapsed=from_number(data.get("elapsed", 0.0)),
         warnings=[str(w) for w in data.get("warnings", [])],
     )
+
+
+def settings_to_dict(settings: AnalysisSettings) -> dict[str, Any]:
+    """The decoding settings as plain data (also how the window remembers them)."""
+    return plain_data(asdict(settings))
+
+
+def settings_from_dict(data: dict[str, Any]) -> AnalysisSettings:
+    """Inverse of `settings_to_dict`; unknown keys are dropped, missing ones default."""
+    return _build(AnalysisSettings, data)
 
 
 def number(x: float) -> float | str:
