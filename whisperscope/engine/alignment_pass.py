@@ -51,21 +51,34 @@ def run_alignment_pass(
         prompt = [tokenizer.sot_prev, *done[-(reserve - 1):]] if done and reserve > 1 else []
         start = [*prompt, *tokenizer.sot_sequence, tokenizer.no_timestamps]
         fed = [*start, *ids, tokenizer.eot]
-        decoder.reset(1)
-        with torch.no_grad():
-            out = decoder.step(torch.tensor([fed], device=decoder.cross_keys[0].device))
         last = k == len(chunks) - 1
         first_row = len(start) - 1
         n_rows = len(ids) + (1 if last else 0)  # only the last chunk's end is the end
         rows = slice(first_row, first_row + n_rows)
+        decoder.reset(1)
+        with torch.no_grad():
+            out = decoder.step(torch.tensor([fed], device=decoder.cross_keys[0].device),
+                               logit_rows=list(range(rows.start, rows.stop)),
+                               keep_attention=(rows, n_frames))
         # one hypothesis: batch entry 0
-        weights.append(out.cross_attention[:, 0, :, rows, :n_frames].float().cpu().numpy())
+        weights.append(out.cross_attention[:, 0].float().cpu().numpy())
         targets = torch.tensor([*ids, tokenizer.eot][:n_rows], device=out.logits.device)
-        logp = torch.log_softmax(out.logits[0, rows].float(), dim=-1)
-        logprobs.append(logp.gather(1, targets[:, None])[:, 0].cpu().numpy())
+        logprobs.append(_target_logprobs(out.logits[0], targets))
         done += ids
     return AlignmentPass(units, np.concatenate(weights, axis=2),
                          np.concatenate(logprobs).astype(np.float32))
+
+
+def _target_logprobs(logits: torch.Tensor, targets: torch.Tensor, rows: int = 32
+                     ) -> np.ndarray:
+    """log_softmax(logits)[i, targets[i]] for each row, a few rows at a time: a full
+    window's log-softmax over the ~52k-token vocabulary is another 90 MB at once."""
+    out = []
+    for lo in range(0, len(targets), rows):
+        chunk = logits[lo: lo + rows].float()
+        picked = chunk.gather(1, targets[lo: lo + rows, None])[:, 0]
+        out.append((picked - torch.logsumexp(chunk, dim=-1)).cpu().numpy())
+    return np.concatenate(out) if out else np.zeros(0, np.float32)
 
 
 def _word_chunks(units: AlignmentUnits, budget: int) -> list[tuple[int, int]]:

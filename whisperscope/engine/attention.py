@@ -48,7 +48,9 @@ def recompute_window_attention(
         features = whisper_model.encoder(segment[None].to(whisper_model.device, dtype))
     decoder = CachedDecoder(whisper_model, features)
     fed = [*window.prompt_ids.tolist(), *window.token_ids[:-1].tolist()]
-    out = decoder.step(torch.tensor([fed], device=whisper_model.device))
     first_row = len(window.prompt_ids) - 1
-    rows = out.cross_attention[:, 0, :, first_row: first_row + n_rows, : window.n_frames]
-    return rows.float().cpu().numpy()
+    rows = slice(first_row, first_row + n_rows)
+    # the logits are not read; each layer's weights are cut to the window's rows at once
+    out = decoder.step(torch.tensor([fed], device=whisper_model.device), logit_rows=[0],
+                       keep_attention=(rows, window.n_frames))
+    return out.cross_attention[:, 0].float().cpu().numpy()

@@ -89,6 +89,7 @@ class CachedDecoder:
         tokens: Tensor,
         capture_layers: Sequence[int] | None = None,
         logit_rows: list[int] | None = None,
+        keep_attention: tuple[slice, int] | None = None,
     ) -> StepOutput:
         """Feed `tokens` (shape = (n_batch, n_new)) after those already fed.
 
@@ -98,6 +99,11 @@ class CachedDecoder:
         logit_rows: which of the new positions need logits (default: all). Projecting onto
         the ~52k-token vocabulary is the costliest part of a long prompt, so the first step
         asks only for the rows it reads.
+
+        keep_attention: (rows, n_frames): keep only those query rows and the first n_frames
+        of each captured layer's weights. A teacher-forced pass over a full window captures
+        every layer: 6 x 8 x 448 x 1500 float32 is 130 MB, so each layer's full weights are
+        cut as soon as they are made instead of all being stacked and cut afterwards.
         """
         if self.offset == 0 and tokens.shape[0] != self.n_batch:
             self.reset(tokens.shape[0])
@@ -125,6 +131,9 @@ class CachedDecoder:
             out, weights = self._cross_attention(i, block, block.cross_attn_ln(x), capture)
             x = x + out
             if capture:
+                if keep_attention is not None:
+                    rows, n_frames = keep_attention
+                    weights = weights[:, :, rows, :n_frames].contiguous()
                 attentions.append(weights)
             x = x + block.mlp(block.mlp_ln(x))
         self.offset = end

@@ -109,7 +109,8 @@ def load_checkpoint(path: Path, official: str | None) -> FoundWeights:
     from whisperscope.engine.models import exception_reason
 
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        # mmap: the half-precision file is paged in, not copied, while float32 is made
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception as exc:  # noqa: BLE001 - truncated zip, pickle with code, not a torch file
         if "weights only load failed" in str(exc).lower():
             # not torch's advice to retry with weights_only=False: that would run the code
