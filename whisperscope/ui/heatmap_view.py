@@ -13,12 +13,13 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QCursor, QImage
+from PySide6.QtGui import QBrush, QColor, QCursor
 from PySide6.QtWidgets import QGraphicsRectItem, QToolTip
 
 from whisperscope.session.model import FRAME_SECONDS
 from whisperscope.ui import theme
 from whisperscope.ui.attention_rows import MEAN, AttentionRows, Block, HeadChoice
+from whisperscope.ui.fast_image import FastImage
 from whisperscope.ui.time_axis import TimeAxis
 from whisperscope.ui.time_viewbox import TimeViewBox
 from whisperscope.ui.timefmt import format_time
@@ -32,28 +33,6 @@ REDRAW_MS = 40
 INDEX_LEVELS = (0, 255)  # the images hold colour indices already (identity through the lut)
 PREMULTIPLIED_PX = 160  # a block drawn at least this wide keeps a 32-bit copy to paint
 
-
-class BlockImage(pg.ImageItem):
-    """A window's rows. pyqtgraph makes an Indexed8 QImage of a uint8 image with a lookup
-    table (no copy), which the raster engine expands on every paint: ~10 times slower to
-    draw at full size than its own premultiplied 32-bit format. A block drawn large keeps
-    that conversion, made once per render; a small or far one stays 1 byte a cell."""
-
-    premultiplied = False
-
-    def set_premultiplied(self, on: bool) -> None:
-        if on != self.premultiplied:
-            self.premultiplied = on
-            self.qimage = None  # a block out of view lets its 32-bit copy go now
-            self._renderRequired = True  # pyqtgraph's flag: render again at the next paint
-            self.update()
-
-    def render(self) -> None:
-        super().render()
-        if self.premultiplied and self.qimage is not None and (
-                self.qimage.format() == QImage.Format.Format_Indexed8):
-            self.qimage = self.qimage.convertToFormat(
-                QImage.Format.Format_ARGB32_Premultiplied)
 
 
 class HeatmapPlot(pg.PlotItem):
@@ -77,7 +56,7 @@ class HeatmapPlot(pg.PlotItem):
         self.choice: HeadChoice = MEAN
         self.normalised = True
         self.current_row: int | None = None
-        self._images: dict[int, BlockImage] = {}  # by window
+        self._images: dict[int, FastImage] = {}  # by window
         self._drawn: dict[int, tuple] = {}  # window -> (version, first_row, choice, normalised)
         self._requested: set[int] = set()
         self._redraw_timer = QTimer(self)
@@ -172,7 +151,7 @@ class HeatmapPlot(pg.PlotItem):
         values = block.image(self.choice, self.normalised, levels)
         image = self._images.get(block.window)
         if image is None:
-            image = BlockImage(axisOrder="row-major")
+            image = FastImage(axisOrder="row-major", premultiplied=False)
             image.setLookupTable(theme.heatmap_lut())
             self._images[block.window] = image
             self.addItem(image)
@@ -189,7 +168,7 @@ class HeatmapPlot(pg.PlotItem):
         image.show()
         self._drawn[block.window] = key
 
-    def _set_premultiplied(self, block: Block, image: BlockImage) -> None:
+    def _set_premultiplied(self, block: Block, image: FastImage) -> None:
         """32-bit only for blocks in view and drawn wide (what the paint time goes on)."""
         t0, t1 = self.timeline.view_range
         in_view = block.end > t0 and block.start < t1
