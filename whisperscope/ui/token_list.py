@@ -129,10 +129,11 @@ class TokenListPanel(QWidget):
         self.tokens.reset()
         self._time_chars = 0
 
-    def token_decoded(self, event: TokenDecoded) -> None:
-        if is_text_token(event):
-            self.tokens.add_pending(event.text, event.probability)
-            self.words.add_pending(event.text, event.probability, join=not event.starts_word)
+    def tokens_decoded(self, events: list[TokenDecoded]) -> None:
+        """Rows for tokens just decoded, one insert per list (the views lay out once)."""
+        events = [e for e in events if is_text_token(e)]
+        self.tokens.add_pending([(e.text, e.probability, False) for e in events])
+        self.words.add_pending([(e.text, e.probability, not e.starts_word) for e in events])
 
     def window_voided(self) -> None:
         self.tokens.clear_pending()
