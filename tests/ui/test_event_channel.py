@@ -25,9 +25,10 @@ from whisperscope.ui.analysis_worker import (
     SpectrogramReady,
 )
 from whisperscope.ui.event_dispatch import EventDispatcher
+from whisperscope.ui.heatmap_view import REDRAW_MS
 from whisperscope.ui.tier_view import WORDS as WORDS_TIER
 
-from .conftest import WORDS, FakeEngine, is_a
+from .conftest import WORDS, FakeEngine, is_a, synthetic_analysis
 
 
 @pytest.fixture
@@ -56,27 +57,57 @@ def test_every_event_arrives_once_in_order(qtbot, controllers):
 
 
 def test_the_views_take_each_event_in_order(qtbot, make_window):
-    window = make_window(FakeEngine())
-    live = []  # what the views show as each token arrives, after the dispatcher ran
+    window = make_window(FakeEngine(delay=0.03))  # tokens a frame or more apart
+    live = []  # what the views show as each batch of tokens arrives, and at WindowDone
+
+    def after_flush(n: int) -> None:
+        live.append((n, window.token_list.tokens.rowCount(), window.rows.n_rows,
+                     window.analysis_bar.progress.value()))
 
     def after_dispatch(event) -> None:
-        if isinstance(event, TokenDecoded):
-            live.append((window.token_list.tokens.rowCount(), window.rows.n_rows,
-                         window.analysis_bar.progress.value()))
-        elif isinstance(event, WindowDone):  # the workbench ran after the results
+        if isinstance(event, WindowDone):  # the workbench ran after the results
             live.append(("tiers", window.plots.tiers.tiers.tiers[WORDS_TIER][2]))
 
+    window.dispatcher.tokens_flushed.connect(after_flush)
     window.controller.event.connect(after_dispatch)  # connected after the window's own
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished),
                           timeout=10_000):
         window.open_file("speech.wav")
-    tokens = [entry for entry in live if entry[0] != "tiers"]
-    assert [t[0] for t in tokens] == [*range(1, len(WORDS) + 1), len(WORDS)]  # EOT: no row
-    assert [t[1] for t in tokens] == [t[0] for t in tokens]  # heatmap rows keep pace
-    progress = [t[2] for t in tokens]
-    assert progress == sorted(progress) and progress[-2] > progress[0]  # it moves on
-    assert live[-1] == ("tiers", [w.strip() for w in WORDS])
+    batches = [entry for entry in live if entry[0] != "tiers"]
+    assert len(batches) > 2  # spread out tokens reach the views as they come
+    assert sum(b[0] for b in batches) == len(WORDS) + 1  # every token, once (EOT: no row)
+    shown = [b[1] for b in batches]
+    assert shown == sorted(shown) and shown[-1] == len(WORDS) and shown[0] < len(WORDS)
+    assert [b[2] for b in batches] == shown  # heatmap rows keep pace
+    progress = [b[3] for b in batches]
+    assert progress == sorted(progress) and progress[-1] > progress[0]  # it moves on
+    assert live[-1] == ("tiers", [w.strip() for w in WORDS])  # after every token's batch
     assert window.analysis is not None and len(window.analysis.words) == len(WORDS)
+
+
+def test_tokens_within_one_frame_reach_the_views_once(qtbot, make_window):
+    """A burst of N tokens: one insert into the token list, one heatmap redraw, one
+    progress update; nothing per token."""
+    window = make_window()
+    _, events = synthetic_analysis("speech.wav")
+    tokens = [e for e in events if isinstance(e, TokenDecoded)][: len(WORDS)]
+    inserts, flushes, redraws = [], [], []
+    window.token_list.tokens.rowsInserted.connect(lambda *a: inserts.append(a))
+    window.dispatcher.tokens_flushed.connect(flushes.append)
+    heatmap = window.plots.heatmap
+    heatmap._redraw_timer.timeout.connect(lambda: redraws.append(heatmap.rows.n_rows))
+    window.dispatcher.dispatch(events[1])  # WindowStarted
+    for event in tokens:
+        window.dispatcher.dispatch(event)
+    assert window.token_list.tokens.rowCount() == 0  # queued until the frame's flush
+    qtbot.waitUntil(lambda: bool(flushes), timeout=1000)
+    qtbot.wait(3 * REDRAW_MS)
+    assert flushes == [len(tokens)]
+    assert len(inserts) == 1 and window.token_list.tokens.rowCount() == len(tokens)
+    assert redraws == [len(tokens)]  # one redraw, with every row in it
+    assert window.rows.n_rows == len(tokens)
+    window.dispatcher.dispatch(events[-3])  # WindowDone: after every queued token
+    assert window.token_list.tokens.rowCount() == len(WORDS)
 
 
 def test_cancel_is_heard_at_once_and_the_worker_ends(qtbot, controllers):

@@ -39,9 +39,9 @@ def test_rows_and_tokens_fill_in_live_before_the_window_is_done(qtbot, make_wind
         live.append((window.rows.n_rows, window.token_list.tokens.rowCount(),
                      window.analysis is None))
 
-    window.controller.event.connect(only(TokenDecoded, on_token))
+    window.dispatcher.tokens_flushed.connect(on_token)  # tokens reach the views per frame
     open_and_finish(qtbot, window)
-    assert [n for n, _, _ in live[:3]] == [1, 2, 3]
+    assert [n for n, _, _ in live[:3]] == [1, 2, 3]  # 50 ms apart: one token a frame
     assert all(pending for _, _, pending in live)  # all before Finished
     assert live[-2][1] == len(WORDS)  # pending token rows, before times are known
     assert window.rows.n_rows == len(WORDS)
@@ -374,8 +374,8 @@ def test_a_missing_model_is_a_message_not_a_crash(qtbot, make_window):
 def test_words_fill_in_live_too(qtbot, make_window):
     window = make_window(FakeEngine(delay=0.05))
     live = []
-    window.controller.event.connect(only(
-        TokenDecoded, lambda _e: live.append(window.token_list.words.rowCount())))
+    window.dispatcher.tokens_flushed.connect(
+        lambda _n: live.append(window.token_list.words.rowCount()))
     open_and_finish(qtbot, window)
     assert live[:3] == [1, 2, 3]
     assert window.token_list.words.pending == []

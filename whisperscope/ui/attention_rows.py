@@ -50,9 +50,21 @@ def is_text_token(event: TokenDecoded) -> bool:
     return not (event.is_timestamp or event.is_special)
 
 
+def quantise(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
+    """uint8 colour indices of `values` between `levels`, as pyqtgraph's float path would
+    compute them on every render (256 colours over the range, clipped): done once per row
+    here, the image is then drawn through its lookup table with no rescale."""
+    low, high = levels
+    scaled = (np.asarray(values, np.float32) - low) * (256.0 / max(high - low, EPS))
+    return np.clip(scaled, 0, 255, out=scaled).astype(np.uint8)
+
+
 @dataclass
 class Block:
-    """The rows of one window. `heads` is (rows, n_heads, n_frames) float16."""
+    """The rows of one window. `heads` is (n_heads, source rows, n_frames) float16, laid out
+    as `WindowAttention.heads`: a finished block's is the analysis's own array (no copy) and
+    `window_rows[i]` is row i's source row; a live block's is a growing buffer whose first
+    `n_rows` rows are its rows (`window_rows` empty)."""
 
     window: int
     start: float
@@ -71,7 +83,7 @@ class Block:
     pass_rows: np.ndarray | None = None  # (rows, n_frames) float16, the alignment pass
     pass_heads: tuple[tuple[int, int], ...] = ()  # the (layer, head) that pass used
     version: int = 0
-    _display: np.ndarray | None = None
+    _display: np.ndarray | None = None  # uint8 colour indices, (rows, n_frames)
     _display_key: tuple | None = None
     _display_rows: int = 0
 
@@ -85,13 +97,15 @@ class Block:
 
     def append(self, attention: np.ndarray, label: str, probability: float) -> None:
         n_heads, n_frames = attention.shape
-        if self.heads.shape[1:] != (n_heads, self.n_frames) or self.n_rows >= len(self.heads):
-            grown = np.zeros((max(32, 2 * len(self.heads)), n_heads, self.n_frames), np.float16)
+        if self.heads.shape[::2] != (n_heads, self.n_frames) or (
+                self.n_rows >= self.heads.shape[1]):
+            grown = np.zeros((n_heads, max(32, 2 * self.heads.shape[1]), self.n_frames),
+                             np.float16)
             if self.n_rows:
-                grown[: self.n_rows] = self.heads[: self.n_rows]
+                grown[:, : self.n_rows] = self.heads[:, : self.n_rows]
             self.heads = grown
         width = min(n_frames, self.n_frames)
-        self.heads[self.n_rows, :, :width] = attention[:, :width]
+        self.heads[:, self.n_rows, :width] = attention[:, :width]
         self.n_rows += 1
         self.labels.append(label)
         self.probabilities.append(float(probability))
@@ -107,46 +121,65 @@ class Block:
         heads = ", ".join(f"L{layer} H{head}" for layer, head in self.pass_heads)
         return f"Alignment pass {heads}".strip()
 
+    def source_rows(self, rows: slice) -> slice | np.ndarray:
+        """Where rows `rows` of this block are in `heads` (and in `full`)."""
+        return self.window_rows[rows] if self.final else rows
+
     def values(self, choice: HeadChoice, normalised: bool) -> np.ndarray | None:
-        """The rows to draw, (n_rows, n_frames) float32, or None when `choice` needs a
-        recomputation this block does not have yet. Rows are computed once per choice and
-        extended as new rows arrive."""
-        key = (choice, normalised)
+        """All rows as values, (n_rows, n_frames) float32, or None when `choice` needs a
+        recomputation this block does not have yet."""
+        if choice.kind == "layer" and self.full is None:
+            return None
+        return self._compute(slice(0, self.n_rows), choice, normalised)
+
+    def image(self, choice: HeadChoice, normalised: bool, levels: tuple[float, float]
+              ) -> np.ndarray | None:
+        """The rows to draw as uint8 colour indices (n_rows, n_frames) between `levels`, or
+        None as `values`. Rows are computed once per choice and extended as new rows
+        arrive; nothing is recomputed when the view only moves."""
+        key = (choice, normalised, levels)
+        capacity = self.n_rows if self.final else self.heads.shape[1]
         if key != self._display_key or self._display is None or (
                 len(self._display) < self.n_rows):
             if choice.kind == "layer" and self.full is None:
                 return None
-            self._display = np.zeros((max(self.n_rows, len(self.heads)), self.n_frames),
-                                     np.float32)
+            self._display = np.zeros((max(self.n_rows, capacity), self.n_frames), np.uint8)
             self._display_key, self._display_rows = key, 0
         if self._display_rows < self.n_rows:
             rows = slice(self._display_rows, self.n_rows)
-            self._display[rows] = self._compute(rows, choice, normalised)
+            self._display[rows] = quantise(self._compute(rows, choice, normalised), levels)
             self._display_rows = self.n_rows
         return self._display[: self.n_rows]
 
+    def drop_image(self) -> None:
+        """Forget the drawn rows (a choice not shown any more); `image` makes them again."""
+        self._display, self._display_key, self._display_rows = None, None, 0
+
     def raw_value(self, row: int, frame: int, choice: HeadChoice) -> float | None:
+        """The attention weight itself at (row, frame), for the hover (never the image)."""
         if not (0 <= row < self.n_rows and 0 <= frame < self.n_frames):
             return None
+        source = int(self.window_rows[row]) if self.final else row
         if choice.kind == "layer":
             if self.full is None:
                 return None
-            return float(self.full[choice.layer, choice.head, self.window_rows[row], frame])
+            return float(self.full[choice.layer, choice.head, source, frame])
         if choice.kind == "alignment":
-            return float(self.heads[row, choice.index, frame])
+            return float(self.heads[choice.index, source, frame])
         if choice.kind == "pass" and self.pass_rows is not None:
-            return float(self.pass_rows[row, frame])
-        return float(self.heads[row, :, frame].astype(np.float32).mean())
+            return float(self.pass_rows[row, frame])  # pass rows are kept per block row
+        return float(self.heads[:, source, frame].astype(np.float32).mean())
 
     def _compute(self, rows: slice, choice: HeadChoice, normalised: bool) -> np.ndarray:
+        source = self.source_rows(rows)
         if choice.kind == "layer":
-            values = self.full[choice.layer, choice.head][self.window_rows[rows]]
+            values = self.full[choice.layer, choice.head][source]
         elif choice.kind == "alignment":
-            values = self.heads[rows, choice.index]
+            values = self.heads[choice.index][source]
         elif choice.kind == "pass" and self.pass_rows is not None:
-            values = self.pass_rows[rows]
+            values = self.pass_rows[rows]  # kept per block row, not per source row
         else:  # the mean; also the pass's stand-in while a window decodes or had no pass
-            values = self.heads[rows].astype(np.float32).mean(axis=1)
+            values = self.heads[:, source].astype(np.float32).mean(axis=0)
         values = np.asarray(values, dtype=np.float32)
         if normalised:
             values = values / np.maximum(values.max(axis=1, keepdims=True), EPS)
@@ -198,11 +231,11 @@ class AttentionRows:
             return None
         rows = np.array([t.row for t in tokens], dtype=np.int64)
         block = Block(event.window, att.start, max(1, att.n_frames), self.n_rows, final=True)
-        heads = np.asarray(att.heads)
+        heads = np.asarray(att.heads)  # the analysis's array itself: no second copy
         if heads.size:
-            block.heads = np.ascontiguousarray(heads[:, rows, :].transpose(1, 0, 2))
+            block.heads = heads
         else:
-            block.heads = np.zeros((len(rows), 1, block.n_frames), np.float16)
+            block.heads = np.zeros((1, int(rows.max()) + 1, block.n_frames), np.float16)
         block.n_rows = len(rows)
         block.window_rows = rows
         block.labels = [t.text for t in tokens]

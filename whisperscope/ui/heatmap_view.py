@@ -1,8 +1,10 @@
 """The live cross-attention heatmap: one row per token, columns on the shared time axis.
 
 Each window is one ImageItem placed in seconds with `setRect`; its rows are written into a
-buffer as `TokenDecoded` events arrive and redrawn at most ~25 times a second with fixed
-levels. The rows in view follow the time range, so the alignment reads as a diagonal.
+buffer as `TokenDecoded` events arrive and redrawn at most ~25 times a second. The image is
+uint8 colour indices quantised once per row (`Block.image`), drawn through the lookup table:
+pyqtgraph's float path rescaled the whole image on every render. The rows in view follow the
+time range, so the alignment reads as a diagonal.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QToolTip
 from whisperscope.session.model import FRAME_SECONDS
 from whisperscope.ui import theme
 from whisperscope.ui.attention_rows import MEAN, AttentionRows, Block, HeadChoice
+from whisperscope.ui.fast_image import FastImage
 from whisperscope.ui.time_axis import TimeAxis
 from whisperscope.ui.time_viewbox import TimeViewBox
 from whisperscope.ui.timefmt import format_time
@@ -27,6 +30,9 @@ RAW_LEVELS = (0.0, 0.25)  # softmax weight; a sharp alignment head peaks well ab
 NORMALISED_LEVELS = (0.0, 1.0)  # each row scaled to its own peak
 MIN_ROWS_SHOWN = 12
 REDRAW_MS = 40
+INDEX_LEVELS = (0, 255)  # the images hold colour indices already (identity through the lut)
+PREMULTIPLIED_PX = 160  # a block drawn at least this wide keeps a 32-bit copy to paint
+
 
 
 class HeatmapPlot(pg.PlotItem):
@@ -50,7 +56,7 @@ class HeatmapPlot(pg.PlotItem):
         self.choice: HeadChoice = MEAN
         self.normalised = True
         self.current_row: int | None = None
-        self._images: dict[int, pg.ImageItem] = {}  # by window
+        self._images: dict[int, FastImage] = {}  # by window
         self._drawn: dict[int, tuple] = {}  # window -> (version, first_row, choice, normalised)
         self._requested: set[int] = set()
         self._redraw_timer = QTimer(self)
@@ -141,10 +147,11 @@ class HeatmapPlot(pg.PlotItem):
         key = (block.version, block.first_row, block.n_rows, self.choice, self.normalised)
         if self._drawn.get(block.window) == key:
             return
-        values = block.values(self.choice, self.normalised)
+        levels = NORMALISED_LEVELS if self.normalised else RAW_LEVELS
+        values = block.image(self.choice, self.normalised, levels)
         image = self._images.get(block.window)
         if image is None:
-            image = pg.ImageItem(axisOrder="row-major")
+            image = FastImage(axisOrder="row-major", premultiplied=False)
             image.setLookupTable(theme.heatmap_lut())
             self._images[block.window] = image
             self.addItem(image)
@@ -154,17 +161,26 @@ class HeatmapPlot(pg.PlotItem):
                 self._requested.add(block.window)
                 self.recompute_needed.emit(block.window)
             return
-        levels = NORMALISED_LEVELS if self.normalised else RAW_LEVELS
-        image.setImage(values, autoLevels=False, levels=levels)
+        image.setImage(values, autoLevels=False, levels=INDEX_LEVELS)
         image.setRect(QRectF(block.start, block.first_row, block.n_frames * FRAME_SECONDS,
                              block.n_rows))
-        if not visible:
-            image.render()  # colour it now, not all at once when the view zooms out to it
+        self._set_premultiplied(block, image)
         image.show()
         self._drawn[block.window] = key
 
+    def _set_premultiplied(self, block: Block, image: FastImage) -> None:
+        """32-bit only for blocks in view and drawn wide (what the paint time goes on)."""
+        t0, t1 = self.timeline.view_range
+        in_view = block.end > t0 and block.start < t1
+        width_px = (block.end - block.start) / max(t1 - t0, 1e-9) * self.vb.width()
+        image.set_premultiplied(in_view and width_px >= PREMULTIPLIED_PX)
+
     def _on_view_changed(self, start: float, end: float) -> None:
         self.placeholder.setPos((start + end) / 2, MIN_ROWS_SHOWN / 2)
+        blocks = {b.window: b for b in self.rows.blocks}
+        for window, image in self._images.items():
+            if window in blocks:
+                self._set_premultiplied(blocks[window], image)
         if self.choice.kind == "layer":
             self.redraw()  # windows scrolled into view may need their layers recomputed
         else:

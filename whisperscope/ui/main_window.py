@@ -508,6 +508,7 @@ class MainWindow(QMainWindow):
         self.playback.close()
         self.plots.stop()
         self.heads.stop()
+        self.dispatcher.stop()
         self.statusBar().clearMessage()  # and its timeout timer
         self.recomputer.shutdown()  # first: its last request still needs the engine
         self.aligner.shutdown()

@@ -51,9 +51,11 @@ class ResultsSync(QObject):
         self.rows.start_window(event)
         self.plots.heatmap.rows_changed()
 
-    def token_decoded(self, event: TokenDecoded) -> None:
-        if self.rows.add_token(event) is not None:
-            self.token_list.token_decoded(event)
+    def tokens_decoded(self, events: list[TokenDecoded]) -> None:
+        """Tokens decoded since the last frame, in order: one update of each view."""
+        added = [e for e in events if self.rows.add_token(e) is not None]
+        if added:
+            self.token_list.tokens_decoded(added)
             self.plots.heatmap.rows_changed()
 
     def window_retried(self, event: WindowRetried) -> None:

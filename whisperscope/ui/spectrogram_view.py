@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 
 from whisperscope.ui import theme
+from whisperscope.ui.fast_image import FastImage
 from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid
 from whisperscope.ui.time_axis import TimeAxis
 from whisperscope.ui.time_viewbox import TimeViewBox
@@ -55,7 +56,7 @@ class SpectrogramPlot(pg.PlotItem):
         self.getAxis("left").setLabel("Hz (mel scale)")
         self.getAxis("left").setWidth(theme.AXIS_WIDTH)
         self.getAxis("bottom").setHeight(24)
-        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image = FastImage(axisOrder="row-major")  # 32-bit once per view change
         self.image.setLookupTable(theme.spectrogram_lut())
         self.image.setLevels((0, 255))
         self.addItem(self.image)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from whisperscope.engine.events import TokenDecoded, WindowDone
 from whisperscope.ui import theme
 from whisperscope.ui.attention_rows import is_text_token
+from whisperscope.ui.timefmt import format_time
 from whisperscope.ui.transcript_model import (
     END,
     END_ERROR,
@@ -84,6 +85,7 @@ class TokenListPanel(QWidget):
         super().__init__(parent)
         self._played: tuple[str, int] | None = None  # the row last double-clicked, and when
         self._played_at = 0.0
+        self._time_chars = 0  # the longest time shown so far, in characters
         self.words = TranscriptModel("words", self)
         self.tokens = TranscriptModel("tokens", self)
         self.word_view = _table(self.words)
@@ -125,11 +127,13 @@ class TokenListPanel(QWidget):
     def reset(self) -> None:
         self.words.reset()
         self.tokens.reset()
+        self._time_chars = 0
 
-    def token_decoded(self, event: TokenDecoded) -> None:
-        if is_text_token(event):
-            self.tokens.add_pending(event.text, event.probability)
-            self.words.add_pending(event.text, event.probability, join=not event.starts_word)
+    def tokens_decoded(self, events: list[TokenDecoded]) -> None:
+        """Rows for tokens just decoded, one insert per list (the views lay out once)."""
+        events = [e for e in events if is_text_token(e)]
+        self.tokens.add_pending([(e.text, e.probability, False) for e in events])
+        self.words.add_pending([(e.text, e.probability, not e.starts_word) for e in events])
 
     def window_voided(self) -> None:
         self.tokens.clear_pending()
@@ -138,10 +142,14 @@ class TokenListPanel(QWidget):
     def window_done(self, event: WindowDone) -> None:
         self.tokens.extend(event.tokens)
         self.words.extend(event.words)
-        # once a window, not per token: a longer time ("1:00:00.00") may have arrived
-        for view in (self.word_view, self.token_view):
-            for col in NUMBER_COLUMNS:
-                view.resizeColumnToContents(col)
+        # only when the times get longer ("9:59.99" -> "10:00.00"), not every window:
+        # resizeColumnToContents reads every row (0.8 s a window at the end of an hour)
+        chars = max((len(format_time(t.end)) for t in event.tokens), default=0)
+        if chars > self._time_chars:
+            self._time_chars = chars
+            for view in (self.word_view, self.token_view):
+                for col in NUMBER_COLUMNS:
+                    view.resizeColumnToContents(col)
 
     def show_edited(self, analysis, edited, edited_tokens=frozenset()) -> None:
         """The words and tokens with their times edited by hand; `edited` ones marked."""

@@ -75,19 +75,27 @@ class TranscriptModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(self.rowCount() - 1, len(COLUMNS) - 1))
 
-    def add_pending(self, text: str, probability: float, join: bool = False) -> None:
-        """A row for a token just decoded; with `join`, the text extends the last pending
-        row instead (a word still being spelled out, token by token)."""
-        if join and self.pending:
-            last, p = self.pending[-1]
-            self.pending[-1] = (last + text, min(p, probability))
-            row = len(self.items) + len(self.pending) - 1
+    def add_pending(self, decoded: list[tuple[str, float, bool]]) -> None:
+        """Rows for tokens just decoded, (text, probability, join) each; with `join`, the
+        text extends the last pending row instead (a word still being spelled out, token by
+        token). One dataChanged and one insert for the whole list."""
+        pending = list(self.pending)
+        for text, probability, join in decoded:
+            if join and pending:
+                last, p = pending[-1]
+                pending[-1] = (last + text, min(p, probability))
+            else:
+                pending.append((text, probability))
+        n = len(self.pending)
+        if n and pending[n - 1] != self.pending[n - 1]:
+            self.pending[n - 1] = pending[n - 1]
+            row = len(self.items) + n - 1
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
-            return
-        row = len(self.items) + len(self.pending)
-        self.beginInsertRows(QModelIndex(), row, row)
-        self.pending.append((text, probability))
-        self.endInsertRows()
+        if len(pending) > n:
+            first = len(self.items) + n
+            self.beginInsertRows(QModelIndex(), first, first + len(pending) - n - 1)
+            self.pending = pending
+            self.endInsertRows()
 
     def clear_pending(self) -> None:
         if self.pending:

@@ -1,0 +1,79 @@
+"""Issue 15, the window's side: no per-render rescale of the heatmap, no second copy of the
+attention, 32-bit images only where they are drawn large. Real Qt (offscreen)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from whisperscope.engine.events import WindowDone
+from whisperscope.ui.attention_rows import MEAN, AttentionRows, quantise
+from whisperscope.ui.heatmap_view import INDEX_LEVELS, NORMALISED_LEVELS, RAW_LEVELS
+
+from .conftest import QT_LOG_IGNORE, synthetic_analysis
+from .test_window import open_and_finish
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore(*QT_LOG_IGNORE)]
+
+
+def _finished_rows():
+    analysis, _ = synthetic_analysis("x.wav", 6.0)
+    rows = AttentionRows()
+    rows.finish_window(WindowDone(0, analysis.windows[0], tuple(analysis.segments),
+                                  tuple(analysis.words), tuple(analysis.tokens)))
+    return analysis, rows.blocks[0]
+
+
+def test_a_finished_block_views_the_analysis_attention_without_a_copy():
+    analysis, block = _finished_rows()
+    assert np.shares_memory(block.heads, analysis.windows[0].heads)
+    # and its rows are still the text tokens' rows, in order
+    text_rows = [t.row for t in analysis.tokens]
+    assert np.array_equal(block.window_rows, text_rows)
+    heads = analysis.windows[0].heads.astype(np.float32)
+    assert np.allclose(block.values(MEAN, False), heads[:, text_rows].mean(axis=0))
+
+
+def test_the_drawn_image_is_colour_indices_as_pyqtgraph_would_compute_them():
+    import pyqtgraph.functions as fn
+
+    analysis, block = _finished_rows()
+    image = block.image(MEAN, False, RAW_LEVELS)
+    assert image.dtype == np.uint8 and image.shape == (block.n_rows, block.n_frames)
+    values = block.values(MEAN, False)
+    low, high = RAW_LEVELS
+    expected = fn.rescaleData(values, 256 / (high - low), low, dtype=np.uint8, clip=(0, 255))
+    assert np.abs(image.astype(int) - expected.astype(int)).max() <= 1
+    assert 118 <= image.max() <= 125 and image.min() == 0  # 0.12 of 0.25: the peaks
+    # the hover reads the weights themselves, never the image
+    r, f = np.unravel_index(int(np.argmax(values)), values.shape)
+    assert block.raw_value(int(r), int(f), MEAN) == pytest.approx(float(values[r, f]))
+    assert quantise(np.array([[0.0, 0.5, 1.0, 2.0]]), (0.0, 1.0)).tolist() == [[0, 128, 255,
+                                                                               255]]
+
+
+def test_heatmap_images_are_uint8_with_the_lut_and_wide_blocks_paint_32_bit(qtbot,
+                                                                             make_window):
+    window = make_window()
+    open_and_finish(qtbot, window)
+    heatmap = window.plots.heatmap
+    (image,) = heatmap._images.values()
+    assert image.image.dtype == np.uint8
+    assert image.lut is not None and len(image.lut) == 256
+    assert tuple(image.levels) == INDEX_LEVELS
+    assert heatmap.scale()[0] == NORMALISED_LEVELS  # the colour bar still tells weights
+    window.timeline.set_view_range(0.0, 6.0)  # the block fills the plot
+    window.plots.heatmap_widget.grab()
+    assert image.premultiplied
+    assert image.qimage.format() == QImage.Format.Format_ARGB32_Premultiplied
+    window.timeline.set_duration(3600.0)
+    window.timeline.set_view_range(0.0, 3600.0)  # a sliver of an hour: 1 byte a cell
+    window.plots.heatmap_widget.grab()
+    assert not image.premultiplied
+    assert image.qimage is None or image.qimage.format() == QImage.Format.Format_Indexed8
+    # hover still reads the raw weight of the cell
+    token = window.analysis.tokens[3]
+    text = heatmap.describe((token.start + token.end) / 2, 3.5)
+    assert text is not None and "weight" in text and "fox" in text
