@@ -29,7 +29,8 @@ PROMPT_UNITS = 64  # context room kept for the previous pass's text when a windo
 class AlignmentPass:
     """weights: shape = (n_layers, n_heads, n_units + 1, n_frames), float32 softmax; row i is
     the row that predicts unit i, the last row predicts the end of text.
-    logprobs: shape = (n_units + 1,), log-probability of each unit (then of the end)."""
+    logprobs: shape = (n_units + 1,), log-probability of each unit (then of the end);
+    empty when the pass was run for its attention only."""
 
     units: AlignmentUnits
     weights: np.ndarray
@@ -37,14 +38,17 @@ class AlignmentPass:
 
 
 def run_alignment_pass(
-    decoder: CachedDecoder, tokenizer, units: AlignmentUnits, n_frames: int
+    decoder: CachedDecoder, tokenizer, units: AlignmentUnits, n_frames: int,
+    logprobs: bool = True,
 ) -> AlignmentPass:
     """Teacher-force `units` through the window whose encoder output `decoder` holds.
-    The decoder's cache is reset: run this after the window's decoding is done."""
+    The decoder's cache is reset: run this after the window's decoding is done.
+    `logprobs=False` skips projecting the units onto the vocabulary: for a pass that only
+    times, that projection (~300 rows x 52k tokens) was most of the pass's cost."""
     reserve = min(PROMPT_UNITS, decoder.n_ctx // 4)  # small test models have tiny contexts
     budget = max(1, decoder.n_ctx - len(tokenizer.sot_sequence) - 3 - reserve)
     chunks = _word_chunks(units, budget)
-    weights, logprobs = [], []
+    weights, scores = [], []
     done: list[int] = []
     for k, (lo, hi) in enumerate(chunks):
         ids = list(units.ids[lo:hi])
@@ -58,15 +62,18 @@ def run_alignment_pass(
         decoder.reset(1)
         with torch.no_grad():
             out = decoder.step(torch.tensor([fed], device=decoder.cross_keys[0].device),
-                               logit_rows=list(range(rows.start, rows.stop)),
+                               logit_rows=list(range(rows.start, rows.stop)) if logprobs
+                               else [],
                                keep_attention=(rows, n_frames))
         # one hypothesis: batch entry 0
         weights.append(out.cross_attention[:, 0].float().cpu().numpy())
-        targets = torch.tensor([*ids, tokenizer.eot][:n_rows], device=out.logits.device)
-        logprobs.append(_target_logprobs(out.logits[0], targets))
+        if logprobs:
+            targets = torch.tensor([*ids, tokenizer.eot][:n_rows], device=out.logits.device)
+            scores.append(_target_logprobs(out.logits[0], targets))
         done += ids
     return AlignmentPass(units, np.concatenate(weights, axis=2),
-                         np.concatenate(logprobs).astype(np.float32))
+                         np.concatenate(scores).astype(np.float32) if scores
+                         else np.zeros(0, np.float32))
 
 
 def _target_logprobs(logits: torch.Tensor, targets: torch.Tensor, rows: int = 32

@@ -294,7 +294,7 @@ def _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames, alignme
         return None
     units = spell(tokenizer, words, alignment.alignment_units)
     try:
-        return run_alignment_pass(decoder, tokenizer, units, n_frames)
+        return run_alignment_pass(decoder, tokenizer, units, n_frames, logprobs=False)
     except ValueError as error:  # a word longer than the decoder's whole context
         log.warning("alignment pass skipped: %s", error)
         return None

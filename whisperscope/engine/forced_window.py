@@ -50,7 +50,7 @@ def force_words(
     pieces = spell(tokenizer, words, "pieces")
     piece_pass = run_alignment_pass(decoder, tokenizer, pieces, n_frames)
     timing_pass = run_alignment_pass(decoder, tokenizer, spell(tokenizer, words, units),
-                                     n_frames) if units != "pieces" else piece_pass
+                                     n_frames, logprobs=False) if units != "pieces" else piece_pass
     layers = [layer for layer, _ in head_ids]
     heads = [head for _, head in head_ids]
     attention = piece_pass.weights[layers, heads]  # (n_heads, n_pieces + 1, n_frames)
