@@ -161,14 +161,13 @@ def time_window(
 
     texts = {r: tokenizer.decode([ids[r]]) for r in text_rows}
     segment_of_row = _segment_of_row(raw_segments)
-    text_end = text_end_frame(ids, tokenizer, decoded.attention.shape[-1])
     pass_matrix = None
     if aligned is not None:
         tokens = _untimed_tokens(text_rows, ids, texts, decoded, segment_of_row)
         groups = (_given_groups(tokens, given_words) if given_words is not None
                   else _word_groups(tokens, tokenizer))
         tokens, pass_matrix = _tokens_from_pass(tokens, groups, aligned, voiced, window_start,
-                                                options, head_ids, text_end)
+                                                options, head_ids)
         words = _time_words(groups, tokens)
         segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
         return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, pass_matrix)
@@ -178,11 +177,10 @@ def time_window(
     if options.refine and voiced is not None:
         voiced = voiced[: matrix.shape[1]]
         silent = [_is_punctuation(texts[r]) for r in text_rows]
-        spans = dtw_spans(matrix[:, :text_end], voiced[:text_end])
-        spans, merged = give_punctuation_to_next(spans, matrix, silent)
+        spans, merged = give_punctuation_to_next(dtw_spans(matrix, voiced), matrix, silent)
         spans = refine_spans(spans, merged, voiced, options)
     else:
-        spans = dtw_spans(matrix[:, :text_end])
+        spans = dtw_spans(matrix)
 
     tokens = [
         _timed_token(r, ids[r], texts[r], span, decoded, window_start, segment_of_row.get(r, 0))
@@ -193,28 +191,6 @@ def time_window(
     words = _time_words(groups, tokens)
     segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
     return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek)
-
-
-def text_end_frame(token_ids: list[int], tokenizer: Tokenizer, n_frames: int) -> int:
-    """The encoder frame the window's words are aligned up to: its last timestamp when the
-    text stops at a timestamp pair with every text token inside a segment, else the
-    window's end.
-
-    After such a pair whisper leaves the rest of the audio to the next window, which starts
-    at the last word's end; aligned against the whole window, the last word would be
-    stretched over that untranscribed speech to the window's end, and what was said in
-    between would be lost. A window ending on a lone timestamp is not cut: nothing after it
-    is decoded again, and its timestamp is often early for the last word."""
-    tokens = [t for t in token_ids if t != tokenizer.eot]
-    is_ts = [t >= tokenizer.timestamp_begin for t in tokens]
-    if is_ts[-2:] != [True, True]:
-        return n_frames
-    raw_segments, _ = split_segments(list(token_ids), tokenizer, 2 * n_frames)
-    text_rows = [r for r, t in enumerate(token_ids) if t < tokenizer.eot]
-    _, end_row, _, end_ts = raw_segments[-1]
-    if not text_rows or text_rows[-1] >= end_row or not 0 < end_ts < n_frames:
-        return n_frames
-    return int(end_ts) + 1  # the frame the timestamp names is still the text's
 
 
 def _segment_of_row(raw_segments) -> dict[int, int]:
@@ -246,7 +222,7 @@ def _segments(raw_segments, tokens, words, tokenizer, window_start) -> list[Time
 
 
 def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_start,
-                      options: AlignmentOptions, head_ids, text_end: int | None = None):
+                      options: AlignmentOptions, head_ids):
     """Token times from the alignment pass: each word's span from its characters, split
     between the word's tokens where each token's first character starts."""
     units = aligned.units
@@ -261,10 +237,8 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     pause_rows = None
     if options.pause_states:
         pause_rows = np.array([w < 0 for w in units.word_of_unit] + [True])
-    # the path ends where the text does (text_end_frame); the matrix shown stays whole
-    end = matrix.shape[1] if text_end is None else min(text_end, matrix.shape[1])
-    starts = unit_starts(matrix[:, :end], voiced[:end] if options.refine and voiced is not None
-                         else None, pause_rows, options.pause_cost)
+    starts = unit_starts(matrix, voiced if options.refine else None, pause_rows,
+                         options.pause_cost)
     spans = word_frames(starts, units.word_of_unit, len(units.words),
                         voiced if options.refine else None)
     timed = list(tokens)
