@@ -41,3 +41,32 @@ def test_a_released_run_times_the_same_words(tiny_en):
     assert [(w.text, w.start, w.end) for w in released.words] == [
         (w.text, w.start, w.end) for w in plain.words]
     assert released.audio == plain.audio
+
+
+def test_kept_attention_is_the_full_attentions_cut(small_whisper):
+    """`keep_attention` cuts each layer as it is made: the same numbers as cutting after."""
+    import torch
+
+    from whisperscope.engine.decoder import CachedDecoder
+
+    features = torch.randn(1, 8, 16)
+    tokens = torch.tensor([[1, 5, 7, 9, 11, 3]])
+    full = CachedDecoder(small_whisper, features).step(tokens)
+    kept = CachedDecoder(small_whisper, features).step(
+        tokens, logit_rows=[2, 3, 4], keep_attention=(slice(2, 5), 6))
+    assert kept.cross_attention.shape == (3, 1, 4, 3, 6)
+    torch.testing.assert_close(kept.cross_attention, full.cross_attention[:, :, :, 2:5, :6])
+    torch.testing.assert_close(kept.logits, full.logits[:, 2:5])
+
+
+def test_chunked_target_logprobs_equal_log_softmax():
+    import torch
+
+    from whisperscope.engine.alignment_pass import _target_logprobs
+
+    torch.manual_seed(1)
+    logits = torch.randn(70, 500) * 5
+    targets = torch.randint(0, 500, (70,))
+    want = torch.log_softmax(logits, dim=-1)[torch.arange(70), targets].numpy()
+    np.testing.assert_allclose(_target_logprobs(logits, targets, rows=32), want, rtol=1e-5,
+                               atol=1e-5)
