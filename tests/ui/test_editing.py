@@ -7,12 +7,13 @@ import json
 
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QKeySequence, QMouseEvent
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from whisperscope.engine.events import Finished
 
+from ._keys import redo, undo
 from .conftest import QT_LOG_IGNORE, is_a
 from .test_window import open_and_finish
 
@@ -77,11 +78,10 @@ def test_dragging_on_the_spectrogram_too_and_undo_redo(qtbot, make_window):
     drag(plots.spectrogram_widget, plots.spectrogram.vb, word.start, word.start - 0.2, 40)
     moved = window.workbench.analysis.words[5].start
     assert moved == pytest.approx(analysis.words[4].end)  # stopped at the word before
-    window.plots.spectrogram_widget.setFocus()
-    QTest.keySequence(window, QKeySequence("Ctrl+Z"))
+    undo(window)
     assert window.workbench.analysis.words[5].start == word.start
     assert window.token_list.words.marked == frozenset()
-    QTest.keySequence(window, QKeySequence("Ctrl+Shift+Z"))
+    redo(window)
     assert window.workbench.analysis.words[5].start == moved
     # a drag away from any boundary pans the view instead
     window.timeline.set_view_range(1.0, 4.0)

@@ -8,8 +8,6 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QKeySequence
-from PySide6.QtTest import QTest
 
 from whisperscope.engine.events import Finished
 from whisperscope.session.edits import MIN_DURATION
@@ -25,6 +23,7 @@ from whisperscope.session.model import (
 from whisperscope.session.store import Session
 from whisperscope.ui.tier_view import TOKENS
 
+from ._keys import redo, undo
 from .conftest import MODEL_INFO, QT_LOG_IGNORE, WORDS, is_a
 from .test_editing import drag
 
@@ -132,11 +131,10 @@ def test_undo_and_redo_a_token_move(qtbot, make_window):
     moved = window.workbench.analysis.tokens[8].end
     assert moved == pytest.approx(token.end - 0.08, abs=0.01)
     assert "token “ju”" in window.workbench.editor.stack.undoText()
-    window.plots.spectrogram_widget.setFocus()
-    QTest.keySequence(window, QKeySequence("Ctrl+Z"))
+    undo(window)
     assert window.workbench.analysis.tokens[8].end == token.end
     assert window.token_list.tokens.marked == frozenset()
-    QTest.keySequence(window, QKeySequence("Ctrl+Shift+Z"))
+    redo(window)
     assert window.workbench.analysis.tokens[8].end == moved
     assert window.token_list.tokens.marked == {8, 9}
 
