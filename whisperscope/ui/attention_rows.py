@@ -346,14 +346,6 @@ class AttentionRows:
 
 
 def _pass_rows(attention, rows: np.ndarray) -> np.ndarray | None:
-    """The window's alignment-pass rows for these token rows (WindowAttention.pass_rows has
-    one per `text_rows` entry), or None without a pass."""
-    stored = attention.pass_rows
-    if stored is None:
-        return None
-    where = {int(r): i for i, r in enumerate(attention.text_rows)}
-    out = np.zeros((len(rows), stored.shape[-1]), np.float16)
-    for local, row in enumerate(rows):
-        if int(row) in where and where[int(row)] < len(stored):
-            out[local] = stored[where[int(row)]]
-    return out
+    """The window's alignment-pass rows for these token rows, or None without a pass."""
+    by_row = attention.pass_by_row()  # the session model's own placement of the rows
+    return None if by_row is None else by_row[rows].astype(np.float16)
