@@ -334,4 +334,6 @@ def test_sound_player_on_recording_devices(tmp_path):
     second_half, again = recorded(3)
     np.testing.assert_allclose(second_half, signal[48000:], atol=quantum)
     np.testing.assert_allclose(again, signal, atol=quantum)
-    assert report["seek"] == {"position": 2.0} and report["replay_from"]
+    # playing again after the end starts from 0: the second run in rec3 is the whole signal
+    assert report["seek"] == {"position": 2.0}
+    assert report["replayed"] == {"position": 2.0, "playing": False}
