@@ -124,3 +124,21 @@ def test_a_saved_session_brings_its_reference_back(qtbot, make_window, tmp_path)
         other.open_session(load_session(path, check_audio=False))
     assert other.workbench.reference.name == "ref.TextGrid"
     assert "8 matched" in other.token_list.summary.text()
+
+
+def test_the_error_columns_fit_errors_of_seconds(qtbot, make_window):
+    """Errors of a few seconds ("+12345") are shown whole, not cut to "+1…"."""
+    from PySide6.QtGui import QFontMetrics
+
+    from whisperscope.ui.transcript_model import END_ERROR, START_ERROR
+
+    window = make_window()
+    open_and_finish(qtbot, window)
+    panel = window.token_list
+    panel.show_comparison({0: (12.345, -0.02), 1: (0.01, -7.5)}, "2 matched")
+    view, words = panel.word_view, panel.words
+    metrics = QFontMetrics(words.number_font)
+    for col, text in ((START_ERROR, "+12345"), (END_ERROR, "-7500")):
+        shown = words.data(words.index(0 if col == START_ERROR else 1, col))
+        assert shown == text
+        assert view.columnWidth(col) >= metrics.horizontalAdvance(text) + 8

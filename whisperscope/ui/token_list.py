@@ -68,9 +68,15 @@ def _table(model: TranscriptModel) -> QTableView:
 def fit_number_columns(view: QTableView) -> None:
     """Number columns as wide as a typical value from the start, so the text column has
     its room while a window decodes (they were 100 px each, leaving "chil…")."""
+    fit_columns(view, TEMPLATES)
+
+
+def fit_columns(view: QTableView, samples: dict[int, str]) -> None:
+    """Each column of `samples` as wide as its sample text or its title, whichever is
+    wider (measured, so no pass over the rows)."""
     metrics = QFontMetrics(view.model().number_font)
     header = view.horizontalHeader()
-    for col, sample in TEMPLATES.items():
+    for col, sample in samples.items():
         if col < view.model().columnCount():
             title = header.fontMetrics().horizontalAdvance(str(view.model().headerData(
                 col, Qt.Orientation.Horizontal)))
@@ -162,6 +168,10 @@ class TokenListPanel(QWidget):
         for col in ERROR_COLUMNS:
             self.word_view.setColumnHidden(col, errors is None)
         self.words.set_errors(errors or {})
+        if errors:  # as wide as the widest error, so "+1234" is never cut to "+1…"
+            widest = max((f"{e * 1000:+.0f}" for pair in errors.values() for e in pair),
+                         key=len, default=TEMPLATES[START_ERROR])
+            fit_columns(self.word_view, dict.fromkeys(ERROR_COLUMNS, widest))
         self.summary.setText(summary)
         self.summary.setVisible(bool(summary))
 
