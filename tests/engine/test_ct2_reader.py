@@ -2,6 +2,7 @@
 with a ModelError that names the file, quickly and without a large allocation."""
 
 import struct
+import sys
 import time
 import tracemalloc
 
@@ -190,3 +191,28 @@ def test_real_base_parts(base_files):
     assert model["encoder/layer_5/ffn/linear_1/weight"].shape == (512, 2048)
     assert model["encoder/position_encodings/encodings"].shape == (1500, 512)
     assert len(model.variables) == 212
+
+
+def _file_pages_mb() -> float:
+    for line in open("/proc/self/status"):
+        if line.startswith("RssFile:"):
+            return int(line.split()[1]) / 1024
+    pytest.skip("no RssFile in /proc/self/status")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_dropped_pages_leave_memory_and_the_values_stay_readable(write_ct2):
+    from whisperscope.engine.ct2_reader import drop_pages
+
+    big = np.arange(24 * 2**20 // 2, dtype=np.float16)  # 24 MB
+    model = read_ct2(write_ct2({"big/weight": big}))
+    view = model["big/weight"]
+    before = _file_pages_mb()
+    copied = np.array(view, dtype=np.float32)  # pages the whole view in
+    paged_in = _file_pages_mb()
+    drop_pages(view)
+    dropped = _file_pages_mb()
+    assert paged_in - before > 20 and paged_in - dropped > 20
+    np.testing.assert_array_equal(view, big)  # read again from the file
+    np.testing.assert_array_equal(copied, big.astype(np.float32))
+    drop_pages(copied)  # not a view of a mapped file: left alone

@@ -8,13 +8,15 @@ counts its closing NUL, the bytes, and the NUL.
 
 Every length is checked against what is left of the file before anything is allocated, so
 a truncated or hostile file gives a `ModelError` naming the file, never a huge allocation.
-The arrays are read-only views over memory-mapped files: cheap to open, paged in on use.
+The arrays are read-only views over memory-mapped files: cheap to open, paged in on use,
+and given back with `drop_pages` once copied.
 A model split over several part files (`model.bin.part1`, `model.bin.part2`) is read as
 one byte stream without joining the parts on disk.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +79,25 @@ class CT2Model:
         return out
 
 
+def drop_pages(array: np.ndarray) -> None:
+    """Let the kernel take back the file pages under `array`, a view into a model file's
+    memory map, once its values have been copied: they count in the process's memory while
+    mapped (base's 145 MB, on top of its float32 copy, at the load's peak). Reading the
+    array again pages them back in from the file; other arrays are left alone."""
+    base = array
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
+    if base is None or not hasattr(base, "madvise") or array.size == 0:
+        return
+    origin = np.frombuffer(base, np.uint8).__array_interface__["data"][0]
+    start = array.__array_interface__["data"][0] - origin
+    end = start + array.nbytes
+    page = mmap.PAGESIZE
+    first, last = -(-start // page) * page, end // page * page  # whole pages inside only
+    if last > first:
+        base.madvise(mmap.MADV_DONTNEED, first, last - first)
+
+
 class _ByteStream:
     """Several files read as one contiguous byte stream, through memory maps.
 
@@ -96,7 +117,9 @@ class _ByteStream:
                 raise ModelError(f"{source}: cannot read {path}: {exc.strerror or exc}") from exc
             if size:
                 try:
-                    mapped = np.asarray(np.memmap(path, dtype=np.uint8, mode="r"))
+                    with open(path, "rb") as file:
+                        mapped = np.frombuffer(
+                            mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ), np.uint8)
                 except (OSError, ValueError) as exc:
                     raise ModelError(f"{source}: cannot read {path}: {exc}") from exc
                 self._maps.append(mapped)
