@@ -93,6 +93,68 @@ def test_a_pause_goes_to_the_space_and_never_to_the_next_word():
     assert loose[2] < 60
 
 
+def test_speech_after_the_text_goes_to_its_end_not_to_its_last_word():
+    # units: "a" " " "b" EOT. "a" 0-10, "b" 12-20, a pause 20-30 (the end of text looks
+    # there), then 30-100 speech the text does not hold (the decoder left it for the next
+    # window). Every row looks a little at the window's last frames, as attention does.
+    n_frames = 100
+    voiced = np.ones(n_frames, bool)
+    voiced[20:30] = False
+    m = np.full((4, n_frames), -0.3)
+    m[0, 0:10] = 3.0
+    m[1, :] = 0.0  # the space looks nowhere in particular
+    m[2, 12:20] = 2.0
+    m[3, 20:30] = 5.0
+    m[:, 95:] = 0.5
+    pause_rows = np.array([False, True, False, True])
+    starts = unit_starts(m, voiced, pause_rows, open_end=True)
+    assert 11 <= starts[2] <= 12 and 20 <= starts[3] <= 21  # "b" where it is said
+    spans = word_frames(starts, [0, SPACE, 1], 2, voiced)
+    assert spans[1][1] <= 21
+    # closed, the path must pay for those frames on some row: the space takes them free
+    # and "b" is pushed to the window's last frames (the words lost at 0:25-0:30 of a
+    # 36 s recording, whose next window then started at 0:30)
+    closed = unit_starts(m, voiced, pause_rows)
+    assert closed[2] >= 90
+
+
+def test_the_text_end_band_keeps_the_last_word_before_the_untranscribed_speech():
+    # units: "a" " " "b" EOT; "a" at 0-10, "b" at 12-20; the text stops at a timestamp
+    # pair at frame 22. After it, speech the text does not hold, where the space before "b"
+    # (its row predicts "b") sees a "b"-like sound at 70-80 more strongly than "b" itself.
+    n_frames = 100
+    voiced = np.ones(n_frames, bool)
+    m = np.full((4, n_frames), -0.3)
+    m[0, 0:10] = 3.0
+    m[1, 70:80] = 8.0
+    m[2, 12:20] = 2.0
+    pause_rows = np.array([False, True, False, True])
+    loose = unit_starts(m, voiced, pause_rows, open_end=True)
+    assert loose[2] >= 70  # "b" follows the space's peak past the text's end
+    band = np.array([[0, 22 + 5], [0, 22 + 5], [0, 22 + 5], [0, n_frames]])
+    starts = unit_starts(m, voiced, pause_rows, open_end=True, band=band)
+    assert 11 <= starts[2] <= 12 and starts[3] <= 21
+
+
+def test_text_end_band_bounds_only_the_last_segment_by_its_end(tokenizer):
+    from whisperscope.engine.timing import TimedToken, WordGroup, text_end_band
+
+    units = spell(tokenizer, ["hi", " yo", " ok"])
+    tokens = [TimedToken(1, 0, " hi", 0, 0, 1, 0), TimedToken(4, 0, " yo", 0, 0, 1, 1),
+              TimedToken(5, 0, " ok", 0, 0, 1, 1)]
+    groups = [WordGroup(" hi", (0,), 0), WordGroup(" yo", (1,), 1), WordGroup(" ok", (2,), 1)]
+    raw = [(0, 3, 0, 40), (3, 7, 60, 90)]  # rows [first, end), timestamps (frames)
+    band = text_end_band(units, groups, tokens, raw, 1500, margin=50)
+    owner = list(units.word_of_unit)
+    first_yo = owner.index(1)
+    assert all(tuple(band[i]) == (0, 1500) for i in range(first_yo))  # "hi " is free
+    assert all(tuple(band[i]) == (0, 140) for i in range(first_yo, len(owner)))
+    assert tuple(band[-1]) == (0, 1500)  # the end of text is free
+    # a token after the last timestamp pair is in no segment's rows: nothing is bounded
+    after = [tokens[0], TimedToken(8, 0, " yo", 0, 0, 1, 1), TimedToken(9, 0, " ok", 0, 0, 1, 1)]
+    assert (text_end_band(units, groups, after, raw, 1500, margin=50)[:, 1] == 1500).all()
+
+
 def test_word_frames_end_each_word_where_the_next_starts_and_trim_silence():
     starts = np.array([0, 2, 5, 9, 12, 20])  # units: a a SP b b, then the end of text
     voiced = np.ones(30, bool)

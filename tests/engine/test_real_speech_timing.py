@@ -102,3 +102,21 @@ def test_the_wrong_transcript_is_flagged_not_forced(tiny_en, utterances):
                                  transcript=other.text)
     flagged = sum(w.unaligned for w in analysis.words)
     assert flagged > len(analysis.words) / 2
+
+
+def test_speech_across_a_window_edge_is_neither_lost_nor_stretched(tiny_en):
+    """The first 36 s of timit-dev joined by 0.4 s pauses. tiny.en ends its first window's
+    text with "worship in?" at 25.3 s and leaves the next sentence for the next window;
+    before the open end, the alignment stretched "in?" to 29.98-30.00 s, so the next
+    window began at 30 s and the eight words of 0:26-0:30 were lost."""
+    corpus = timit.read_corpus(timit.DEFAULT_TIMIT)
+    (long,) = timit.joined_runs(corpus[:12], 36.0)[:1]
+    analysis = run_to_completion(audio_of(long), tiny_en, AnalysisSettings(language="en"))
+    assert len(analysis.windows) >= 2
+    first_text_end = max(w.end for w in analysis.words if w.start < analysis.windows[1].start)
+    # the next window starts where the first one's words end, not at 30 s
+    assert analysis.windows[1].start <= first_text_end + 0.02 < 29.0
+    starts, ends, matched = errors(long, analysis.words)
+    assert matched >= 0.8 * len(long.words)  # tiny.en mishears some (91 of 108 matched)
+    assert np.abs(starts).max() < 1.0 and np.abs(ends).max() < 1.0
+    assert np.abs(starts).mean() <= DECODED_BOUND

@@ -48,6 +48,16 @@ PAUSE_COST = 0.5
 # breath (307 ms mean end error there); cutting at 10 frames left clean timit-dev's ends
 # as they were (36.3 ms), 5 frames cut stop closures (37.5 ms).
 PAUSE_FRAMES = 10
+# Where a window's text stops at a timestamp pair (the decoder leaves the rest to the next
+# window), its last segment's letters pay BAND_COST per frame (z-scored attention units; a
+# row's peak is 5-15, so all but a wall) further than TEXT_END_MARGIN past that timestamp
+# (timing.text_end_band). Without it, tiny.en's pass put the "o" of "old" (53.5 s) on the
+# "o" of "outcast" (55.9 s) in a 62 s recording of joined timit-dev utterances, and the next
+# window skipped what lay between. 50 frames (1 s) is looser than whisper's own 0.5 s rule
+# for a last word that runs past its segment; measured on timit-dev's long60, clean,
+# pair and noise sets (bench/RESULTS.md).
+BAND_COST = 10.0
+TEXT_END_MARGIN = 50
 
 
 def normalise_heads(weights: np.ndarray) -> np.ndarray:
@@ -173,6 +183,9 @@ class AlignmentOptions:
     pass_medfilt_width: int = PASS_MEDIAN_FILTER_WIDTH
     pause_states: bool = True  # spaces absorb pauses in that pass (see unit_starts)
     pause_cost: float = PAUSE_COST
+    open_end: bool = True  # untranscribed sound after the text goes to its end (unit_starts)
+    text_end_margin: int = TEXT_END_MARGIN  # frames the last letters may run past a
+    #                                         timestamp pair that ends the text; 0: no bound
 
 
 def dtw_spans(matrix: np.ndarray, voiced: np.ndarray | None = None) -> list[TokenSpan]:
@@ -379,18 +392,33 @@ def unit_starts(
     voiced: np.ndarray | None,
     pause_rows: np.ndarray | None = None,
     pause_cost: float = PAUSE_COST,
+    open_end: bool = False,
+    band: np.ndarray | None = None,
 ) -> np.ndarray:
     """First frame of each row on the DTW path through `matrix` (n_rows, n_frames).
 
     Silent frames cost the same for every row, so attention cannot pull a boundary into a
     pause. With `pause_rows` (bool per row: the spaces between words and the end of text),
     a silent frame costs `pause_cost` more on any other row: a pause is spent on a space,
-    never on a word, so the word after a long pause cannot start before it."""
+    never on a word, so the word after a long pause cannot start before it.
+
+    With `open_end`, the last row (the end of text) never costs more than nothing: sound
+    after the text (speech the decoder left for the next window) is spent there instead of
+    stretching the text over it, as if the path could end before the window does.
+
+    `band` (n_rows, 2): [lo, hi) frames each row may take at no extra cost; any other frame
+    costs it BAND_COST (see `timing.text_end_band`)."""
     cost = -matrix.astype(np.float64)
     if voiced is not None and voiced.any():
         silent = ~voiced[None, :]
         penalty = 0.0 if pause_rows is None else np.where(pause_rows, 0.0, pause_cost)[:, None]
         cost = np.where(silent, np.broadcast_to(penalty, cost.shape), cost)
+    if open_end:
+        cost[-1] = np.minimum(cost[-1], 0.0)
+    if band is not None:
+        frames = np.arange(cost.shape[1])[None, :]
+        outside = (frames < band[:, :1]) | (frames >= band[:, 1:])
+        cost = cost + np.where(outside, BAND_COST, 0.0)
     rows, frames = dtw(cost)
     return row_start_frames(rows, frames, matrix.shape[0])
 

@@ -166,8 +166,11 @@ def time_window(
         tokens = _untimed_tokens(text_rows, ids, texts, decoded, segment_of_row)
         groups = (_given_groups(tokens, given_words) if given_words is not None
                   else _word_groups(tokens, tokenizer))
+        band = (text_end_band(aligned.units, groups, tokens, raw_segments,
+                              aligned.weights.shape[-1], options.text_end_margin)
+                if options.text_end_margin > 0 and _ends_at_pair(ids, tokenizer) else None)
         tokens, pass_matrix = _tokens_from_pass(tokens, groups, aligned, voiced, window_start,
-                                                options, head_ids)
+                                                options, head_ids, band)
         words = _time_words(groups, tokens)
         segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
         return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, pass_matrix)
@@ -191,6 +194,12 @@ def time_window(
     words = _time_words(groups, tokens)
     segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
     return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek)
+
+
+def _ends_at_pair(ids: list[int], tokenizer: Tokenizer) -> bool:
+    """Whether the text stops at a timestamp pair (the rest of the window is re-decoded)."""
+    tokens = [t for t in ids if t != tokenizer.eot]
+    return len(tokens) >= 2 and all(t >= tokenizer.timestamp_begin for t in tokens[-2:])
 
 
 def _segment_of_row(raw_segments) -> dict[int, int]:
@@ -222,7 +231,7 @@ def _segments(raw_segments, tokens, words, tokenizer, window_start) -> list[Time
 
 
 def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_start,
-                      options: AlignmentOptions, head_ids):
+                      options: AlignmentOptions, head_ids, band=None):
     """Token times from the alignment pass: each word's span from its characters, split
     between the word's tokens where each token's first character starts."""
     units = aligned.units
@@ -238,7 +247,7 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     if options.pause_states:
         pause_rows = np.array([w < 0 for w in units.word_of_unit] + [True])
     starts = unit_starts(matrix, voiced if options.refine else None, pause_rows,
-                         options.pause_cost)
+                         options.pause_cost, options.open_end, band)
     spans = word_frames(starts, units.word_of_unit, len(units.words),
                         voiced if options.refine else None)
     timed = list(tokens)
@@ -272,6 +281,36 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     view = PassMatrix(units.texts + ("<|endoftext|>",), matrix.astype(np.float16), heads,
                       tuple(int(x) for x in starts), rows)
     return timed, view
+
+
+def text_end_band(units, groups, tokens: list[TimedToken], raw_segments, n_frames: int,
+                  margin: int) -> np.ndarray:
+    """(n_units + 1, 2): the [lo, hi) encoder frames each unit's row may take freely.
+
+    Only a text that stops at a timestamp pair is bounded, and only by that last
+    timestamp: there the decoder leaves the audio after it to the next window, which starts
+    where the last word ends, so a letter pulled past it (its row seeing a like sound in
+    the untranscribed speech) would make the next window skip that speech. The last
+    segment's letters, and the spaces and punctuation after its first word, may run
+    `margin` frames past the timestamp (20 ms steps: one encoder frame each); the end of
+    text is free. Timestamps inside the text are not trusted so: after a 13 s pause
+    tiny.en stamped a sentence said at 16.6-21 s as 2-6 s."""
+    band = np.tile(np.array([0, n_frames]), (len(units) + 1, 1))
+    if not raw_segments:
+        return band
+    first_row, end_row, _, end_ts = raw_segments[-1]
+    hi = min(end_ts + margin, n_frames)
+    # a token after the pair is in no segment (whisper re-decodes it in the next window)
+    last = [k for k, g in enumerate(groups)
+            if any(first_row <= tokens[i].row < end_row for i in g.tokens)]
+    if not last:
+        return band
+    owner = list(units.word_of_unit)
+    start = owner.index(last[0]) if last[0] in owner else len(owner)
+    for i in range(start, len(owner)):
+        if owner[i] < 0 or owner[i] in last:
+            band[i] = (0, hi)
+    return band
 
 
 def _is_punctuation(text: str) -> bool:
