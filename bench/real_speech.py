@@ -3,11 +3,12 @@
 
 The speech is a TIMIT-format folder (hand-labelled word boundaries; default
 ../shared/data/timit-dev, 64 utterances) and variants derived from it the same way for every
-system: two utterances of one speaker joined by 7 s and by 13 s of digital silence, and pink
-noise at 25 dB SNR. Words are matched to the truth by text; see bench/timit.py.
+system: two utterances of one speaker joined by 7 s and by 13 s of digital silence, pink
+noise at 25 dB SNR, and consecutive utterances joined by 0.4 s pauses into recordings of at
+least 60 s (long60: speech running across 30 s windows). Words are matched to the truth by text; see bench/timit.py.
 
     .venv/bin/python bench/real_speech.py [--timit DIR] [--model tiny.en --model base]
-        [--variants clean,pair7,pair13,pink25] [--transcript] [--ablation] [--limit N]
+        [--variants clean,pair7,pair13,pink25,long60] [--transcript] [--ablation] [--limit N]
 
 --transcript adds WhisperScope given each utterance's own sentence (forced alignment).
 --ablation times the clean set with each refinement switched off in turn.
@@ -61,6 +62,7 @@ def variants(corpus: list[timit.Utterance], names: list[str]) -> dict[str, list]
         "pair7": lambda: timit.joined_pairs(corpus, 7.0),
         "pair13": lambda: timit.joined_pairs(corpus, 13.0),
         "pink25": lambda: [timit.with_pink_noise(u, 25.0, seed=i) for i, u in enumerate(corpus)],
+        "long60": lambda: timit.joined_runs(corpus, 60.0),
     }
     return {name: make[name]() for name in names}
 
@@ -71,6 +73,7 @@ ABLATION = {
     "alignment pass on word pieces": {"alignment_units": "pieces"},
     "the model's alignment heads, not the best-scored one": {"choose_heads": False},
     "no pause states": {"pause_states": False},
+    "no open end (sound after the text stretches it)": {"open_end": False},
     "median filter 7 (whisper's)": {"pass_medfilt_width": 7},
     "no silence trimming or pause states": {"refine": False},
     "plain openai-whisper recipe on the decoding": {"refine": False, "alignment_pass": False},
@@ -81,7 +84,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timit", type=Path, default=timit.DEFAULT_TIMIT)
     parser.add_argument("--model", action="append")
-    parser.add_argument("--variants", default="clean,pair7,pair13,pink25")
+    parser.add_argument("--variants", default="clean,pair7,pair13,pink25,long60")
     parser.add_argument("--transcript", action="store_true")
     parser.add_argument("--ablation", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="first N utterances only")

@@ -88,6 +88,33 @@ def joined_pairs(corpus: list[Utterance], pause: float, per_speaker: int = 2) ->
     return pairs
 
 
+def joined_runs(corpus: list[Utterance], seconds: float = 60.0, pause: float = 0.4
+                ) -> list[Utterance]:
+    """Consecutive utterances (sorted order, so mostly one speaker's) joined by `pause` s of
+    silence into recordings of at least `seconds`: speech that runs across 30 s windows, so
+    where each window's decoding stops and the next one starts is measured too. A short
+    tail that would not reach `seconds` is left out."""
+    runs, group = [], []
+    for u in corpus:
+        group.append(u)
+        if sum(g.duration + pause for g in group) - pause >= seconds:
+            runs.append(_join(group, pause))
+            group = []
+    return runs
+
+
+def _join(group: list[Utterance], pause: float) -> Utterance:
+    gap = np.zeros(round(pause * SAMPLE_RATE), np.float32)
+    pieces, words, offset = [], [], 0.0
+    for u in group:
+        pieces += [u.samples, gap]
+        words += [RefWord(w.text, w.start + offset, w.end + offset) for w in u.words]
+        offset += u.duration + pause
+    name = f"{group[0].name}..{group[-1].name.split('/')[-1]}@{pause:g}s"
+    return Utterance(name, np.concatenate(pieces[:-1]), tuple(words),
+                     " ".join(u.text for u in group))
+
+
 def pink_noise(n: int, seed: int) -> np.ndarray:
     """Pink (1/f power) noise, unit RMS, by shaping white noise's spectrum."""
     rng = np.random.default_rng(seed)

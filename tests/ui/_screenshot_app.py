@@ -69,6 +69,12 @@ def main(argv: list[str]) -> int:
         track = window.plots.spectrogram.words
         result["painted_words"] = [track.texts[i] for i in range(*track.painted)]
         bench = window.workbench
+        lo, hi = window.timeline.view_range
+        result["words_in_view"] = [(w.start, w.end) for w in bench.analysis.words
+                                   if w.end > lo and w.start < hi]
+        if bench.reference is not None:
+            result["reference_in_view"] = [(w.start, w.end) for w in bench.reference.words
+                                           if w.end > lo and w.start < hi]
         if bench.comparison is not None:
             result["tiers"] = window.plots.tiers.tiers.order
             result["summary"] = window.token_list.summary.text()

@@ -101,6 +101,12 @@ def test_screenshot_of_a_long_recording_with_a_reference(qapp, xvfb_display, tmp
     assert len(info["painted_words"]) >= 10  # and its words are drawn there
     assert info["tiers"] == ["words", "reference", "tokens"]
     assert info["matched"] > 40 and "matched" in info["summary"]
+    # no stretch of the view where the reference has words and we have none (the words of
+    # 0:25-0:30 were lost once: the first window's last word ran on to 0:30)
+    ours = info["words_in_view"]
+    uncovered = [(a, b) for a, b in info["reference_in_view"]
+                 if not any(s < b + 0.5 and e > a - 0.5 for s, e in ours)]
+    assert len(uncovered) <= 2, f"reference words with none of ours near: {uncovered}"
     pixels = _pixels(artifact).astype(np.float32)
     x, y, w, h = (int(round(v * info["ratio"])) for v in info["heatmap"])
     assert pixels[y: y + h, x: x + w].std() > 12, "the heatmap looks blank"
