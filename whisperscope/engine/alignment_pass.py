@@ -71,7 +71,8 @@ def run_alignment_pass(
             targets = torch.tensor([*ids, tokenizer.eot][:n_rows], device=out.logits.device)
             scores.append(_target_logprobs(out.logits[0], targets))
         done += ids
-    return AlignmentPass(units, np.concatenate(weights, axis=2),
+    # one chunk (nearly every window) is used as it is: concatenating copies ~115 MB (base)
+    return AlignmentPass(units, weights[0] if len(weights) == 1 else np.concatenate(weights, axis=2),
                          np.concatenate(scores).astype(np.float32) if scores
                          else np.zeros(0, np.float32))
 

@@ -124,7 +124,8 @@ class CachedDecoder:
             mask = k_pos <= q_pos
         layers = tuple(range(len(self.blocks)) if capture_layers is None
                        else sorted(set(capture_layers)))
-        attentions = []
+        attentions: list[Tensor] = []
+        cross: Tensor | None = None  # with keep_attention: filled layer by layer, no stack
         for i, block in enumerate(self.blocks):
             x = x + self._self_attention(i, block, block.attn_ln(x), start, end, mask)
             capture = i in layers
@@ -133,7 +134,11 @@ class CachedDecoder:
             if capture:
                 if keep_attention is not None:
                     rows, n_frames = keep_attention
-                    weights = weights[:, :, rows, :n_frames].contiguous()
+                    kept = weights[:, :, rows, :n_frames]
+                    if cross is None:
+                        cross = kept.new_empty((len(layers), *kept.shape))
+                    cross[len(attentions)] = kept
+                    weights = None  # the full layer's weights go now
                 attentions.append(weights)
             x = x + block.mlp(block.mlp_ln(x))
         self.offset = end
@@ -141,7 +146,8 @@ class CachedDecoder:
         if logit_rows is not None:
             x = x[:, logit_rows]
         logits = (x @ decoder.token_embedding.weight.to(x.dtype).T).float()
-        cross = torch.stack(attentions) if attentions else None
+        if cross is None and attentions:
+            cross = torch.stack(attentions)
         return StepOutput(logits=logits, cross_attention=cross, layers=layers)
 
     def _split_heads(self, x: Tensor) -> Tensor:
