@@ -5,7 +5,8 @@ The speech is a TIMIT-format folder (hand-labelled word boundaries; default
 ../shared/data/timit-dev, 64 utterances) and variants derived from it the same way for every
 system: two utterances of one speaker joined by 7 s and by 13 s of digital silence, pink
 noise at 25 dB SNR, and consecutive utterances joined by 0.4 s pauses into recordings of at
-least 60 s (long60: speech running across 30 s windows). Words are matched to the truth by text; see bench/timit.py.
+least 60 s (long60: speech running across 30 s windows). Words are matched to the truth by
+text; see bench/timit.py.
 
     .venv/bin/python bench/real_speech.py [--timit DIR] [--model tiny.en --model base]
         [--variants clean,pair7,pair13,pink25,long60] [--transcript] [--ablation] [--limit N]

@@ -72,7 +72,8 @@ def run_alignment_pass(
             scores.append(_target_logprobs(out.logits[0], targets))
         done += ids
     # one chunk (nearly every window) is used as it is: concatenating copies ~115 MB (base)
-    return AlignmentPass(units, weights[0] if len(weights) == 1 else np.concatenate(weights, axis=2),
+    kept = weights[0] if len(weights) == 1 else np.concatenate(weights, axis=2)
+    return AlignmentPass(units, kept,
                          np.concatenate(scores).astype(np.float32) if scores
                          else np.zeros(0, np.float32))
 
