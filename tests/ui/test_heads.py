@@ -72,7 +72,8 @@ def test_the_heads_grid_shows_picks_and_times_with_heads(qtbot, make_window):
     explorer.refresh()
     assert asked == [0] and "Computing every head" in explorer.panel.status.text()
     window.recomputer.window_recomputed.emit(0, planted_full())
-    explorer.refresh()
+    with qtbot.waitSignal(explorer.grid_updated, timeout=10_000):  # scored off the GUI thread
+        explorer.refresh()
     grid = explorer.panel.grid
     assert grid.shape[:2] == (4, 6)
     assert np.unravel_index(np.argmax(grid.scores), grid.scores.shape) == PLANTED
@@ -114,7 +115,8 @@ def test_the_grid_with_the_real_model(qtbot, make_window, real_engine, speech_fi
     window.heads.dock.show()
     with qtbot.waitSignal(window.recomputer.window_recomputed, timeout=180_000):
         window.open_file(str(speech_file))
-    window.heads.refresh()
+    with qtbot.waitSignal(window.heads.grid_updated, timeout=10_000):
+        window.heads.refresh()
     grid = window.heads.panel.grid
     assert grid.shape[:2] == (4, 6)
     heads = window.analysis.model.alignment_heads

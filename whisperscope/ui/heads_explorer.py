@@ -2,17 +2,21 @@
 
 Every layer/head of a finished window comes from the attention recomputer (one teacher-
 forced pass per window, off the GUI thread); once a window has them, the grid shows the
-visible span of each head, scored. Clicking a cell shows that head in the main heatmap; the
-picked heads can time every word (one undo step) and be copied as an alignment_heads list.
+visible span of each head, scored. The scoring runs on a thread of its own (it read every
+frame of every head on the GUI thread: a 40 ms stall after each window and while playing);
+`grid_updated` says when the grid shows it. Clicking a cell shows that head in the main
+heatmap; the picked heads can time every word (one undo step) and be copied as an
+alignment_heads list.
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from whisperscope.ui.attention_rows import HeadChoice
@@ -45,9 +49,15 @@ def span_cells(full: np.ndarray, rows: np.ndarray, f0: int, f1: int
 
 
 class HeadsExplorer(QObject):
+    grid_updated = Signal()  # the grid shows the latest scoring
+    _scored = Signal(object)  # from the scoring thread: (job, cells, scores, status)
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
+        self._scorer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="head-scores")
+        self._job = 0  # the latest scoring asked for; older results are dropped
+        self._scored.connect(self._show_scores)
         self.panel = HeadsPanel()
         self.dock = QDockWidget("Heads", window)
         self.dock.setObjectName("heads_dock")
@@ -87,6 +97,8 @@ class HeadsExplorer(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+        self._job += 1
+        self._scorer.shutdown(wait=False, cancel_futures=True)
 
     # --- the grid ------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -115,13 +127,34 @@ class HeadsExplorer(QObject):
         if len(local) < 2 or f1 - f0 < 2:
             self.panel.status.setText("Too few tokens in view to score the heads")
             return
-        cells, scores = span_cells(block.full, block.window_rows[local], f0, f1)
+        self._job += 1
+        job, full, rows = self._job, block.full, block.window_rows[local]
+        where = f"{len(local)} tokens of window {block.window + 1}"
+
+        def score() -> None:
+            if job != self._job:
+                return  # a newer view was asked for meanwhile
+            cells, scores = span_cells(full, rows, f0, f1)
+            try:
+                self._scored.emit((job, cells, scores, where))
+            except RuntimeError:  # the window closed meanwhile
+                pass
+
+        try:
+            self._scorer.submit(score)
+        except RuntimeError:  # stopped: the window is closing
+            pass
+
+    def _show_scores(self, result) -> None:
+        job, cells, scores, where = result
+        if job != self._job:
+            return
         model = self.window.analysis.model if self.window.analysis else None
         self.panel.grid.set_cells(cells, scores, model.alignment_heads if model else ())
         best = np.unravel_index(int(np.argmax(scores)), scores.shape)
-        self.panel.status.setText(f"{len(local)} tokens of window {block.window + 1}; most "
-                                  f"alignment-like: L{best[0]} H{best[1]} "
+        self.panel.status.setText(f"{where}; most alignment-like: L{best[0]} H{best[1]} "
                                   f"({scores[best]:.2f})")
+        self.grid_updated.emit()
 
     def _on_recomputed(self, _window: int, _full) -> None:
         self.refresh_soon()

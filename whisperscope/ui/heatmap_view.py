@@ -195,7 +195,8 @@ class HeatmapPlot(pg.PlotItem):
             r0, r1 = r0 - pad, r1 + pad
             if r0 < 0:
                 r0, r1 = 0, r1 - r0
-        self.setYRange(r0, r1, padding=0)
+        if tuple(self.vb.viewRange()[1]) != (r0, r1):  # setYRange costs ~5 ms even if equal
+            self.setYRange(r0, r1, padding=0)
         self._update_labels_note()
 
     def _update_labels_note(self, *_args) -> None:
