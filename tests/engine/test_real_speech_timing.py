@@ -120,3 +120,19 @@ def test_speech_across_a_window_edge_is_neither_lost_nor_stretched(tiny_en):
     assert matched >= 0.8 * len(long.words)  # tiny.en mishears some (91 of 108 matched)
     assert np.abs(starts).max() < 1.0 and np.abs(ends).max() < 1.0
     assert np.abs(starts).mean() <= DECODED_BOUND
+
+
+def test_a_transcript_of_a_minute_of_speech_keeps_every_window_in_its_place(tiny_en):
+    """62 s of timit-dev (three windows) given its transcript. The forced text has no
+    timestamps; prompted with it, tiny.en decoded the next window without any, its last
+    word ran on to the window's end, and the words of the last 17 s were squeezed into the
+    last 5 s (37 words over 1 s off)."""
+    corpus = timit.read_corpus(timit.DEFAULT_TIMIT)
+    long = timit.joined_runs(corpus, 60.0)[1]
+    analysis = run_to_completion(audio_of(long), tiny_en, AnalysisSettings(language="en"),
+                                 transcript=long.text)
+    assert len(analysis.windows) >= 3
+    starts, ends, matched = errors(long, analysis.words)
+    assert matched >= 0.95 * len(long.words)  # by text: "test-run" is not "test" "run"
+    assert np.abs(starts).max() < 1.0 and np.abs(ends).max() < 1.0
+    assert np.abs(starts).mean() <= DECODED_BOUND

@@ -59,7 +59,13 @@ from whisperscope.engine.hallucination import (
 )
 from whisperscope.engine.models import LoadedModel
 from whisperscope.engine.plausibility import implausible_words
-from whisperscope.engine.timing import TimedSegment, WindowTiming, decoded_words, time_window
+from whisperscope.engine.timing import (
+    TimedSegment,
+    WindowTiming,
+    decoded_words,
+    pair_end_frame,
+    time_window,
+)
 from whisperscope.engine.transcribe_rules import (
     _no_speech,
     _Prompts,
@@ -245,6 +251,11 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                         last_speech_timestamp = end
                     kept = _taking_time(kept)
             given = remaining is not None
+            # what the next window is prompted with: the decoding's own segments, with their
+            # timestamps, also when a transcript is forced in its place (prompted with the
+            # forced text, which has none, tiny.en stopped timestamping the next window, so
+            # its last word ran on to the window's end and the seek skipped speech)
+            prompt_source = (kept, decoded)
             if given:
                 # the decoding found where the window's speech is; its share of the
                 # transcript is forced in its place
@@ -262,15 +273,19 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                                          decoded.no_speech_prob, alignment.alignment_units)
                     yield from _forced_rows(forced.decoded, tokenizer, window, window_start,
                                             n_frames)
+                    # the decoding stopped its text at a pair, leaving the rest to the next
+                    # window: the forced share ends there too (the last window takes all
+                    # the words left, wherever they are)
+                    text_end = None if last else pair_end_frame(decoded.token_ids, tokenizer)
                     decoded = forced.decoded
                     timing = time_window(decoded, tokenizer, window_start, segment_size,
                                          encoder_frames(voiced_10ms[previous_seek:
                                                                     previous_seek + segment_size]),
                                          alignment, forced.timing_pass, tuple(head_ids),
-                                         forced.words)
+                                         forced.words, text_end)
                     kept = list(timing.segments)
             if not skipped:
-                prompts.add(kept, decoded)
+                prompts.add(*prompt_source)
             done = record_window(analysis, window, window_start, n_frames, decoded,
                                   replace(timing, segments=tuple(kept)), tokenizer, head_ids,
                                   skipped, flag_unaligned=given)

@@ -148,11 +148,15 @@ def time_window(
     aligned: AlignmentPass | None = None,
     head_ids: tuple[tuple[int, int], ...] = (),
     given_words: tuple[tuple[str, int], ...] | None = None,
+    text_end: int | None = None,
 ) -> WindowTiming:
     """Place every text token of the window in time from its cross-attention: that of
     `aligned`, a teacher-forced pass over `decoded_words(...)`, when given, else the
     decoding's own (its alignment heads). `given_words` ((text, n_tokens) per word, in order)
-    groups the tokens into a transcript's words instead of the tokenizer's word splitting."""
+    groups the tokens into a transcript's words instead of the tokenizer's word splitting.
+    `text_end` (encoder frames): where the decoding that found those words stopped at a
+    timestamp pair (`pair_end_frame`), for a forced text that has no timestamps of its own;
+    no letter may run more than `options.text_end_margin` past it."""
     ids = list(decoded.token_ids)
     raw_segments, seek = split_segments(ids, tokenizer, n_mel_frames)
     text_rows = [r for r, t in enumerate(ids) if t < tokenizer.eot]
@@ -166,9 +170,14 @@ def time_window(
         tokens = _untimed_tokens(text_rows, ids, texts, decoded, segment_of_row)
         groups = (_given_groups(tokens, given_words) if given_words is not None
                   else _word_groups(tokens, tokenizer))
-        band = (text_end_band(aligned.units, groups, tokens, raw_segments,
-                              aligned.weights.shape[-1], options.text_end_margin)
-                if options.text_end_margin > 0 and _ends_at_pair(ids, tokenizer) else None)
+        n_frames = aligned.weights.shape[-1]
+        band = None
+        if options.text_end_margin > 0 and _ends_at_pair(ids, tokenizer):
+            band = text_end_band(aligned.units, groups, tokens, raw_segments, n_frames,
+                                 options.text_end_margin)
+        elif options.text_end_margin > 0 and text_end is not None:
+            band = np.tile(np.array([0, n_frames]), (len(aligned.units) + 1, 1))
+            band[:-1, 1] = min(text_end + options.text_end_margin, n_frames)
         tokens, pass_matrix = _tokens_from_pass(tokens, groups, aligned, voiced, window_start,
                                                 options, head_ids, band)
         words = _time_words(groups, tokens)
@@ -200,6 +209,15 @@ def _ends_at_pair(ids: list[int], tokenizer: Tokenizer) -> bool:
     """Whether the text stops at a timestamp pair (the rest of the window is re-decoded)."""
     tokens = [t for t in ids if t != tokenizer.eot]
     return len(tokens) >= 2 and all(t >= tokenizer.timestamp_begin for t in tokens[-2:])
+
+
+def pair_end_frame(ids, tokenizer: Tokenizer) -> int | None:
+    """The encoder frame of the timestamp pair a window's text stops at, if it stops at
+    one: the audio after it is left to the next window."""
+    ids = list(ids)
+    if not _ends_at_pair(ids, tokenizer):
+        return None
+    return [t for t in ids if t != tokenizer.eot][-1] - tokenizer.timestamp_begin
 
 
 def _segment_of_row(raw_segments) -> dict[int, int]:
