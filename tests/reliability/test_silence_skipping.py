@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from whisperscope.engine.analyzer import skippable_silence
+from whisperscope.engine.silence_skip import skippable_silence
 from whisperscope.synth import add_noise, word_error_rate
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "timit-dev"

@@ -4,7 +4,7 @@ The outer loop is openai-whisper's `transcribe` with word timestamps: 30 s windo
 global timeline (within `clip_timestamps`), each decoded with temperature fallback, the
 next window starting after the last word (or last timestamp) of the previous one, the
 previous text fed as prompt. One deliberate difference: a window opening on a long silence
-starts shortly before the next sound (`_skip_silence`). Memory stays bounded by keeping
+starts shortly before the next sound (`silence_skip.skip_silence`). Memory stays bounded by keeping
 only the alignment heads' attention, in float16, cut to the frames that hold audio: about
 2 bytes x heads x 1500 frames per token, roughly 25 KB per token or 250 MB per hour of
 dense speech for tiny.en/base (8 heads), plus the log-mel (115 MB/hour).
@@ -25,11 +25,9 @@ from whisper.tokenizer import LANGUAGES, get_tokenizer
 
 from whisperscope.audio.spectrogram import whisper_input_mel
 from whisperscope.engine.alignment import (
-    ABSOLUTE_SILENCE_DB,
     AlignmentOptions,
     encoder_frames,
     mel_level_db,
-    next_sound,
     voiced_frames,
 )
 from whisperscope.engine.alignment_pass import run_alignment_pass
@@ -45,13 +43,10 @@ from whisperscope.engine.events import (
     HypothesisChanged,
     Progress,
     TokenDecoded,
-    WindowDone,
     WindowRetried,
     WindowStarted,
 )
 from whisperscope.engine.forced_window import (
-    DOUBTFUL_WINDOW_PROBABILITY,
-    UNALIGNED_PROBABILITY,
     force_words,
 )
 from whisperscope.engine.hallucination import (
@@ -59,6 +54,7 @@ from whisperscope.engine.hallucination import (
 )
 from whisperscope.engine.models import LoadedModel
 from whisperscope.engine.plausibility import implausible_words
+from whisperscope.engine.silence_skip import skip_silence, skippable_silence
 from whisperscope.engine.timing import (
     TimedSegment,
     WindowTiming,
@@ -81,14 +77,11 @@ from whisperscope.engine.window_decoding import (
     HypothesisSwitched,
     decode_window,
 )
+from whisperscope.engine.window_record import record_window, token_text
 from whisperscope.errors import AnalysisCancelled, AudioError, ModelError, WhisperScopeError
 from whisperscope.session.model import (
     Analysis,
     AnalysisSettings,
-    Segment,
-    TokenTiming,
-    WindowAttention,
-    Word,
 )
 from whisperscope.units import (
     WINDOW_MEL_FRAMES,
@@ -100,11 +93,6 @@ if TYPE_CHECKING:
     from whisperscope.audio.loader import LoadedAudio
 
 log = logging.getLogger(__name__)
-SKIP_SILENCE_FRAMES = 150  # a window opening on more silence than this skips it...
-LEAD_IN_FRAMES = 40  # ...up to this much before the next sound
-TAIL_FRAMES = 30  # sound this short at a window's start is the end of the previous word
-SKIP_BELOW_SPEECH_DB = 50.0  # only a stretch this far below the speech level may be skipped
-SPEECH_LEVEL_PERCENTILE = 99  # the speech level: the recording's loud frames
 UNSPACED_LANGUAGES = {"zh", "ja", "th", "lo", "my", "yue"}  # as Tokenizer.split_to_word_tokens
 
 
@@ -214,7 +202,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
         seek = clip_start
         while seek < clip_end:
             cancel.raise_if_cancelled()
-            seek = _skip_silence(audible_10ms, seek)
+            seek = skip_silence(audible_10ms, seek)
             if seek >= clip_end:
                 break
             previous_seek = seek
@@ -262,7 +250,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 heard = [] if skipped else [w.text for w in timing.words]
                 # the last window with sound takes the rest: no word is left unplaced
                 last = (seek >= content_frames
-                        or _skip_silence(audible_10ms, seek) >= content_frames)
+                        or skip_silence(audible_10ms, seek) >= content_frames)
                 share = window_share(heard, remaining, last)
                 words_here, remaining = remaining[: share.n_words], remaining[share.n_words:]
                 skipped = not words_here
@@ -325,37 +313,6 @@ def _forced_rows(decoded: DecodedWindow, tokenizer, window, window_start, n_fram
                              decoded.probabilities[row], decoded.attention[:, row])
 
 
-def skippable_silence(level_db: np.ndarray) -> np.ndarray:
-    """The 10 ms frames that are silent enough to skip undecoded (a deviation from Whisper,
-    which decodes everything): those `SKIP_BELOW_SPEECH_DB` below the speech level (the
-    recording's loudest 1 % of frames), or below the absolute floor where nothing is
-    audible. Judged against the speech, never the noise floor: in steady noise nothing is
-    skipped and Whisper's own no-speech check decides each window, as in `transcribe`."""
-    if len(level_db) == 0:
-        return np.zeros(0, bool)
-    speech = float(np.percentile(level_db, SPEECH_LEVEL_PERCENTILE))
-    return level_db <= max(ABSOLUTE_SILENCE_DB, speech - SKIP_BELOW_SPEECH_DB)
-
-
-def _skip_silence(audible: np.ndarray, seek: int) -> int:
-    """Start the window shortly before the next sound. Whisper may not place its first
-    timestamp later than 1 s into a window, so a window that opens on a long silence makes
-    it invent speech at the start; skipping the silence keeps the next onset right.
-    `audible`: per 10 ms frame, True where it is not `skippable_silence`."""
-    # the window may open on the fading end of the previous word: step over it
-    tail_end, limit = seek, min(seek + TAIL_FRAMES, len(audible))
-    while tail_end < limit and audible[tail_end]:
-        tail_end += 1
-    if tail_end < len(audible) and audible[tail_end]:
-        return seek  # sound goes on: no pause here
-    onset = next_sound(audible, tail_end)
-    if onset >= len(audible):
-        return onset  # only silence is left
-    if onset - tail_end > SKIP_SILENCE_FRAMES:
-        return onset - LEAD_IN_FRAMES
-    return seek
-
-
 def _decode_with_fallback(decoder, tokenizer, settings, prompt, head_ids, n_frames, window,
                           window_start, cancel):
     decoded: DecodedWindow | None = None
@@ -391,7 +348,7 @@ def _token_event(tokenizer, window: int, window_start: float, row: GeneratedToke
 
 def _token_decoded(tokenizer, window, window_start, row, token_id, probability, attention):
     """The event for one token, with what the views need to know of it."""
-    text = _token_text(tokenizer, token_id)
+    text = token_text(tokenizer, token_id)
     return TokenDecoded(
         window=window, row=row, token_id=token_id, text=text, probability=probability,
         is_timestamp=token_id >= tokenizer.timestamp_begin, window_start=window_start,
@@ -424,22 +381,6 @@ def _starts_word(tokenizer, text: str) -> bool:
     return text.startswith(" ") or tokenizer.language in UNSPACED_LANGUAGES
 
 
-def _pass_fields(timing: WindowTiming) -> dict:
-    """The alignment pass's rows for the heatmap's heads menu, when it timed the window."""
-    aligned = timing.alignment
-    if aligned is None or aligned.token_rows is None or not timing.tokens:
-        return {}
-    return {"pass_rows": aligned.token_rows,
-            "pass_heads": tuple((int(layer), int(head)) for layer, head in aligned.heads)}
-
-
-def _token_text(tokenizer, token_id: int) -> str:
-    """Text tokens as they read; special and timestamp tokens as <|endoftext|>, <|1.00|>."""
-    if token_id >= tokenizer.eot:
-        return tokenizer.decode_with_timestamps([token_id])
-    return tokenizer.decode([token_id])
-
-
 def _pad_or_trim(mel: torch.Tensor) -> torch.Tensor:
     if mel.shape[-1] >= WINDOW_MEL_FRAMES:
         return mel[:, :WINDOW_MEL_FRAMES]
@@ -464,62 +405,3 @@ def _language(settings: AnalysisSettings, model: LoadedModel, mel, dtype) -> str
     segment = _pad_or_trim(mel[:, :WINDOW_MEL_FRAMES]).to(model.model.device).to(dtype)
     _, probs = model.model.detect_language(segment)
     return max(probs, key=probs.get)
-
-
-def record_window(analysis: Analysis, window, window_start, n_frames,
-                   decoded: DecodedWindow, timing: WindowTiming, tokenizer, head_ids,
-                   skipped, flag_unaligned: bool = False) -> WindowDone:
-    """Append the window's results to the analysis with global indices; build the event."""
-    token_base, word_base, segment_base = (
-        len(analysis.tokens), len(analysis.words), len(analysis.segments))
-    attention = WindowAttention(
-        index=window,
-        start=window_start,
-        n_frames=n_frames,
-        token_ids=np.array(decoded.token_ids, dtype=np.int64),
-        token_texts=tuple(_token_text(tokenizer, t) for t in decoded.token_ids),
-        heads=decoded.attention.astype(np.float16),
-        head_ids=tuple(head_ids),
-        text_rows=np.array([t.row for t in timing.tokens], dtype=np.int64),
-        prompt_ids=np.array(decoded.prompt_ids, dtype=np.int64),
-        **_pass_fields(timing),
-    )
-    # tokens outside any kept segment (e.g. blank ones) are dropped with their segment
-    segment_map = {}
-    for local, seg in enumerate(timing.segments):
-        segment_map.update({i: segment_base + local for i in seg.tokens})
-    kept = [i for i in range(len(timing.tokens)) if i in segment_map]
-    token_index = {local: token_base + n for n, local in enumerate(kept)}
-    tokens = [
-        TokenTiming(index=token_index[i], token_id=t.token_id, text=t.text, start=t.start,
-                    end=t.end, probability=t.probability, window=window, row=t.row,
-                    segment=segment_map[i])
-        for i, t in ((i, timing.tokens[i]) for i in kept)
-    ]
-    # a transcript share the audio does not hold as a whole (the wrong file, a missing
-    # paragraph) is flagged whole, not only its least likely words
-    doubtful_window = flag_unaligned and bool(timing.words) and float(
-        np.median([w.probability for w in timing.words])) < DOUBTFUL_WINDOW_PROBABILITY
-    words = []
-    for w in timing.words:
-        indices = tuple(token_index[i] for i in w.tokens if i in token_index)
-        if not indices:
-            continue
-        words.append(Word(text=w.text, start=w.start, end=w.end, probability=w.probability,
-                          tokens=indices, segment=tokens[indices[0] - token_base].segment,
-                          unaligned=flag_unaligned and (w.probability < UNALIGNED_PROBABILITY
-                                                        or doubtful_window)))
-    segments = []
-    for local, seg in enumerate(timing.segments):
-        index = segment_base + local
-        members = tuple(word_base + n for n, w in enumerate(words) if w.segment == index)
-        segments.append(Segment(
-            index=index, start=seg.start, end=seg.end, text=seg.text, words=members,
-            window=window, avg_logprob=decoded.avg_logprob,
-            no_speech_prob=decoded.no_speech_prob, temperature=decoded.temperature,
-            compression_ratio=decoded.compression_ratio))
-    analysis.windows.append(attention)
-    analysis.tokens.extend(tokens)
-    analysis.words.extend(words)
-    analysis.segments.extend(segments)
-    return WindowDone(window, attention, tuple(segments), tuple(words), tuple(tokens), skipped)

@@ -24,12 +24,12 @@ from whisperscope.engine.alignment import (
     mel_level_db,
     voiced_frames,
 )
-from whisperscope.engine.analyzer import record_window
 from whisperscope.engine.decoder import CachedDecoder
 from whisperscope.engine.forced_window import force_words
 from whisperscope.engine.models import LoadedModel
 from whisperscope.engine.timing import time_window
 from whisperscope.engine.transcript import TranscriptError
+from whisperscope.engine.window_record import record_window
 from whisperscope.session.model import Analysis, Segment, TokenTiming, WindowAttention, Word
 from whisperscope.units import seconds_to_mel_frames
 
