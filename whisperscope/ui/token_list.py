@@ -91,9 +91,7 @@ class TokenListPanel(QWidget):
         super().__init__(parent)
         self._played: tuple[str, int] | None = None  # the row last double-clicked, and when
         self._played_at = 0.0
-        # the longest time the number columns fit, in characters: they start fitted to
-        # TEMPLATES' "0:00.00", so the first window does not re-measure every row (12 ms)
-        self._time_chars = len(TEMPLATES[START])
+        self._time_chars = 0  # the longest time shown so far, in characters
         self.words = TranscriptModel("words", self)
         self.tokens = TranscriptModel("tokens", self)
         self.word_view = _table(self.words)
@@ -135,9 +133,7 @@ class TokenListPanel(QWidget):
     def reset(self) -> None:
         self.words.reset()
         self.tokens.reset()
-        self._time_chars = len(TEMPLATES[START])
-        for view in (self.word_view, self.token_view):
-            fit_number_columns(view)  # back to the template widths after a long file
+        self._time_chars = 0
 
     def tokens_decoded(self, events: list[TokenDecoded]) -> None:
         """Rows for tokens just decoded, one insert per list (the views lay out once)."""
