@@ -60,6 +60,7 @@ from whisperscope.engine.timing import (
     WindowTiming,
     decoded_words,
     pair_end_frame,
+    pass_heads,
     time_window,
 )
 from whisperscope.engine.transcribe_rules import (
@@ -208,6 +209,9 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             previous_seek = seek
             segment_size = min(WINDOW_MEL_FRAMES, content_frames - seek, clip_end - seek)
             window_start = mel_frames_to_seconds(seek)
+            # the last window's decoder (its caches: ~90 MB with base's five beams) goes
+            # before this one's is made
+            decoder = aligned = None
             mel_window = _pad_or_trim(mel[:, seek: seek + segment_size]).to(whisper_model.device)
             n_frames = max(1, mel_to_encoder_frames(segment_size))
             with torch.no_grad():
@@ -227,7 +231,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             else:
                 voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
                 aligned = _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames,
-                                          alignment)
+                                          alignment, pass_heads(alignment, head_ids, voiced))
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
                                      alignment, aligned, tuple(head_ids))
                 seek, kept, skipped = _seek_and_keep(
@@ -257,8 +261,11 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 if skipped:
                     timing, kept = WindowTiming((), (), (), segment_size), []
                 else:
+                    voiced = encoder_frames(voiced_10ms[previous_seek:
+                                                        previous_seek + segment_size])
                     forced = force_words(decoder, tokenizer, words_here, head_ids, n_frames,
-                                         decoded.no_speech_prob, alignment.alignment_units)
+                                         decoded.no_speech_prob, alignment.alignment_units,
+                                         pass_heads(alignment, head_ids, voiced))
                     yield from _forced_rows(forced.decoded, tokenizer, window, window_start,
                                             n_frames)
                     # the decoding stopped its text at a pair, leaving the rest to the next
@@ -267,9 +274,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                     text_end = None if last else pair_end_frame(decoded.token_ids, tokenizer)
                     decoded = forced.decoded
                     timing = time_window(decoded, tokenizer, window_start, segment_size,
-                                         encoder_frames(voiced_10ms[previous_seek:
-                                                                    previous_seek + segment_size]),
-                                         alignment, forced.timing_pass, tuple(head_ids),
+                                         voiced, alignment, forced.timing_pass, tuple(head_ids),
                                          forced.words, text_end)
                     kept = list(timing.segments)
             if not skipped:
@@ -288,7 +293,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     yield Finished(analysis)
 
 
-def _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames, alignment):
+def _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames, alignment, heads):
     """The teacher-forced pass over the decoded words that times them, when it is on."""
     if not alignment.alignment_pass:
         return None
@@ -297,7 +302,7 @@ def _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames, alignme
         return None
     units = spell(tokenizer, words, alignment.alignment_units)
     try:
-        return run_alignment_pass(decoder, tokenizer, units, n_frames, logprobs=False)
+        return run_alignment_pass(decoder, tokenizer, units, n_frames, heads, logprobs=False)
     except ValueError as error:  # a word longer than the decoder's whole context
         log.warning("alignment pass skipped: %s", error)
         return None

@@ -11,7 +11,7 @@ best-of-N sampling) are rows of one batch; `select` reorders their caches betwee
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -90,6 +90,7 @@ class CachedDecoder:
         capture_layers: Sequence[int] | None = None,
         logit_rows: list[int] | None = None,
         keep_attention: tuple[slice, int] | None = None,
+        attention_sink: Callable[[int, Tensor], None] | None = None,
     ) -> StepOutput:
         """Feed `tokens` (shape = (n_batch, n_new)) after those already fed.
 
@@ -104,6 +105,11 @@ class CachedDecoder:
         of each captured layer's weights. A teacher-forced pass over a full window captures
         every layer: 6 x 8 x 448 x 1500 float32 is 130 MB, so each layer's full weights are
         cut as soon as they are made instead of all being stacked and cut afterwards.
+
+        attention_sink: called with (layer, weights) for each captured layer as soon as its
+        weights are made (cut by `keep_attention` when given); nothing is kept for the
+        output (its cross_attention is None). A pass that keeps a few heads of each layer
+        never holds all of them.
         """
         if self.offset == 0 and tokens.shape[0] != self.n_batch:
             self.reset(tokens.shape[0])
@@ -124,8 +130,8 @@ class CachedDecoder:
             mask = k_pos <= q_pos
         layers = tuple(range(len(self.blocks)) if capture_layers is None
                        else sorted(set(capture_layers)))
-        attentions: list[Tensor] = []
-        cross: Tensor | None = None  # with keep_attention: filled layer by layer, no stack
+        stacked = None if attention_sink is not None else _Stacked(len(layers))
+        sink = attention_sink or stacked.add
         for i, block in enumerate(self.blocks):
             x = x + self._self_attention(i, block, block.attn_ln(x), start, end, mask)
             capture = i in layers
@@ -134,20 +140,16 @@ class CachedDecoder:
             if capture:
                 if keep_attention is not None:
                     rows, n_frames = keep_attention
-                    kept = weights[:, :, rows, :n_frames]
-                    if cross is None:
-                        cross = kept.new_empty((len(layers), *kept.shape))
-                    cross[len(attentions)] = kept
-                    weights = None  # the full layer's weights go now
-                attentions.append(weights)
+                    weights = weights[:, :, rows, :n_frames]
+                sink(i, weights)
+                del weights  # the full layer's weights go now
             x = x + block.mlp(block.mlp_ln(x))
         self.offset = end
         x = decoder.ln(x)
         if logit_rows is not None:
             x = x[:, logit_rows]
         logits = (x @ decoder.token_embedding.weight.to(x.dtype).T).float()
-        if cross is None and attentions:
-            cross = torch.stack(attentions)
+        cross = None if stacked is None else stacked.tensor
         return StepOutput(logits=logits, cross_attention=cross, layers=layers)
 
     def _split_heads(self, x: Tensor) -> Tensor:
@@ -184,3 +186,18 @@ class CachedDecoder:
         weights = ((q * scale) @ (k * scale).transpose(-1, -2)).float().softmax(dim=-1)
         out = weights.to(v.dtype) @ v
         return attn.out(self._merge_heads(out)), weights
+
+
+class _Stacked:
+    """Captured layers' weights copied one by one into a single tensor: no list to stack."""
+
+    def __init__(self, n_layers: int):
+        self.n_layers = n_layers
+        self.count = 0
+        self.tensor: Tensor | None = None
+
+    def add(self, _layer: int, weights: Tensor) -> None:
+        if self.tensor is None:
+            self.tensor = weights.new_empty((self.n_layers, *weights.shape))
+        self.tensor[self.count] = weights
+        self.count += 1

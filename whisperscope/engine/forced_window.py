@@ -10,11 +10,11 @@ supports each word.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from whisperscope.engine.alignment_pass import AlignmentPass, run_alignment_pass
+from whisperscope.engine.alignment_pass import AlignmentPass, HeadRequest, run_alignment_pass
 from whisperscope.engine.alignment_units import spell
 from whisperscope.engine.decoder import CachedDecoder
 from whisperscope.engine.window_decoding import DecodedWindow
@@ -45,15 +45,25 @@ def force_words(
     n_frames: int,
     no_speech_prob: float,
     units: str = "chars",
+    timing_heads: HeadRequest | None = None,
 ) -> ForcedWindow:
-    """The window whose encoder output `decoder` holds, given its `words`."""
+    """The window whose encoder output `decoder` holds, given its `words`; the pass that
+    times them keeps `timing_heads` (default: the model's `head_ids`)."""
+    head_ids = tuple(head_ids)
+    timing_heads = timing_heads or HeadRequest(keep=head_ids)
     pieces = spell(tokenizer, words, "pieces")
-    piece_pass = run_alignment_pass(decoder, tokenizer, pieces, n_frames)
-    timing_pass = run_alignment_pass(decoder, tokenizer, spell(tokenizer, words, units),
-                                     n_frames, logprobs=False) if units != "pieces" else piece_pass
-    layers = [layer for layer, _ in head_ids]
-    heads = [head for _, head in head_ids]
-    attention = piece_pass.weights[layers, heads]  # (n_heads, n_pieces + 1, n_frames)
+    if units == "pieces":  # one pass gives the rows and the times
+        piece_heads = replace(timing_heads, keep=tuple(dict.fromkeys(
+            (*head_ids, *timing_heads.keep))))
+        piece_pass = timing_pass = run_alignment_pass(decoder, tokenizer, pieces, n_frames,
+                                                      piece_heads)
+    else:
+        piece_pass = run_alignment_pass(decoder, tokenizer, pieces, n_frames,
+                                        HeadRequest(keep=head_ids))
+        timing_pass = run_alignment_pass(decoder, tokenizer, spell(tokenizer, words, units),
+                                         n_frames, timing_heads, logprobs=False)
+    # (n_heads, n_pieces + 1, n_frames): the rows the decoding's alignment heads would give
+    attention = np.stack([piece_pass.head(*h) for h in head_ids])
     logprobs = piece_pass.logprobs.astype(np.float64)
     ids = (*pieces.ids, tokenizer.eot)
     decoded = DecodedWindow(

@@ -27,7 +27,7 @@ from whisperscope.engine.alignment import (
 from whisperscope.engine.decoder import CachedDecoder
 from whisperscope.engine.forced_window import force_words
 from whisperscope.engine.models import LoadedModel
-from whisperscope.engine.timing import time_window
+from whisperscope.engine.timing import pass_heads, time_window
 from whisperscope.engine.transcript import TranscriptError
 from whisperscope.engine.window_record import record_window
 from whisperscope.session.model import Analysis, Segment, TokenTiming, WindowAttention, Word
@@ -83,7 +83,8 @@ def realign_window(
         features = whisper_model.encoder(segment[None].to(whisper_model.device, dtype))
         decoder = CachedDecoder(whisper_model, features)
         forced = force_words(decoder, tokenizer, [" " + w.strip() for w in words], head_ids,
-                             window.n_frames, no_speech, alignment.alignment_units)
+                             window.n_frames, no_speech, alignment.alignment_units,
+                             pass_heads(alignment, head_ids, voiced))
         timing = time_window(forced.decoded, tokenizer, window.start, segment_size, voiced,
                              alignment, forced.timing_pass, head_ids, forced.words)
     # the window's records as if it were the only one, then spliced in place

@@ -17,14 +17,13 @@ from whisperscope.engine.alignment import (
     AlignmentOptions,
     TokenSpan,
     alignment_matrix,
-    best_aligned_head,
     dtw_spans,
     give_punctuation_to_next,
     refine_spans,
     unit_starts,
     word_frames,
 )
-from whisperscope.engine.alignment_pass import AlignmentPass
+from whisperscope.engine.alignment_pass import AlignmentPass, HeadRequest
 from whisperscope.engine.pass_rows import frame_shares, pool_token_rows, token_units
 from whisperscope.engine.window_decoding import TIME_PRECISION, DecodedWindow
 
@@ -248,6 +247,19 @@ def _segments(raw_segments, tokens, words, tokenizer, window_start) -> list[Time
     return segments
 
 
+def pass_heads(options: AlignmentOptions, head_ids, voiced: np.ndarray | None
+               ) -> HeadRequest:
+    """What an alignment pass must keep for `time_window` to time a window with `options`:
+    its best-scored head, or the model's alignment heads `head_ids`."""
+    if _choose_heads(options, head_ids):
+        return HeadRequest(choose=True, voiced=voiced)
+    return HeadRequest(keep=tuple(head_ids))
+
+
+def _choose_heads(options: AlignmentOptions, head_ids) -> bool:
+    return options.choose_heads or not head_ids
+
+
 def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_start,
                       options: AlignmentOptions, head_ids, band=None):
     """Token times from the alignment pass: each word's span from its characters, split
@@ -255,11 +267,8 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     units = aligned.units
     if voiced is not None:
         voiced = voiced[: aligned.weights.shape[-1]]
-    if options.choose_heads or not head_ids:
-        heads = (best_aligned_head(aligned.weights, voiced),)
-    else:
-        heads = tuple(head_ids)
-    chosen = np.stack([aligned.weights[layer, head] for layer, head in heads])
+    heads = (aligned.chosen,) if _choose_heads(options, head_ids) else tuple(head_ids)
+    chosen = np.stack([aligned.head(layer, head) for layer, head in heads])
     matrix = alignment_matrix(chosen, options.pass_medfilt_width)
     pause_rows = None
     if options.pause_states:
