@@ -100,3 +100,30 @@ def test_the_parent_never_imports_torch(tiny_en_dir):
     lines = out.stdout.strip().splitlines()
     assert "('cpu', True)" in lines[0]
     assert lines[-1] == "[]"
+
+
+def test_the_child_lets_the_samples_go_and_reads_them_again_for_other_bands(tmp_path):
+    """After the spectrogram the child keeps the mel, not the samples (230 MB an hour): a
+    model that reads 128 bands gets them read again from the file, which must not have
+    changed since it was opened."""
+    import shutil
+
+    import soundfile as sf
+
+    from whisperscope.audio.spectrogram import whisper_input_mel
+    from whisperscope.errors import AudioError
+
+    path = tmp_path / "speech.flac"
+    shutil.copy(files("whisperscope.resources") / "sample.flac", path)
+    audio = load_audio(path)
+    process = EngineProcess(threads=1)
+    try:
+        mel80 = process.spectrogram(audio, 80)
+        np.testing.assert_array_equal(mel80, whisper_input_mel(audio.samples, 80))
+        mel128 = process._call(process._analysis, ("spectrogram", 128))
+        np.testing.assert_array_equal(mel128, whisper_input_mel(audio.samples, 128))
+        sf.write(path, audio.samples[::-1], 16000)  # another recording under the same name
+        with pytest.raises(AudioError, match="changed on disk"):
+            process._call(process._analysis, ("spectrogram", 80))
+    finally:
+        process.close()

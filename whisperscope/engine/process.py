@@ -21,15 +21,17 @@ import pickle
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
 from whisperscope.engine.cancel import CancelToken
-from whisperscope.errors import ModelError, WhisperScopeError
+from whisperscope.engine.events import Failed
+from whisperscope.errors import AudioError, ModelError, WhisperScopeError
 from whisperscope.session.model import ModelInfo, WindowAttention
 
 POLL_S = 0.05  # how often a waiting analysis looks at its cancel flag
-_ERRORS = {"model": ModelError, "engine": WhisperScopeError}
+_ERRORS = {"model": ModelError, "audio": AudioError, "engine": WhisperScopeError}
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def _reply(conn, fn, *args) -> None:
     try:
         conn.send(("ok", fn(*args)))
     except WhisperScopeError as error:
-        kind = "model" if isinstance(error, ModelError) else "engine"
+        kind = next((k for k, cls in _ERRORS.items() if isinstance(error, cls)), "engine")
         conn.send(("error", kind, str(error)))
     except Exception as error:
         conn.send(("error", "internal", f"{type(error).__name__}: {error}"))
@@ -127,14 +129,15 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
     from whisperscope.engine.devices import available_devices
     from whisperscope.engine.models import best_offline_model, load_model
 
-    def set_audio(audio):
-        state["audio"], state["mel"] = audio, None
+    def set_audio(light, n_samples):
+        samples = _receive_samples(conn, n_samples)
+        state["audio"], state["mel"] = replace(light, samples=samples), None
 
     def spectrogram(n_mels):
-        from whisperscope.audio.spectrogram import whisper_input_mel
-
-        state["mel"] = whisper_input_mel(state["audio"].samples, n_mels)
-        return state["mel"]
+        mel = _mel_for(state, n_mels)
+        # the analysis and recomputing read the mel: the samples (230 MB an hour) go
+        state["audio"] = state["audio"].without_samples()
+        return mel
 
     def model(name, device):
         state["model"] = load_model(name or best_offline_model(), device=device)
@@ -147,8 +150,8 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
         except EOFError:
             return
         match request:
-            case ("audio", audio):
-                _reply(conn, set_audio, audio)
+            case ("audio", light, n_samples):
+                _reply(conn, set_audio, light, n_samples)
             case ("spectrogram", n_mels):
                 _reply(conn, spectrogram, n_mels)
             case ("model", name, device):
@@ -159,9 +162,14 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
                 cancel_event.clear()
                 sent, keep = {}, []
                 try:
-                    for event in analyze(state["audio"], state["model"], settings,
-                                         _SharedCancel(cancel_event), mel=state["mel"],
-                                         transcript=transcript):
+                    try:
+                        mel = _mel_for(state, state["model"].model.dims.n_mels)
+                        events = analyze(state["audio"], state["model"], settings,
+                                         _SharedCancel(cancel_event), mel=mel,
+                                         transcript=transcript)
+                    except AudioError as error:  # the file changed since it was opened
+                        events = iter([Failed(str(error), "audio")])
+                    for event in events:
                         _send_event(conn, event, sent, keep)
                     conn.send_bytes(pickle.dumps(_END))
                 except Exception as error:
@@ -179,8 +187,57 @@ def _serve_recompute(conn, state: dict) -> None:
 
         state["ready"].wait()
         _reply(conn, lambda w: np.asarray(recompute_window_attention(
-            state["model"], state["audio"].samples, w, mel=state.get("mel")), np.float16),
-            window)
+            state["model"], state["audio"].samples, w,
+            mel=_mel_for(state, state["model"].model.dims.n_mels)), np.float16), window)
+
+
+_MEL_LOCK = threading.Lock()  # the analysis and the recompute thread share the mel
+
+
+def _mel_for(state: dict, n_mels: int) -> np.ndarray:
+    """The recording's padded log-mel with `n_mels` bands: the one kept, else computed
+    from the samples, read again from the file once they have been let go (a model that
+    reads another band count than the one shown, large-v3's 128)."""
+    from whisperscope.audio.spectrogram import whisper_input_mel
+
+    with _MEL_LOCK:
+        mel = state.get("mel")
+        if mel is None or mel.shape[0] != n_mels:
+            audio = state["audio"]
+            samples = audio.samples if audio.samples.size else _read_again(audio)
+            state["mel"] = mel = whisper_input_mel(samples, n_mels)
+        return mel
+
+
+def _read_again(audio) -> np.ndarray:
+    from whisperscope.audio.loader import load_audio
+
+    again = load_audio(audio.path)
+    if again.sha256 != audio.sha256:
+        raise AudioError(f"'{Path(audio.path).name}' has changed on disk since it was "
+                         "opened; open it again.")
+    return again.samples
+
+
+# samples go to the child in pieces of this many bytes, each read straight into its array:
+# pickled whole, an hour of 16 kHz audio was 230 MB more on each side while it was sent
+_SAMPLES_CHUNK = 8 << 20
+
+
+def _send_samples(conn, samples: np.ndarray) -> None:
+    flat = np.ascontiguousarray(samples, np.float32).reshape(-1)
+    data = memoryview(flat).cast("B")
+    for lo in range(0, len(data), _SAMPLES_CHUNK):
+        conn.send_bytes(data[lo: lo + _SAMPLES_CHUNK])
+
+
+def _receive_samples(conn, n_samples: int) -> np.ndarray:
+    samples = np.empty(n_samples, np.float32)
+    data = memoryview(samples).cast("B")
+    offset = 0
+    while offset < len(data):
+        offset += conn.recv_bytes_into(data, offset)
+    return samples
 
 
 # --- the parent --------------------------------------------------------------------------
@@ -203,9 +260,12 @@ class EngineProcess:
         child_analysis.close()
         child_recompute.close()
 
-    def _call(self, conn, request):
+    def _call(self, conn, request, then=None):
+        """Send `request` (and whatever `then(conn)` sends after it); its reply."""
         try:
             conn.send(request)
+            if then is not None:
+                then(conn)
             reply = conn.recv()
         except (EOFError, OSError) as error:
             raise EngineProcessError("the engine process has ended") from error
@@ -215,11 +275,11 @@ class EngineProcess:
         raise _ERRORS.get(kind, EngineProcessError)(message)
 
     def spectrogram(self, audio, n_mels: int) -> np.ndarray:
-        """Whisper's padded log-mel of `audio`, computed there; the child keeps `audio`
-        (without the playback copy) and the mel for the analysis and recomputing."""
+        """Whisper's padded log-mel of `audio`, computed there. The child keeps the mel
+        for the analysis and recomputing, not the samples (nor ever the playback copy)."""
         with self._analysis_lock:
-            light = replace(audio, original=np.zeros((0, audio.channels), np.float32))
-            self._call(self._analysis, ("audio", light))
+            self._call(self._analysis, ("audio", audio.without_samples(), audio.samples.size),
+                       lambda conn: _send_samples(conn, audio.samples))
             return self._call(self._analysis, ("spectrogram", n_mels))
 
     def load_model(self, name: str, device: str) -> RemoteModel:
