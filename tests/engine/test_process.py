@@ -127,3 +127,33 @@ def test_the_child_lets_the_samples_go_and_reads_them_again_for_other_bands(tmp_
             process._call(process._analysis, ("spectrogram", 80))
     finally:
         process.close()
+
+
+def test_a_window_is_realigned_in_the_child_as_it_would_be_here(engine, tiny_en):
+    """Editing a word re-aligns its window where the model is: the child's records are the
+    ones the same request gives in this process, and splicing them in needs no torch."""
+    from whisperscope.engine.realign import realign_records
+    from whisperscope.engine.window_splice import realign_request, splice_done, window_words
+
+    process, audio, mel = engine
+    analysis = list(process.analyze(AnalysisSettings(), CancelToken()))[-1].analysis
+    words = [analysis.words[i].text for i in window_words(analysis, 0)]
+    words[1] = " Giraffes"
+    request = realign_request(analysis, 0, words)
+    there = process.realign(request, "cpu")
+    here = realign_records(request, audio.samples, tiny_en, mel=mel)
+    assert [(w.text, w.start, w.end) for w in there.words] == [
+        (w.text, w.start, w.end) for w in here.words]
+    spliced = splice_done(analysis, there)
+    assert spliced.words[1].text == " Giraffes"
+    assert [w.text for w in spliced.words[len(words):]] == [
+        w.text for w in analysis.words[len(words):]]
+
+
+def test_splicing_and_the_word_list_import_no_torch():
+    code = ("import sys\n"
+            "import whisperscope.engine.window_splice, whisperscope.ui.transcript_align\n"
+            "print([m for m in ('torch', 'whisper', 'numba') if m in sys.modules])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.strip() == "[]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from whisperscope.engine.realign import splice_window, window_of_word, window_words
+from whisperscope.engine.window_splice import splice_window, window_of_word, window_words
 from whisperscope.session.model import (
     Analysis,
     AnalysisSettings,

@@ -6,7 +6,8 @@ the window's process that freezes the window however the work is split. In a chi
 it cannot. `EngineProcess` starts the child (spawned: a fresh interpreter, no Qt state
 inherited), which imports the heavy parts at once, before anyone asks for them, and then
 serves requests on two pipes: one for the analysis (audio, spectrogram, model, events) and
-one for recomputing a finished window's attention, each answered on its own thread there.
+one for recomputing a finished window's attention or re-aligning it with edited words, each
+answered on its own thread there.
 
 Events come back pickled. A window's attention is sent once, with its WindowDone; the
 Analysis at the end refers to those same objects instead of sending them again.
@@ -178,17 +179,45 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
 
 
 def _serve_recompute(conn, state: dict) -> None:
+    """The side pipe: a finished window's every layer and head, or a window re-aligned
+    with edited words, while the analysis pipe may be busy."""
     while True:
         try:
-            window = conn.recv()
+            request = conn.recv()
         except EOFError:
             return
-        from whisperscope.engine.attention import recompute_window_attention
+        match request:
+            case ("recompute", window):
+                _reply(conn, _recompute, state, window)
+            case ("realign", realign, device):
+                _reply(conn, _realign, state, realign, device)
 
-        state["ready"].wait()
-        _reply(conn, lambda w: np.asarray(recompute_window_attention(
-            state["model"], state["audio"].samples, w,
-            mel=_mel_for(state, state["model"].model.dims.n_mels)), np.float16), window)
+
+def _recompute(state: dict, window) -> np.ndarray:
+    from whisperscope.engine.attention import recompute_window_attention
+
+    state["ready"].wait()
+    model = state["model"]
+    return np.asarray(recompute_window_attention(
+        model, state["audio"].samples, window, mel=_mel_for(state, model.model.dims.n_mels)),
+        np.float16)
+
+
+def _realign(state: dict, request, device: str):
+    """The re-aligned window's records (a WindowDone), with the model it was analysed
+    with: the analysis's own when it is that one, else loaded here once (a saved
+    session's)."""
+    from whisperscope.engine.models import load_model
+    from whisperscope.engine.realign import realign_records
+
+    model = state.get("model")
+    if model is None or model.info.name != request.model_name:
+        key = (request.model_name, device)
+        if state.get("side_model", (None,))[0] != key:
+            state["side_model"] = (key, load_model(request.model_name, device=device))
+        model = state["side_model"][1]
+    return realign_records(request, state["audio"].samples, model,
+                           mel=_mel_for(state, model.model.dims.n_mels))
 
 
 _MEL_LOCK = threading.Lock()  # the analysis and the recompute thread share the mel
@@ -328,7 +357,13 @@ class EngineProcess:
     def recompute(self, window: WindowAttention) -> np.ndarray:
         """Every layer/head's attention of a finished window (float16)."""
         with self._recompute_lock:
-            return self._call(self._recompute, window)
+            return self._call(self._recompute, ("recompute", window))
+
+    def realign(self, request, device: str):
+        """The records (a WindowDone) of a window re-aligned with edited words
+        (`window_splice.RealignRequest`), computed there: this process loads no model."""
+        with self._recompute_lock:
+            return self._call(self._recompute, ("realign", request, device))
 
     def close(self, timeout: float = 2.0) -> None:
         self._cancel.set()

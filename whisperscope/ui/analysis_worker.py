@@ -105,6 +105,15 @@ class Engine:
 
         return recompute_window_attention(model, samples, window, mel=mel)
 
+    def realign(self, model, samples, mel, request, device: str):
+        """(the records of a window re-aligned with edited words as a WindowDone, the
+        model used): `model` is None for a saved session, then loaded here."""
+        from whisperscope.engine.realign import realign_records
+
+        if model is None:
+            model = self.load_model(request.model_name, device)
+        return realign_records(request, samples, model, mel=mel), model
+
     def close(self) -> None:
         """Nothing to release in this process."""
 
@@ -140,6 +149,10 @@ class ProcessEngine(Engine):
 
     def recompute(self, model, samples, window, mel=None):
         return self.process.recompute(window)
+
+    def realign(self, model, samples, mel, request, device: str):
+        # the child has the audio, the mel and the model (or loads the session's)
+        return self.process.realign(request, device), model
 
     def close(self) -> None:
         self.process.close()

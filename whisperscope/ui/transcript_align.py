@@ -48,7 +48,8 @@ def shifted_edits(edits: dict, window_words: list[int], n_new: int) -> dict:
 
 
 class _Realigner(QObject):
-    """Runs on the worker thread: loads the model if needed and re-aligns one window."""
+    """Runs on the worker thread: has the engine re-align one window (in the engine's own
+    process with the app's engine: this process never loads a model) and splices it in."""
 
     done = Signal(object, object, object)  # the analysis it started from, the new one, model
     failed = Signal(str)
@@ -56,26 +57,16 @@ class _Realigner(QObject):
     def __init__(self, engine) -> None:
         super().__init__()
         self.engine = engine
-        self._local: dict = {}  # models loaded in this process, by name
 
     @Slot(object)
     def compute(self, request) -> None:
         analysis, window_index, words, samples, mel, model, device = request
         try:
-            from whisperscope.engine.realign import realign_window
+            from whisperscope.engine.window_splice import realign_request, splice_done
 
-            if model is None:  # a saved session: the model it was analysed with
-                model = self.engine.load_model(analysis.model.name, device)
-            if not hasattr(model, "model"):
-                # the engine's model lives in its own process (ProcessEngine): re-aligning
-                # one window needs the weights here, loaded once on this worker thread
-                from whisperscope.engine.models import load_model
-
-                model = self._local.get(analysis.model.name) or load_model(
-                    analysis.model.name, device)
-                self._local[analysis.model.name] = model
-            new = realign_window(analysis, window_index, words, samples, model, mel=mel)
-            self.done.emit(analysis, new, model)
+            done, model = self.engine.realign(
+                model, samples, mel, realign_request(analysis, window_index, words), device)
+            self.done.emit(analysis, splice_done(analysis, done), model)
         except Exception as error:  # shown in a dialog, never raised into Qt
             log.warning("re-aligning window %s failed: %s", window_index, error)
             self.failed.emit(str(error) or type(error).__name__)
@@ -155,7 +146,7 @@ class TranscriptAligner(QObject):
     # --- editing a word ------------------------------------------------------------------
     def edit_word(self, row: int, text: str) -> bool:
         """Word `row` now reads `text`: re-align its window with it (on the worker)."""
-        from whisperscope.engine.realign import window_of_word, window_words
+        from whisperscope.engine.window_splice import window_of_word, window_words
 
         window = self.window
         analysis = window.analysis
@@ -202,7 +193,7 @@ class TranscriptAligner(QObject):
 
     @Slot(object, object, object)
     def _on_done(self, before, after, model) -> None:
-        from whisperscope.engine.realign import window_words
+        from whisperscope.engine.window_splice import window_words
 
         window = self.window
         index, description = self.pending
