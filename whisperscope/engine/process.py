@@ -115,14 +115,17 @@ def _serve(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
     os._exit(0)
 
 
-def _reply(conn, fn, *args) -> None:
+def _reply(conn, fn, *args) -> bool:
+    """Send ("ok", fn(*args)), or the error it raised; whether it was ok."""
     try:
         conn.send(("ok", fn(*args)))
+        return True
     except WhisperScopeError as error:
         kind = next((k for k, cls in _ERRORS.items() if isinstance(error, cls)), "engine")
         conn.send(("error", kind, str(error)))
     except Exception as error:
         conn.send(("error", "internal", f"{type(error).__name__}: {error}"))
+    return False
 
 
 def _serve_analysis(conn, cancel_event, state: dict) -> None:
@@ -131,7 +134,7 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
     from whisperscope.engine.models import best_offline_model, load_model
 
     def set_audio(light, n_samples):
-        samples = _receive_samples(conn, n_samples)
+        samples = _receive_array(conn, (n_samples,))
         state["audio"], state["mel"] = replace(light, samples=samples), None
 
     def spectrogram(n_mels):
@@ -154,7 +157,8 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
             case ("audio", light, n_samples):
                 _reply(conn, set_audio, light, n_samples)
             case ("spectrogram", n_mels):
-                _reply(conn, spectrogram, n_mels)
+                if _reply(conn, lambda n: spectrogram(n).shape, n_mels):
+                    _send_array(conn, state["mel"])  # its shape went first
             case ("model", name, device):
                 _reply(conn, model, name, device)
             case ("devices",):
@@ -248,25 +252,27 @@ def _read_again(audio) -> np.ndarray:
     return again.samples
 
 
-# samples go to the child in pieces of this many bytes, each read straight into its array:
-# pickled whole, an hour of 16 kHz audio was 230 MB more on each side while it was sent
-_SAMPLES_CHUNK = 8 << 20
+# the samples (to the child) and the mel (back) go in pieces of this many bytes, each read
+# straight into its array: pickled whole, an hour of 16 kHz audio was 230 MB more on each
+# side while it was sent, and its mel 115 MB
+_ARRAY_CHUNK = 8 << 20
 
 
-def _send_samples(conn, samples: np.ndarray) -> None:
-    flat = np.ascontiguousarray(samples, np.float32).reshape(-1)
+def _send_array(conn, array: np.ndarray) -> None:
+    """A float32 array's bytes, in pieces; `_receive_array` with its shape reads them."""
+    flat = np.ascontiguousarray(array, np.float32).reshape(-1)
     data = memoryview(flat).cast("B")
-    for lo in range(0, len(data), _SAMPLES_CHUNK):
-        conn.send_bytes(data[lo: lo + _SAMPLES_CHUNK])
+    for lo in range(0, len(data), _ARRAY_CHUNK):
+        conn.send_bytes(data[lo: lo + _ARRAY_CHUNK])
 
 
-def _receive_samples(conn, n_samples: int) -> np.ndarray:
-    samples = np.empty(n_samples, np.float32)
-    data = memoryview(samples).cast("B")
+def _receive_array(conn, shape: tuple[int, ...]) -> np.ndarray:
+    array = np.empty(shape, np.float32)
+    data = memoryview(array.reshape(-1)).cast("B")
     offset = 0
     while offset < len(data):
         offset += conn.recv_bytes_into(data, offset)
-    return samples
+    return array
 
 
 # --- the parent --------------------------------------------------------------------------
@@ -308,8 +314,14 @@ class EngineProcess:
         for the analysis and recomputing, not the samples (nor ever the playback copy)."""
         with self._analysis_lock:
             self._call(self._analysis, ("audio", audio.without_samples(), audio.samples.size),
-                       lambda conn: _send_samples(conn, audio.samples))
-            return self._call(self._analysis, ("spectrogram", n_mels))
+                       lambda conn: _send_array(conn, audio.samples))
+        return self.mel(n_mels)
+
+    def mel(self, n_mels: int) -> np.ndarray:
+        """The padded log-mel with `n_mels` bands of the recording sent last."""
+        with self._analysis_lock:
+            shape = self._call(self._analysis, ("spectrogram", n_mels))
+            return _receive_array(self._analysis, shape)
 
     def load_model(self, name: str, device: str) -> RemoteModel:
         with self._analysis_lock:
