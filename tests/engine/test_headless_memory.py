@@ -70,3 +70,21 @@ def test_chunked_target_logprobs_equal_log_softmax():
     want = torch.log_softmax(logits, dim=-1)[torch.arange(70), targets].numpy()
     np.testing.assert_allclose(_target_logprobs(logits, targets, rows=32), want, rtol=1e-5,
                                atol=1e-5)
+
+
+def test_a_run_for_a_text_format_keeps_no_attention_and_writes_the_same(tiny_en):
+    """`align` to a text format reads no attention: the run keeps none (an hour of base's
+    is ~300 MB), and every text format comes out byte for byte as with it kept."""
+    from whisperscope.engine.run import run_to_completion
+    from whisperscope.session import exporters
+
+    audio = load_audio(files("whisperscope.resources") / "sample.flac")
+    kept = run_to_completion(audio, tiny_en)
+    light = run_to_completion(audio, tiny_en, keep_attention=False)
+    assert all(w.heads.shape[-1] > 0 for w in kept.windows)
+    assert all(w.heads.nbytes == 0 and w.pass_rows is None for w in light.windows)
+    assert [len(w.token_ids) for w in light.windows] == [len(w.token_ids) for w in kept.windows]
+    light.elapsed = kept.elapsed
+    for fmt in exporters.TEXT_FORMATS:
+        assert exporters.to_text(light, fmt) == exporters.to_text(kept, fmt), fmt
+    assert exporters.reads_attention("npz") and not exporters.reads_attention("srt")

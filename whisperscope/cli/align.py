@@ -70,9 +70,10 @@ def load_from_args(args):
 
 
 def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, mel=None,
-                      transcript: str | None = None):
+                      transcript: str | None = None, keep_attention: bool = True):
     """Run the engine on loaded `audio` and `model` with the arguments' settings and a
-    progress bar on stderr; return the Analysis (raises WhisperScopeError on failure)."""
+    progress bar on stderr; return the Analysis (raises WhisperScopeError on failure).
+    `keep_attention=False` for an output that reads no attention (see `analyze`)."""
     from whisperscope.cli.messages import print_warnings
     from whisperscope.engine.run import run_to_completion
 
@@ -81,7 +82,8 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
     try:
         analysis = run_to_completion(
             audio, model, settings_from_args(args), alignment=alignment,
-            on_event=progress.update if progress else None, mel=mel, transcript=transcript)
+            on_event=progress.update if progress else None, mel=mel, transcript=transcript,
+            keep_attention=keep_attention)
     finally:
         if progress is not None:
             progress.close()  # before any error line, which must not share the bar's line
@@ -154,7 +156,8 @@ def run(args) -> int:
     audio, model = load_from_args(args)
     mel, audio = mel_and_release(audio, model)
     analysis = analyse_from_args(args, audio, model, alignment_from_args(args), args.quiet,
-                                 mel=mel, transcript=transcript)
+                                 mel=mel, transcript=transcript,
+                                 keep_attention=exporters.reads_attention(fmt))
     del mel  # the exports need only the analysis
     warn_unaligned(analysis)
     if not target.stream:

@@ -142,9 +142,12 @@ def _analyse(source: Path, model: LoadedModel, config: JobConfig,
         if isinstance(event, Progress):
             on_progress(event.done)
 
+    from whisperscope.session.exporters import reads_attention
+
     analysis = run_to_completion(audio, model, config.settings, config.alignment,
                                  on_event=follow if on_progress else None,
-                                 mel=mel, transcript=transcript)
+                                 mel=mel, transcript=transcript,
+                                 keep_attention=reads_attention(config.fmt))
     flagged = sum(w.unaligned for w in analysis.words)
     warnings = audio.warnings
     if flagged:

@@ -105,6 +105,7 @@ def analyze(
     alignment: AlignmentOptions = AlignmentOptions(),
     mel: np.ndarray | None = None,
     transcript: str | None = None,
+    keep_attention: bool = True,
 ) -> Iterator[EngineEvent]:
     """Yield AnalysisStarted, then per window WindowStarted, TokenDecoded... (and, with beam
     search or best-of, HypothesisChanged), WindowDone, Progress; and finally
@@ -114,12 +115,14 @@ def analyze(
     `audio.spectrogram.whisper_input_mel`); it is used when its band count fits the model.
     `transcript`: the known text of the recording; its words are timed instead of the
     decoded ones (engine/transcript.py says how they are spread over the windows).
+    `keep_attention=False`: the windows keep no attention arrays (`window_record`), for a
+    run whose output reads none (text formats): an hour of base's is ~300 MB.
     No autograd: every forward pass runs under its own `torch.no_grad()`, so the caller's
     grad mode is untouched while this generator is suspended at a yield."""
     try:
         check_settings(settings)
         events = _run(audio, model, settings, cancel or CancelToken(), alignment, mel,
-                      transcript)
+                      transcript, keep_attention)
         yield from _with_warnings(events, audio)
     except AnalysisCancelled:
         yield Failed("Analysis cancelled.", "cancelled")
@@ -165,7 +168,7 @@ def _with_warnings(events: Iterator[EngineEvent], audio) -> Iterator[EngineEvent
 
 
 def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
-         transcript) -> Iterator[EngineEvent]:
+         transcript, keep_attention) -> Iterator[EngineEvent]:
     started = time.monotonic()
     whisper_model = model.model
     dims = whisper_model.dims
@@ -281,7 +284,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 prompts.add(*prompt_source)
             done = record_window(analysis, window, window_start, n_frames, decoded,
                                   replace(timing, segments=tuple(kept)), tokenizer, head_ids,
-                                  skipped, flag_unaligned=given)
+                                  skipped, flag_unaligned=given, keep_attention=keep_attention)
             yield done
             seek = max(seek, previous_seek + 1)  # always move on
             window += 1

@@ -65,11 +65,12 @@ def run_to_completion(
     cancel: CancelToken | None = None,
     mel: np.ndarray | None = None,
     transcript: str | None = None,
+    keep_attention: bool = True,
 ) -> Analysis:
     """Run the analysis to its end; return the Analysis or raise the WhisperScopeError that
     stopped it. `on_event` sees every event on the way (a progress bar)."""
     events = analyze(audio, model, settings, cancel, alignment or AlignmentOptions(), mel=mel,
-                     transcript=transcript)
+                     transcript=transcript, keep_attention=keep_attention)
     for event in events:
         if on_event is not None:
             on_event(event)

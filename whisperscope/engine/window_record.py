@@ -30,8 +30,13 @@ def token_text(tokenizer, token_id: int) -> str:
 
 def record_window(analysis: Analysis, window, window_start, n_frames,
                    decoded: DecodedWindow, timing: WindowTiming, tokenizer, head_ids,
-                   skipped, flag_unaligned: bool = False) -> WindowDone:
-    """Append the window's results to the analysis with global indices; build the event."""
+                   skipped, flag_unaligned: bool = False, keep_attention: bool = True
+                   ) -> WindowDone:
+    """Append the window's results to the analysis with global indices; build the event.
+    Without `keep_attention` the window's heads have its rows but no frames, and it has no
+    pass rows: its shape and metadata stay, its arrays are not kept."""
+    heads = decoded.attention.astype(np.float16) if keep_attention else np.zeros(
+        (*decoded.attention.shape[:2], 0), np.float16)
     token_base, word_base, segment_base = (
         len(analysis.tokens), len(analysis.words), len(analysis.segments))
     attention = WindowAttention(
@@ -40,11 +45,11 @@ def record_window(analysis: Analysis, window, window_start, n_frames,
         n_frames=n_frames,
         token_ids=np.array(decoded.token_ids, dtype=np.int64),
         token_texts=tuple(token_text(tokenizer, t) for t in decoded.token_ids),
-        heads=decoded.attention.astype(np.float16),
+        heads=heads,
         head_ids=tuple(head_ids),
         text_rows=np.array([t.row for t in timing.tokens], dtype=np.int64),
         prompt_ids=np.array(decoded.prompt_ids, dtype=np.int64),
-        **_pass_fields(timing),
+        **(_pass_fields(timing) if keep_attention else {}),
     )
     # tokens outside any kept segment (e.g. blank ones) are dropped with their segment
     segment_map = {}

@@ -36,6 +36,12 @@ FORMATS: dict[str, str] = {
 TEXT_FORMATS = ("json", "srt", "vtt", "tsv", "textgrid")
 
 
+def reads_attention(fmt: str) -> bool:
+    """Whether the format writes the attention arrays (the text formats write only the
+    windows' shapes): a run for the others need not keep them (`analyze`)."""
+    return fmt not in TEXT_FORMATS
+
+
 def milliseconds(seconds: float) -> int:
     """Whole milliseconds, rounded as openai-whisper's writers round them, so every format
     agrees on every time (round(t, 3) differs by 1 ms at some halves: 31.2345)."""
