@@ -74,15 +74,24 @@ def test_chunked_target_logprobs_equal_log_softmax():
 
 def test_a_run_for_a_text_format_keeps_no_attention_and_writes_the_same(tiny_en):
     """`align` to a text format reads no attention: the run keeps none (an hour of base's
-    is ~300 MB), and every text format comes out byte for byte as with it kept."""
+    is ~300 MB), and every text format comes out byte for byte as with it kept. The events
+    carry it all the same (the engine's process keeps none and sends them)."""
     from whisperscope.engine.run import run_to_completion
     from whisperscope.session import exporters
 
     audio = load_audio(files("whisperscope.resources") / "sample.flac")
+    from whisperscope.engine.events import WindowDone
+
     kept = run_to_completion(audio, tiny_en)
-    light = run_to_completion(audio, tiny_en, keep_attention=False)
+    done = []
+    light = run_to_completion(audio, tiny_en, keep_attention=False, on_event=lambda e: (
+        done.append(e) if isinstance(e, WindowDone) else None))
     assert all(w.heads.shape[-1] > 0 for w in kept.windows)
     assert all(w.heads.nbytes == 0 and w.pass_rows is None for w in light.windows)
+    # the events still carry each window's arrays (the engine's process sends them on)
+    for event, window in zip(done, kept.windows, strict=True):
+        np.testing.assert_array_equal(event.attention.heads, window.heads)
+        np.testing.assert_array_equal(event.attention.pass_rows, window.pass_rows)
     assert [len(w.token_ids) for w in light.windows] == [len(w.token_ids) for w in kept.windows]
     light.elapsed = kept.elapsed
     for fmt in exporters.TEXT_FORMATS:

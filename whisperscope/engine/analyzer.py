@@ -115,8 +115,10 @@ def analyze(
     `audio.spectrogram.whisper_input_mel`); it is used when its band count fits the model.
     `transcript`: the known text of the recording; its words are timed instead of the
     decoded ones (engine/transcript.py says how they are spread over the windows).
-    `keep_attention=False`: the windows keep no attention arrays (`window_record`), for a
-    run whose output reads none (text formats): an hour of base's is ~300 MB.
+    `keep_attention=False`: the Analysis keeps no attention arrays (its windows keep their
+    shapes), each WindowDone still carries its window's: for a run whose output reads none
+    (text formats) or whose events take them elsewhere (the engine's process). An hour of
+    base's is ~300 MB.
     No autograd: every forward pass runs under its own `torch.no_grad()`, so the caller's
     grad mode is untouched while this generator is suspended at a yield."""
     try:

@@ -10,7 +10,8 @@ one for recomputing a finished window's attention or re-aligning it with edited 
 answered on its own thread there.
 
 Events come back pickled. A window's attention is sent once, with its WindowDone; the
-Analysis at the end refers to those same objects instead of sending them again.
+Analysis at the end refers to those same objects (by window index) instead of sending them
+again. The child's own Analysis keeps none of the arrays (`analyze(keep_attention=False)`).
 """
 
 from __future__ import annotations
@@ -48,13 +49,13 @@ class EngineProcessError(RuntimeError):
 
 # --- pickling that sends each window's attention once ------------------------------------
 class _Sender(pickle.Pickler):
-    def __init__(self, file, sent: dict[int, int]) -> None:
+    def __init__(self, file, sent: set[int]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.sent = sent
 
     def persistent_id(self, obj):
-        if isinstance(obj, WindowAttention) and id(obj) in self.sent:
-            return self.sent[id(obj)]
+        if isinstance(obj, WindowAttention) and obj.index in self.sent:
+            return obj.index
         return None
 
 
@@ -70,19 +71,18 @@ class _Receiver(pickle.Unpickler):
 _END = ("end",)  # the analysis has no more events; ("error", text) when it broke
 
 
-def _send_event(conn, event, sent: dict[int, int], keep: list) -> None:
+def _send_event(conn, event, sent: set[int]) -> None:
     buffer = io.BytesIO()
     _Sender(buffer, sent).dump(event)
     conn.send_bytes(buffer.getbuffer())
     if _is_window_done(event):
-        sent[id(event.attention)] = len(sent)  # later events refer to it by this key
-        keep.append(event.attention)  # its id stays unique while the analysis lives
+        sent.add(event.attention.index)  # later events refer to it by its index
 
 
 def _receive_event(conn, windows: dict[int, WindowAttention]):
     event = _Receiver(io.BytesIO(conn.recv_bytes()), windows).load()
     if _is_window_done(event):
-        windows[len(windows)] = event.attention
+        windows[event.attention.index] = event.attention
     return event
 
 
@@ -165,17 +165,17 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
                 _reply(conn, available_devices)
             case ("analyze", settings, transcript):
                 cancel_event.clear()
-                sent, keep = {}, []
+                sent: set[int] = set()
                 try:
                     try:
                         mel = _mel_for(state, state["model"].model.dims.n_mels)
                         events = analyze(state["audio"], state["model"], settings,
                                          _SharedCancel(cancel_event), mel=mel,
-                                         transcript=transcript)
+                                         transcript=transcript, keep_attention=False)
                     except AudioError as error:  # the file changed since it was opened
                         events = iter([Failed(str(error), "audio")])
                     for event in events:
-                        _send_event(conn, event, sent, keep)
+                        _send_event(conn, event, sent)
                     conn.send_bytes(pickle.dumps(_END))
                 except Exception as error:
                     conn.send_bytes(pickle.dumps(("error", "internal",

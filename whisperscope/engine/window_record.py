@@ -3,6 +3,8 @@ words, segments, its attention), and the `WindowDone` event that carries them.""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from whisperscope.engine.events import WindowDone
@@ -28,15 +30,19 @@ def token_text(tokenizer, token_id: int) -> str:
     return tokenizer.decode([token_id])
 
 
+def without_arrays(window: WindowAttention) -> WindowAttention:
+    """`window` with its rows and metadata but not its attention arrays."""
+    return replace(window, heads=np.zeros((*window.heads.shape[:2], 0), np.float16),
+                   pass_rows=None)
+
+
 def record_window(analysis: Analysis, window, window_start, n_frames,
                    decoded: DecodedWindow, timing: WindowTiming, tokenizer, head_ids,
                    skipped, flag_unaligned: bool = False, keep_attention: bool = True
                    ) -> WindowDone:
     """Append the window's results to the analysis with global indices; build the event.
-    Without `keep_attention` the window's heads have its rows but no frames, and it has no
-    pass rows: its shape and metadata stay, its arrays are not kept."""
-    heads = decoded.attention.astype(np.float16) if keep_attention else np.zeros(
-        (*decoded.attention.shape[:2], 0), np.float16)
+    Without `keep_attention` the analysis keeps the window with its rows and metadata but no
+    arrays (heads with no frames, no pass rows); the event carries them all the same."""
     token_base, word_base, segment_base = (
         len(analysis.tokens), len(analysis.words), len(analysis.segments))
     attention = WindowAttention(
@@ -45,11 +51,11 @@ def record_window(analysis: Analysis, window, window_start, n_frames,
         n_frames=n_frames,
         token_ids=np.array(decoded.token_ids, dtype=np.int64),
         token_texts=tuple(token_text(tokenizer, t) for t in decoded.token_ids),
-        heads=heads,
+        heads=decoded.attention.astype(np.float16),
         head_ids=tuple(head_ids),
         text_rows=np.array([t.row for t in timing.tokens], dtype=np.int64),
         prompt_ids=np.array(decoded.prompt_ids, dtype=np.int64),
-        **(_pass_fields(timing) if keep_attention else {}),
+        **_pass_fields(timing),
     )
     # tokens outside any kept segment (e.g. blank ones) are dropped with their segment
     segment_map = {}
@@ -85,7 +91,7 @@ def record_window(analysis: Analysis, window, window_start, n_frames,
             window=window, avg_logprob=decoded.avg_logprob,
             no_speech_prob=decoded.no_speech_prob, temperature=decoded.temperature,
             compression_ratio=decoded.compression_ratio))
-    analysis.windows.append(attention)
+    analysis.windows.append(attention if keep_attention else without_arrays(attention))
     analysis.tokens.extend(tokens)
     analysis.words.extend(words)
     analysis.segments.extend(segments)
