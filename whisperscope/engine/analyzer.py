@@ -214,11 +214,12 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             previous_seek = seek
             segment_size = min(WINDOW_MEL_FRAMES, content_frames - seek, clip_end - seek)
             window_start = mel_frames_to_seconds(seek)
-            # the last window's decoder (its caches: ~90 MB with base's five beams) goes
-            # before this one's is made
+            # the last window's decoder (its key/value caches, one per beam) and alignment
+            # pass go before this one's are made
             decoder = aligned = None
             mel_window = _pad_or_trim(mel[:, seek: seek + segment_size]).to(whisper_model.device)
             n_frames = max(1, mel_to_encoder_frames(segment_size))
+            voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
             with torch.no_grad():
                 features = whisper_model.encoder(mel_window[None].to(dtype))
             if not torch.isfinite(features).all():  # corrupt weights: fail now, not after minutes
@@ -234,7 +235,6 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 kept: list[TimedSegment] = []
                 seek = previous_seek + segment_size
             else:
-                voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
                 aligned = _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames,
                                           alignment, pass_heads(alignment, head_ids, voiced))
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
@@ -266,8 +266,6 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 if skipped:
                     timing, kept = WindowTiming((), (), (), segment_size), []
                 else:
-                    voiced = encoder_frames(voiced_10ms[previous_seek:
-                                                        previous_seek + segment_size])
                     forced = force_words(decoder, tokenizer, words_here, head_ids, n_frames,
                                          decoded.no_speech_prob, alignment.alignment_units,
                                          pass_heads(alignment, head_ids, voiced))
