@@ -100,7 +100,7 @@ def main() -> int:
                 loaded.model.transcribe(samples, language="en", fp16=fp16,
                                         word_timestamps=True)
 
-            whisperscope_run(audio, loaded)  # warm up (numba compiles the DTW once)
+            whisperscope_run(audio, loaded)  # warm up (first-call costs)
             plain()
             t_plain, t_words, t_scope = time_interleaved(
                 [plain, with_words, lambda audio=audio: whisperscope_run(audio, loaded)],

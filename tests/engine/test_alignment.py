@@ -66,6 +66,48 @@ def test_dtw_matches_a_brute_force_cost_on_a_small_matrix():
     assert cost[rows, frames].sum() == pytest.approx(best)
 
 
+def _cell_by_cell_path(cost):
+    """The DTW as a plain loop over cells (what the numba version ran), with its backtrace."""
+    n, m = cost.shape
+    total = np.full((n + 1, m + 1), np.inf)
+    step = np.full((n + 1, m + 1), -1)
+    total[0, 0] = 0.0
+    for j in range(1, m + 1):
+        for i in range(1, n + 1):
+            c0, c1, c2 = total[i - 1, j - 1], total[i - 1, j], total[i, j - 1]
+            if c0 <= c1 and c0 <= c2:
+                c, t = c0, 0
+            elif c1 <= c2:
+                c, t = c1, 1
+            else:
+                c, t = c2, 2
+            total[i, j] = cost[i - 1, j - 1] + c
+            step[i, j] = t
+    i, j, path = n, m, []
+    while i > 0 and j > 0:
+        path.append((i - 1, j - 1))
+        i, j = {0: (i - 1, j - 1), 1: (i - 1, j), 2: (i, j - 1)}[step[i, j]]
+    return [list(p) for p in zip(*path[::-1], strict=True)]
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 6), (6, 1), (9, 40), (40, 9), (30, 120)])
+@pytest.mark.parametrize("kind", ["random", "ties", "coarse", "blocked"])
+def test_dtw_takes_the_same_path_as_a_cell_by_cell_loop(shape, kind):
+    """The diagonal-at-a-time DTW takes the cell-by-cell loop's path exactly, ties and
+    impassable cells included (silent frames give long runs of equal costs)."""
+    rng = np.random.default_rng(sum(shape))
+    cost = -rng.random(shape)
+    n, m = shape
+    if kind == "ties":
+        cost[:, m // 3: m // 2 + 1] = 0.0
+    elif kind == "coarse":
+        cost = np.round(cost, 1)
+    elif kind == "blocked" and n > 2 and m > 2:
+        cost[1:-1, ::3] = np.inf
+    rows, frames = dtw(cost)
+    assert [rows.tolist(), frames.tolist()] == _cell_by_cell_path(cost)
+
+
 def test_dtw_of_an_empty_matrix_is_empty():
     rows, frames = dtw(np.zeros((0, 5)))
     assert rows.size == 0 and frames.size == 0

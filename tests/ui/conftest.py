@@ -151,9 +151,6 @@ class FakeEngine(Engine):
     def available_devices(self):
         return {"cpu": True, "cuda": False, "mps": False}
 
-    def warm_up(self):
-        pass
-
     def analyze(self, audio, model, settings, cancel, mel=None):
         _, events = synthetic_analysis(str(audio.path), self.duration)
         for event in events:

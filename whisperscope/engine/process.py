@@ -97,7 +97,8 @@ class _SharedCancel(CancelToken):
 
 
 def _serve(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
-    """The child's main: warm up, then answer both pipes until the parent closes them."""
+    """The child's main: import the engine, then answer both pipes until the parent closes
+    them."""
     import torch
 
     if threads:
@@ -107,8 +108,6 @@ def _serve(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
                                  daemon=True)
     recompute.start()
     import whisperscope.engine.analyzer  # noqa: F401  (whisper, the decoder: now, not later)
-    from whisperscope.engine.alignment import warm_up
-    warm_up()
     _serve_analysis(analysis_conn, cancel_event, state)
     # the parent has gone: end now, not through interpreter shutdown, which would tear
     # torch down under a recompute thread still waiting on its pipe

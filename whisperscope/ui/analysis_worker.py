@@ -87,13 +87,6 @@ class Engine:
 
         return analyze(audio, model, settings, cancel, mel=mel, transcript=transcript)
 
-    def warm_up(self) -> None:
-        """Load the alignment's JIT-compiled DTW now, while the model loads: its first call
-        holds the GIL for 0.1-0.4 s, which would otherwise freeze the window mid-decode."""
-        from whisperscope.engine.alignment import warm_up
-
-        warm_up()
-
     def available_devices(self) -> dict[str, bool]:
         from whisperscope.engine.devices import available_devices
 
@@ -122,7 +115,7 @@ class ProcessEngine(Engine):
     """The engine in a child process (`engine.process`), the app's own: the window's
     process never imports torch, so loading the model cannot freeze it. The audio is read
     here (it plays here); the child computes the spectrogram, loads the model, decodes and
-    recomputes attention. The child starts with this object and warms up at once."""
+    recomputes attention. The child starts with this object and imports the engine at once."""
 
     needs_mel = False  # the child keeps its own: the window's process holds none
 
@@ -136,9 +129,6 @@ class ProcessEngine(Engine):
 
     def load_model(self, name: str, device: str):
         return self.process.load_model(name, device)
-
-    def warm_up(self) -> None:
-        """The child warms up by itself when it starts."""
 
     def available_devices(self) -> dict[str, bool]:
         return self.process.available_devices()
@@ -212,7 +202,6 @@ def _job_events(job: AnalysisJob, cancel, engine: Engine) -> Iterator[object]:
             yield Notice(f"Not enough GPU memory to load {job.model}: using the CPU instead.")
             device = "cpu"
             continue
-        engine.warm_up()
         try:
             devices = engine.available_devices()
         except Exception:  # the selector just stays as it is

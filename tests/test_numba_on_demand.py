@@ -1,0 +1,62 @@
+"""whisper imports numba; WhisperScope never runs it, so its LLVM (115 MB) is loaded only if
+something calls what numba decorated. Each check runs in a fresh interpreter."""
+
+import subprocess
+import sys
+
+
+def run(code: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=True)
+    return out.stdout.strip().splitlines()
+
+
+def test_the_engine_imports_whisper_without_loading_numba():
+    lines = run("import sys\n"
+                "import whisperscope.engine.analyzer, whisperscope.engine.models\n"
+                "import whisper.timing\n"
+                "print('llvmlite' in sys.modules, type(sys.modules['numba']).__name__)\n")
+    assert lines == ["False _StandIn"]
+
+
+def test_whispers_own_dtw_still_runs_and_gives_what_it_gives_without_the_stand_in():
+    code = ("import sys, numpy as np\n"
+            "{first}"
+            "import whisper.timing as timing\n"
+            "x = np.random.default_rng(3).random((7, 23)).astype(np.float32)\n"
+            "print(timing.dtw_cpu(x).tolist())\n"
+            "print(type(timing.dtw_cpu).__name__, type(timing.backtrace).__name__,\n"
+            "      sys.modules['numba'] is timing.numba)\n")
+    deferred = run(code.format(first="import whisperscope\n"))
+    plain = run(code.format(first=""))
+    assert deferred == plain
+    assert deferred[1] == "CPUDispatcher CPUDispatcher True"
+
+
+def test_numba_used_directly_is_the_real_numba():
+    lines = run("import sys, numpy as np\n"
+                "import whisperscope\n"
+                "from numba import njit\n"
+                "@njit\n"
+                "def total(a):\n"
+                "    s = 0.0\n"
+                "    for v in a:\n"
+                "        s += v\n"
+                "    return s\n"
+                "print('llvmlite' in sys.modules)\n"
+                "print(total(np.arange(5.0)), type(total).__name__)\n"
+                "import numba.core.config as config\n"
+                "print(config is sys.modules['numba.core.config'], sys.modules['numba'].prange)\n")
+    assert lines[0] == "False"  # nothing compiled yet
+    assert lines[1] == "10.0 CPUDispatcher"
+    assert lines[2].startswith("True <class 'numba")
+
+
+def test_a_numba_submodule_first_imports_the_real_package_once():
+    lines = run("import sys\n"
+                "import whisperscope\n"
+                "import numba.core.config\n"
+                "print(numba.core.config is sys.modules['numba.core.config'],\n"
+                "      type(sys.modules['numba']).__name__,\n"
+                "      numba.core.config.__spec__.origin.endswith('config.py'))\n")
+    assert lines == ["True module True"]
