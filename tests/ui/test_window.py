@@ -393,3 +393,20 @@ def test_export_writes_subtitles_and_the_figure(qtbot, make_window, tmp_path):
     assert vtt.read_text().startswith("WEBVTT")
     assert session_actions.export_to(window, str(png), "png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_engine_process_starts_once_the_window_has_painted(qtbot, qsettings):
+    """Started while the window was built, the engine's child (importing torch) took a core
+    from it; it starts after the first paint instead, and is closed with the window."""
+    from whisperscope.ui.app import create_window, parse_args
+
+    window = create_window(parse_args([]), qsettings)
+    qtbot.addWidget(window)
+    engine = window.controller.engine
+    assert engine._process is None
+    window.show()
+    qtbot.waitUntil(lambda: engine._process is not None, timeout=5000)
+    child = engine._process.process
+    assert child.is_alive()
+    window.close()
+    qtbot.waitUntil(lambda: not child.is_alive(), timeout=10_000)

@@ -12,6 +12,7 @@ frozen dataclasses of their own.
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -115,14 +116,28 @@ class ProcessEngine(Engine):
     """The engine in a child process (`engine.process`), the app's own: the window's
     process never imports torch, so loading the model cannot freeze it. The audio is read
     here (it plays here); the child computes the spectrogram, loads the model, decodes and
-    recomputes attention. The child starts with this object and imports the engine at once."""
+    recomputes attention. The child starts on `start()` or when first asked for anything,
+    and imports the engine at once."""
 
     needs_mel = False  # the child keeps its own: the window's process holds none
 
     def __init__(self, threads: int = 0) -> None:
-        from whisperscope.engine.process import EngineProcess
+        self._threads = threads
+        self._process = None
+        self._starting = threading.Lock()  # the worker and recompute threads both ask
 
-        self.process = EngineProcess(threads)
+    def start(self) -> None:
+        """Start the child now, unless it has started."""
+        with self._starting:
+            if self._process is None:
+                from whisperscope.engine.process import EngineProcess
+
+                self._process = EngineProcess(self._threads)
+
+    @property
+    def process(self):
+        self.start()
+        return self._process
 
     def spectrogram(self, audio):
         return self.process.spectrogram(audio, DISPLAY_MELS)
@@ -145,7 +160,8 @@ class ProcessEngine(Engine):
         return self.process.realign(request, device), model
 
     def close(self) -> None:
-        self.process.close()
+        if self._process is not None:
+            self._process.close()
 
 
 def _is_out_of_memory(error: BaseException) -> bool:
