@@ -52,6 +52,7 @@ from whisperscope.engine.forced_window import (
 from whisperscope.engine.hallucination import (
     last_word_end,
 )
+from whisperscope.engine.heap import give_back_freed_memory
 from whisperscope.engine.models import LoadedModel
 from whisperscope.engine.plausibility import implausible_words
 from whisperscope.engine.silence_skip import skip_silence, skippable_silence
@@ -214,9 +215,6 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             previous_seek = seek
             segment_size = min(WINDOW_MEL_FRAMES, content_frames - seek, clip_end - seek)
             window_start = mel_frames_to_seconds(seek)
-            # the last window's decoder (its key/value caches, one per beam) and alignment
-            # pass go before this one's are made
-            decoder = aligned = None
             mel_window = _pad_or_trim(mel[:, seek: seek + segment_size]).to(whisper_model.device)
             n_frames = max(1, mel_to_encoder_frames(segment_size))
             voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
@@ -286,6 +284,10 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                                   replace(timing, segments=tuple(kept)), tokenizer, head_ids,
                                   skipped, flag_unaligned=given, keep_attention=keep_attention)
             yield done
+            # this window's decoder (its key/value caches, one per beam) and alignment pass
+            # go before the next one's are made, and the pages they freed with them
+            decoder = aligned = features = None
+            give_back_freed_memory()
             seek = max(seek, previous_seek + 1)  # always move on
             window += 1
             yield Progress(mel_frames_to_seconds(min(seek, content_frames)), duration,
