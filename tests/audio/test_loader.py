@@ -272,3 +272,30 @@ def test_too_large_via_ffmpeg(tmp_path):
     ffmpeg("-i", str(src), "-c:a", "aac", str(tmp_path / "a.m4a"))
     with pytest.raises(AudioError, match="too large to load"):
         load_audio(tmp_path / "a.m4a", max_decoded_bytes=1_000_000)
+
+
+def _held_bytes(array: np.ndarray) -> int:
+    """Bytes of the buffer `array` keeps alive (its base's, for a view)."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array.nbytes
+
+
+@pytest.mark.parametrize("suffix,subtype", [("wav", "PCM_16"), ("flac", "PCM_16"),
+                                            ("wav", "FLOAT")])
+def test_the_playback_array_holds_only_the_recording(tmp_path, suffix, subtype):
+    """Reading to the header's count and finding nothing more grows nothing: the array
+    that plays keeps no unused end alive (it was a quarter of the recording more)."""
+    audio = load_audio(write(tmp_path / f"a.{suffix}", rate=22050, channels=2, seconds=3.0,
+                             subtype=subtype))
+    assert len(audio.original) == 3 * 22050
+    assert _held_bytes(audio.original) == audio.original.nbytes
+
+
+def test_a_16khz_mono_file_plays_from_its_samples(tmp_path):
+    """16 kHz mono: what Whisper gets and what plays are one array, not two copies."""
+    audio = load_audio(write(tmp_path / "a.wav", rate=16000, channels=1, seconds=2.0,
+                             subtype="PCM_16"))
+    assert np.shares_memory(audio.samples, audio.original)
+    np.testing.assert_array_equal(audio.samples, audio.original[:, 0])
+    assert _held_bytes(audio.samples) == audio.samples.nbytes

@@ -17,6 +17,7 @@ from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.events import AnalysisStarted, Failed, Finished, TokenDecoded, WindowDone
 from whisperscope.engine.process import EngineProcess
 from whisperscope.errors import ModelError
+from whisperscope.session.attention_store import is_mapped
 from whisperscope.session.model import AnalysisSettings
 
 pytestmark = pytest.mark.model
@@ -44,6 +45,8 @@ def test_events_and_the_analysis_come_back(engine, tiny_en):
     # sent once: the Analysis holds the very objects its WindowDone events brought
     assert [w for w in analysis.windows] and all(
         a is d.attention for a, d in zip(analysis.windows, done, strict=True))
+    # held in a temporary file, not in this process's memory
+    assert all(is_mapped(w.heads) for w in analysis.windows)
     from whisperscope.engine.analyzer import analyze  # the same text as in-process
 
     local = [e for e in analyze(audio, tiny_en) if isinstance(e, Finished)][0].analysis
@@ -78,6 +81,7 @@ def test_recompute_runs_beside_the_analysis(engine):
     next(events)
     full = process.recompute(window)  # while the second analysis runs there
     assert full.shape[2:] == window.heads.shape[1:] and full.dtype == np.float16
+    assert is_mapped(full)
     assert isinstance(list(events)[-1], Finished)
 
 

@@ -196,3 +196,28 @@ def test_failed_save_keeps_the_old_session(analysis, audio_file, tmp_path):
         save_session(broken, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
+
+
+def test_attention_read_from_a_file_is_saved_whole_and_loads_into_one(analysis, audio_file,
+                                                                      tmp_path):
+    """The window keeps received attention in a temporary file (attention_store): a save
+    writes all of it, with the pass rows, and a loaded session's goes to a file too."""
+    from whisperscope.session.attention_store import AttentionStore, is_mapped
+
+    audio, sha = audio_file
+    a = with_audio(analysis, audio, sha)
+    rng = np.random.default_rng(11)
+    originals = []
+    with AttentionStore(str(tmp_path)) as store:
+        for w in a.windows:
+            pass_rows = rng.random((len(w.text_rows), w.n_frames)).astype(np.float16)
+            originals.append((w.heads.copy(), pass_rows))
+            w.heads, w.pass_rows = store.keep(w.heads), store.keep(pass_rows)
+            w.pass_heads = ((1, 0),)
+    assert all(is_mapped(w.heads) for w in a.windows)
+    loaded = load_session(save_session(a, tmp_path / "talk.wscope")).analysis
+    assert_same_analysis(a, loaded)
+    for w, (heads, pass_rows) in zip(loaded.windows, originals, strict=True):
+        assert is_mapped(w.heads) and is_mapped(w.pass_rows)
+        np.testing.assert_array_equal(w.heads, heads)
+        np.testing.assert_array_equal(w.pass_rows, pass_rows)

@@ -89,3 +89,74 @@ def test_visible_rows_follow_the_time_range():
     r0, r1 = rows.visible_rows(t[3].start + 0.01, t[5].end - 0.01)
     assert (r0, r1) == (3, 6)
     assert rows.row_span(4) == (t[4].start, t[4].end)
+
+
+def _rss_file_mb() -> float:
+    for line in open("/proc/self/status"):
+        if line.startswith("RssFile:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no RssFile line")
+
+
+def _finished_windows(n_windows: int, rows: int = 120, seed: int = 7):
+    """WindowDone events of `n_windows` 30 s windows: 6 heads of random weights, the text
+    rows every row but the first and last, an alignment pass for each."""
+    from whisperscope.engine.events import WindowDone
+    from whisperscope.session.model import TokenTiming, WindowAttention
+
+    rng = np.random.default_rng(seed)
+    events, index = [], 0
+    for w in range(n_windows):
+        text_rows = np.arange(1, rows - 1)
+        heads = (rng.random((6, rows, 1500), dtype=np.float32) * 0.02).astype(np.float16)
+        att = WindowAttention(w, 30.0 * w, 1500, np.arange(rows), (" w",) * rows, heads,
+                              tuple((2, h) for h in range(6)), text_rows)
+        att.pass_rows = rng.random((len(text_rows), 1500), dtype=np.float32).astype(np.float16)
+        tokens = tuple(TokenTiming(index + i, 1000, " w", 30.0 * w + 0.2 * i,
+                                   30.0 * w + 0.2 * i + 0.15, 0.9, w, int(r), w)
+                       for i, r in enumerate(text_rows))
+        index += len(tokens)
+        events.append(WindowDone(w, att, (), (), tokens))
+    return events
+
+
+def test_finished_pass_rows_are_the_windows_own_array_drawn_the_same():
+    """A block's pass rows view the window's (no copy), and draw what the copy drew."""
+    from whisperscope.ui.attention_rows import PASS
+
+    (event,) = _finished_windows(1)
+    block = AttentionRows().finish_window(event)
+    assert np.shares_memory(block.pass_rows, event.attention.pass_rows)
+    rows = np.array([t.row for t in event.tokens])
+    copied = event.attention.pass_by_row()[rows].astype(np.float16)  # what it was
+    np.testing.assert_array_equal(block.pass_rows, copied)
+    levels = (0.0, 1.0)
+    image = block.image(PASS, False, levels).copy()
+    block.pass_rows = copied
+    block.drop_image()
+    np.testing.assert_array_equal(block.image(PASS, False, levels), image)
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"),
+                    reason="reads /proc/self/status")
+def test_blocks_drawn_from_a_file_give_its_pages_back(tmp_path):
+    """Attention kept in a file (as the engine process's parent keeps it): drawing every
+    block reads it all once, yet its pages do not stay; the images are the same as from
+    memory."""
+    from whisperscope.session.attention_store import AttentionStore
+
+    events = _finished_windows(30)  # 30 x 2.2 MB of heads
+    in_memory, on_disk = AttentionRows(), AttentionRows()
+    with AttentionStore(str(tmp_path)) as store:
+        for event in events:
+            in_memory.finish_window(event)
+            att = event.attention
+            mapped = type(att)(**{**vars(att), "heads": store.keep(att.heads),
+                                  "pass_rows": store.keep(att.pass_rows)})
+            on_disk.finish_window(type(event)(event.window, mapped, (), (), event.tokens))
+    before = _rss_file_mb()
+    for a, b in zip(in_memory.blocks, on_disk.blocks, strict=True):
+        for choice in (MEAN, HeadChoice("alignment", 3, 2, 3)):
+            np.testing.assert_array_equal(b.image(choice, True, (0.0, 1.0)),
+                                          a.image(choice, True, (0.0, 1.0)))
+    assert _rss_file_mb() - before < 12  # 66 MB were read

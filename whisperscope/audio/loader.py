@@ -135,7 +135,9 @@ def _load_file(path: Path, shown: Path, sha256: str | None, limit: int) -> Loade
     mono, mix_warning = downmix(original, name)
     warnings += mix_warning + clipping_warning(original, name)
     if rate == WHISPER_RATE:
-        samples = np.array(mono, dtype=np.float32)
+        # no copy: a 16 kHz mono file's samples are its playback array itself (230 MB an
+        # hour each); both are read-only from here on
+        samples = np.ascontiguousarray(mono, dtype=np.float32)
     else:
         samples = soxr.resample(mono, rate, WHISPER_RATE, quality="HQ").astype(
             np.float32, copy=False
@@ -339,20 +341,36 @@ def _read_soundfile(path: Path, limit: int, name: str) -> _Decoded | None:
         out = np.empty((declared, channels), dtype=np.float32)
         pos = 0
         failed = False
+        grown = False
         while True:
-            if pos == len(out):  # the header undercounted (seen with some mp3s): grow
-                out = _grow(out, max(_BLOCK_FRAMES, len(out) // 4))
-                _check_size(name, len(out), rate, channels, limit)
-            want = min(_BLOCK_FRAMES, len(out) - pos)
             try:
-                got = len(f.read(want, dtype="float32", always_2d=True, out=out[pos : pos + want]))
+                if pos == len(out):
+                    # the header's count is read. Whatever follows (some mp3s undercount)
+                    # is read into a block of its own before growing: growing first made
+                    # every file's array a quarter larger than its audio (and held a copy
+                    # beside it while growing), for as long as the recording played
+                    more = f.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+                    if not len(more):
+                        break
+                    out = _grow(out, max(_BLOCK_FRAMES, len(out) // 4))
+                    _check_size(name, len(out), rate, channels, limit)
+                    out[pos: pos + len(more)] = more
+                    pos, grown = pos + len(more), True
+                    if len(more) < _BLOCK_FRAMES:
+                        break
+                    continue
+                want = min(_BLOCK_FRAMES, len(out) - pos)
+                got = len(f.read(want, dtype="float32", always_2d=True,
+                                 out=out[pos: pos + want]))
             except (sf.SoundFileError, RuntimeError):
                 failed = True
                 break
             pos += got
             if got < want:
                 break
-    return _Decoded(out[:pos], rate, "soundfile", failed_midway=failed, warnings=warnings)
+    # a grown array is trimmed to its frames (a view would keep the unused end alive)
+    frames = out[:pos].copy() if grown and pos < len(out) else out[:pos]
+    return _Decoded(frames, rate, "soundfile", failed_midway=failed, warnings=warnings)
 
 
 def _header_overstates_length(f: sf.SoundFile) -> bool:

@@ -30,6 +30,7 @@ import numpy as np
 from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.events import Failed
 from whisperscope.errors import AudioError, ModelError, WhisperScopeError
+from whisperscope.session.attention_store import AttentionStore
 from whisperscope.session.model import ModelInfo, WindowAttention
 
 POLL_S = 0.05  # how often a waiting analysis looks at its cancel flag
@@ -88,6 +89,13 @@ def _receive_event(conn, windows: dict[int, WindowAttention]):
 
 def _is_window_done(event) -> bool:
     return isinstance(getattr(event, "attention", None), WindowAttention)
+
+
+def _keep_on_disk(attention: WindowAttention, store: AttentionStore) -> None:
+    """Replace a received window's arrays by the same values mapped from `store`. In
+    place: the Finished analysis refers to this same object (by its index)."""
+    attention.heads = store.keep(attention.heads)
+    attention.pass_rows = store.keep(attention.pass_rows)
 
 
 # --- the child ---------------------------------------------------------------------------
@@ -337,10 +345,11 @@ class EngineProcess:
         self._analysis_lock.acquire()
         ended = False
         windows: dict[int, WindowAttention] = {}
+        store = AttentionStore()  # this analysis's attention, on disk (see _next_event)
         try:
             self._analysis.send(("analyze", settings, transcript))
             while True:
-                message = self._next_event(cancel, windows)
+                message = self._next_event(cancel, windows, store)
                 if isinstance(message, tuple):
                     ended = True
                     if message[0] == "error":
@@ -354,9 +363,13 @@ class EngineProcess:
                     while not isinstance(self._next_event(cancel, windows), tuple):
                         pass
             finally:
+                store.close()  # what it kept stays readable
                 self._analysis_lock.release()
 
-    def _next_event(self, cancel, windows):
+    def _next_event(self, cancel, windows, store: AttentionStore | None = None):
+        """The next event (or end message) from the child; a finished window's attention
+        is moved into `store` as it arrives, so the window's process holds only the pages
+        it reads (an hour of base's alignment heads is ~300 MB)."""
         while not self._analysis.poll(POLL_S):
             if cancel.cancelled:
                 self._cancel.set()
@@ -364,11 +377,18 @@ class EngineProcess:
                 raise EngineProcessError("the engine process has ended")
         if cancel.cancelled:
             self._cancel.set()
-        return _receive_event(self._analysis, windows)
+        event = _receive_event(self._analysis, windows)
+        if store is not None and _is_window_done(event):
+            _keep_on_disk(event.attention, store)
+        return event
+
     def recompute(self, window: WindowAttention) -> np.ndarray:
-        """Every layer/head's attention of a finished window (float16)."""
+        """Every layer/head's attention of a finished window (float16), read from a
+        temporary file of its own (base: ~14 MB a window, of which a view reads one head)."""
         with self._recompute_lock:
-            return self._call(self._recompute, ("recompute", window))
+            full = self._call(self._recompute, ("recompute", window))
+        with AttentionStore() as store:
+            return store.keep(full)
 
     def realign(self, request, device: str):
         """The records (a WindowDone) of a window re-aligned with edited words

@@ -24,6 +24,7 @@ import numpy as np
 
 from whisperscope.errors import WhisperScopeError
 from whisperscope.session.atomic import atomic_write_bytes
+from whisperscope.session.attention_store import release_pages
 from whisperscope.session.model import Analysis
 from whisperscope.units import ENCODER_FRAME_SECONDS as FRAME_SECONDS
 from whisperscope.units import SAMPLE_RATE, mel_frames_to_seconds, samples_to_seconds
@@ -247,7 +248,10 @@ def _draw_token_spans(ax, analysis: Analysis, image: AlignmentImage) -> None:
 def _window_matrix(analysis: Analysis, window: int, attention) -> np.ndarray:
     if attention is not None and window < len(attention) and attention[window] is not None:
         return np.asarray(attention[window], dtype=np.float32)
-    return analysis.windows[window].mean_heads()
+    w = analysis.windows[window]
+    mean = w.mean_heads()
+    release_pages(w.heads)  # read from a file (attention_store): one window at a time
+    return mean
 
 
 def _pool_rows(raw: np.ndarray, labels, index, max_rows: int):

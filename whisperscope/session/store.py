@@ -48,6 +48,7 @@ from whisperscope import __version__
 from whisperscope.audio.loader import file_sha256
 from whisperscope.errors import WhisperScopeError
 from whisperscope.session.atomic import atomic_write_with
+from whisperscope.session.attention_store import AttentionStore, release_pages
 from whisperscope.session.bounded_zip import BoundedArchive, ReadLimits, UnsafeSession
 from whisperscope.session.edits import edits_from_json, edits_to_json
 from whisperscope.session.exporters.json import analysis_from_dict, analysis_to_dict
@@ -154,6 +155,9 @@ def save_session(analysis: Analysis, path: str | Path,
                             member, np.ascontiguousarray(window.pass_rows[None],
                                                          dtype=np.float16),
                             allow_pickle=False)
+                # arrays mapped from a file (attention_store): this window's pages go
+                # back before the next is read, so saving an hour holds one window
+                release_pages(window.heads, window.pass_rows)
 
     return atomic_write_with(path, write)
 
@@ -171,7 +175,9 @@ def load_session(path: str | Path, check_audio: bool = True,
             archive = BoundedArchive(zipped, path.stat().st_size, limits or ReadLimits())
             manifest = _read_manifest(archive, path)
             analysis = analysis_from_dict(manifest["analysis"])
-            analysis.windows = [_read_window(archive, meta) for meta in manifest["windows"]]
+            with AttentionStore() as store:  # the attention read goes to a file at once
+                analysis.windows = [_on_disk(_read_window(archive, meta), store)
+                                    for meta in manifest["windows"]]
             check_analysis(analysis)
             edits, token_edits = _read_edits(manifest, analysis)
     except SessionError:
@@ -272,6 +278,14 @@ def _window_meta(i: int, w: WindowAttention) -> dict[str, Any]:
         **({"pass": _pass_name(i), "pass_heads": [list(h) for h in w.pass_heads]}
            if w.pass_rows is not None else {}),
     }
+
+
+def _on_disk(window: WindowAttention, store: AttentionStore) -> WindowAttention:
+    """`window` with its arrays mapped from `store`: a session of an hour holds ~300 MB
+    of attention that a window reads only a page at a time."""
+    window.heads = store.keep(window.heads)
+    window.pass_rows = store.keep(window.pass_rows)
+    return window
 
 
 def _read_window(archive: BoundedArchive, meta: dict[str, Any]) -> WindowAttention:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from whisperscope.engine.events import TokenDecoded, WindowDone, WindowStarted
+from whisperscope.session.attention_store import release_pages
 from whisperscope.session.model import FRAME_SECONDS
 
 EPS = 1e-12
@@ -149,6 +150,9 @@ class Block:
             rows = slice(self._display_rows, self.n_rows)
             self._display[rows] = quantise(self._compute(rows, choice, normalised), levels)
             self._display_rows = self.n_rows
+            # a finished window's arrays may be mapped from a file (engine.process): the
+            # image is made, so their pages go back (an hour's would all stay resident)
+            release_pages(self.heads, self.full, self.pass_rows)
         return self._display[: self.n_rows]
 
     def drop_image(self) -> None:
@@ -346,6 +350,14 @@ class AttentionRows:
 
 
 def _pass_rows(attention, rows: np.ndarray) -> np.ndarray | None:
-    """The window's alignment-pass rows for these token rows, or None without a pass."""
+    """The window's alignment-pass rows for these token rows, or None without a pass.
+    When the rows are the window's text rows in order (the usual case) that is the
+    window's own array, not a copy (which held as much again, ~35 MB an hour)."""
+    stored = attention.pass_rows
+    if stored is None:
+        return None
+    if (len(rows) <= len(stored) and np.array_equal(rows, attention.text_rows[: len(rows)])
+            and stored.shape[-1] >= attention.n_frames and stored.dtype == np.float16):
+        return stored[: len(rows), : attention.n_frames]
     by_row = attention.pass_by_row()  # the session model's own placement of the rows
     return None if by_row is None else by_row[rows].astype(np.float16)

@@ -19,6 +19,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDockWidget
 
+from whisperscope.session.attention_store import release_pages
 from whisperscope.ui.attention_rows import HeadChoice
 from whisperscope.ui.head_scores import head_scores, retime_with_heads
 from whisperscope.ui.heads_panel import HeadsPanel
@@ -135,6 +136,7 @@ class HeadsExplorer(QObject):
             if job != self._job:
                 return  # a newer view was asked for meanwhile
             cells, scores = span_cells(full, rows, f0, f1)
+            release_pages(full)  # mapped from a file (engine.process): read, then let go
             try:
                 self._scored.emit((job, cells, scores, where))
             except RuntimeError:  # the window closed meanwhile
