@@ -91,13 +91,6 @@ def _is_window_done(event) -> bool:
     return isinstance(getattr(event, "attention", None), WindowAttention)
 
 
-def _keep_on_disk(attention: WindowAttention, store: AttentionStore) -> None:
-    """Replace a received window's arrays by the same values mapped from `store`. In
-    place: the Finished analysis refers to this same object (by its index)."""
-    attention.heads = store.keep(attention.heads)
-    attention.pass_rows = store.keep(attention.pass_rows)
-
-
 # --- the child ---------------------------------------------------------------------------
 class _SharedCancel(CancelToken):
     def __init__(self, event) -> None:
@@ -379,7 +372,7 @@ class EngineProcess:
             self._cancel.set()
         event = _receive_event(self._analysis, windows)
         if store is not None and _is_window_done(event):
-            _keep_on_disk(event.attention, store)
+            store.keep_window(event.attention)  # in place: Finished refers to it by index
         return event
 
     def recompute(self, window: WindowAttention) -> np.ndarray:

@@ -56,6 +56,13 @@ class AttentionStore:
         self.bytes_kept += array.nbytes
         return np.frombuffer(mapped, array.dtype, array.size).reshape(array.shape)
 
+    def keep_window(self, window):
+        """`window` (a WindowAttention) with its heads and pass rows mapped from the file,
+        changed in place (an analysis may refer to this same object) and returned."""
+        window.heads = self.keep(window.heads)
+        window.pass_rows = self.keep(window.pass_rows)
+        return window
+
     def close(self) -> None:
         """No more arrays: the arrays already kept stay readable."""
         self._file.close()

@@ -176,7 +176,7 @@ def load_session(path: str | Path, check_audio: bool = True,
             manifest = _read_manifest(archive, path)
             analysis = analysis_from_dict(manifest["analysis"])
             with AttentionStore() as store:  # the attention read goes to a file at once
-                analysis.windows = [_on_disk(_read_window(archive, meta), store)
+                analysis.windows = [store.keep_window(_read_window(archive, meta))
                                     for meta in manifest["windows"]]
             check_analysis(analysis)
             edits, token_edits = _read_edits(manifest, analysis)
@@ -278,14 +278,6 @@ def _window_meta(i: int, w: WindowAttention) -> dict[str, Any]:
         **({"pass": _pass_name(i), "pass_heads": [list(h) for h in w.pass_heads]}
            if w.pass_rows is not None else {}),
     }
-
-
-def _on_disk(window: WindowAttention, store: AttentionStore) -> WindowAttention:
-    """`window` with its arrays mapped from `store`: a session of an hour holds ~300 MB
-    of attention that a window reads only a page at a time."""
-    window.heads = store.keep(window.heads)
-    window.pass_rows = store.keep(window.pass_rows)
-    return window
 
 
 def _read_window(archive: BoundedArchive, meta: dict[str, Any]) -> WindowAttention:
