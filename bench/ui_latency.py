@@ -208,12 +208,12 @@ def measure_long_recording(hours: float = 1.0, windows: int = 120) -> dict:
     import numpy as np
     from PySide6.QtCore import QSettings
 
+    from whisperscope.audio.spectrogram_pyramid import SpectrogramPyramid
     from whisperscope.engine.events import WindowDone
     from whisperscope.session.model import TokenTiming, WindowAttention
     from whisperscope.ui.app import create_app
     from whisperscope.ui.main_window import MainWindow
     from whisperscope.ui.settings_store import SettingsStore
-    from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid
 
     app = create_app()
     duration = hours * 3600.0

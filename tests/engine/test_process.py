@@ -85,6 +85,30 @@ def test_recompute_runs_beside_the_analysis(engine):
     assert isinstance(list(events)[-1], Finished)
 
 
+def test_the_spectrogram_pyramid_is_built_there_as_it_would_be_here(engine):
+    """The window's process gets the 8-bit images the child built from its mel, the
+    very ones this process would build from the same mel (the padding left out)."""
+    from dataclasses import replace
+
+    from whisperscope.audio.spectrogram import whisper_input_mel
+    from whisperscope.audio.spectrogram_pyramid import SpectrogramPyramid
+
+    process, audio, mel = engine
+    longer = replace(audio, samples=np.tile(audio.samples, 3))  # 57 s: two levels
+    remote = process.spectrogram_pyramid(longer, 80)
+    local = SpectrogramPyramid(whisper_input_mel(longer.samples, 80)[:, : len(longer.samples)
+                                                                       // 160])
+    assert len(local.images) == 2
+    assert (remote.n_mels, remote.n_frames, remote.levels, remote.factors) == (
+        local.n_mels, local.n_frames, local.levels, local.factors)
+    for there, here in zip(remote.images, local.images, strict=True):
+        assert there.dtype == np.uint8
+        np.testing.assert_array_equal(there, here)
+    np.testing.assert_array_equal(remote.view(2.0, 50.0, 300)[0], local.view(2.0, 50.0, 300)[0])
+    # the child keeps the mel it analyses with; the other tests' recording goes back
+    np.testing.assert_array_equal(process.spectrogram(audio, 80), mel)
+
+
 def test_a_missing_model_is_a_model_error(engine):
     process, _, _ = engine
     with pytest.raises(ModelError):

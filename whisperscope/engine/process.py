@@ -34,6 +34,7 @@ from whisperscope.session.attention_store import AttentionStore
 from whisperscope.session.model import ModelInfo, WindowAttention
 
 POLL_S = 0.05  # how often a waiting analysis looks at its cancel flag
+HOP = 160  # samples per mel frame
 _ERRORS = {"model": ModelError, "audio": AudioError, "engine": WhisperScopeError}
 
 
@@ -136,12 +137,20 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
     def set_audio(light, n_samples):
         samples = _receive_array(conn, (n_samples,))
         state["audio"], state["mel"] = replace(light, samples=samples), None
+        state["n_frames"] = n_samples // HOP  # the frames shown: not whisper's padding
 
     def spectrogram(n_mels):
         mel = _mel_for(state, n_mels)
         # the analysis and recomputing read the mel: the samples (230 MB an hour) go
         state["audio"] = state["audio"].without_samples()
         return mel
+
+    def pyramid(n_mels):
+        from whisperscope.audio.spectrogram_pyramid import SpectrogramPyramid
+
+        state["pyramid"] = built = SpectrogramPyramid(spectrogram(n_mels)[:, : state["n_frames"]])
+        return ([image.shape for image in built.images], built.factors, built.levels,
+                built.n_frames)
 
     def model(name, device):
         state["model"] = load_model(name or best_offline_model(), device=device)
@@ -158,7 +167,11 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
                 _reply(conn, set_audio, light, n_samples)
             case ("spectrogram", n_mels):
                 if _reply(conn, lambda n: spectrogram(n).shape, n_mels):
-                    _send_array(conn, state["mel"])  # its shape went first
+                    _send_array(conn, np.asarray(state["mel"], np.float32))  # shape went first
+            case ("pyramid", n_mels):
+                if _reply(conn, pyramid, n_mels):
+                    for image in state.pop("pyramid").images:  # their shapes went first
+                        _send_array(conn, image)
             case ("model", name, device):
                 _reply(conn, model, name, device)
             case ("devices",):
@@ -259,15 +272,15 @@ _ARRAY_CHUNK = 8 << 20
 
 
 def _send_array(conn, array: np.ndarray) -> None:
-    """A float32 array's bytes, in pieces; `_receive_array` with its shape reads them."""
-    flat = np.ascontiguousarray(array, np.float32).reshape(-1)
+    """An array's bytes, in pieces; `_receive_array` with its shape and dtype reads them."""
+    flat = np.ascontiguousarray(array).reshape(-1)
     data = memoryview(flat).cast("B")
     for lo in range(0, len(data), _ARRAY_CHUNK):
         conn.send_bytes(data[lo: lo + _ARRAY_CHUNK])
 
 
-def _receive_array(conn, shape: tuple[int, ...]) -> np.ndarray:
-    array = np.empty(shape, np.float32)
+def _receive_array(conn, shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
+    array = np.empty(shape, dtype)
     data = memoryview(array.reshape(-1)).cast("B")
     offset = 0
     while offset < len(data):
@@ -313,15 +326,32 @@ class EngineProcess:
         """Whisper's padded log-mel of `audio`, computed there. The child keeps the mel
         for the analysis and recomputing, not the samples (nor ever the playback copy)."""
         with self._analysis_lock:
-            self._call(self._analysis, ("audio", audio.without_samples(), audio.samples.size),
-                       lambda conn: _send_array(conn, audio.samples))
-        return self.mel(n_mels)
+            self._send_audio(audio)
+            return self._mel(n_mels)
+
+    def spectrogram_pyramid(self, audio, n_mels: int):
+        """The `SpectrogramPyramid` of `audio` (its padding not shown), built there from
+        the mel the child keeps: only the 8-bit images come here."""
+        from whisperscope.audio.spectrogram_pyramid import SpectrogramPyramid
+
+        with self._analysis_lock:
+            self._send_audio(audio)
+            shapes, factors, levels, n_frames = self._call(self._analysis, ("pyramid", n_mels))
+            images = [_receive_array(self._analysis, shape, np.uint8) for shape in shapes]
+        return SpectrogramPyramid.from_images(images, factors, levels, n_frames)
 
     def mel(self, n_mels: int) -> np.ndarray:
         """The padded log-mel with `n_mels` bands of the recording sent last."""
         with self._analysis_lock:
-            shape = self._call(self._analysis, ("spectrogram", n_mels))
-            return _receive_array(self._analysis, shape)
+            return self._mel(n_mels)
+
+    def _send_audio(self, audio) -> None:
+        self._call(self._analysis, ("audio", audio.without_samples(), audio.samples.size),
+                   lambda conn: _send_array(conn, np.asarray(audio.samples, np.float32)))
+
+    def _mel(self, n_mels: int) -> np.ndarray:
+        shape = self._call(self._analysis, ("spectrogram", n_mels))
+        return _receive_array(self._analysis, shape)
 
     def load_model(self, name: str, device: str) -> RemoteModel:
         with self._analysis_lock:

@@ -43,8 +43,9 @@ class AudioLoaded:
 
 @dataclass(frozen=True)
 class SpectrogramReady:
-    pyramid: Any  # whisperscope.ui.spectrogram_pyramid.SpectrogramPyramid
+    pyramid: Any  # whisperscope.audio.spectrogram_pyramid.SpectrogramPyramid
     mel: Any  # whisper's padded log-mel (n_mels, frames + 3000), for recomputing attention
+    # here; None where the engine's process keeps it
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,18 @@ class Engine:
     """The core functions the worker calls; imported on first use, on the worker thread.
     Tests pass a stand-in with the same methods."""
 
-    needs_mel = True  # analyze() and recompute() take the log-mel computed here
-
     def load_audio(self, path: str):
         from whisperscope.audio.loader import load_audio
 
         return load_audio(path)
+
+    def display_spectrogram(self, audio):
+        """(the `SpectrogramPyramid` shown, its padding left out; the padded log-mel that
+        analyze() and recompute() take here, or None where the engine keeps its own)."""
+        from whisperscope.audio.spectrogram_pyramid import SpectrogramPyramid
+
+        mel = self.spectrogram(audio)
+        return SpectrogramPyramid(mel[:, : len(audio.samples) // HOP]), mel
 
     def spectrogram(self, audio):
         """Whisper's log-mel of `audio` (a LoadedAudio) with its 30 s of padding, exactly as
@@ -119,8 +126,6 @@ class ProcessEngine(Engine):
     recomputes attention. The child starts on `start()` or when first asked for anything,
     and imports the engine at once."""
 
-    needs_mel = False  # the child keeps its own: the window's process holds none
-
     def __init__(self, threads: int = 0) -> None:
         self._threads = threads
         self._process = None
@@ -141,6 +146,11 @@ class ProcessEngine(Engine):
 
     def spectrogram(self, audio):
         return self.process.spectrogram(audio, DISPLAY_MELS)
+
+    def display_spectrogram(self, audio):
+        # built there: this process gets the 8-bit images, never the float mel (115 MB
+        # an hour), which the child keeps for the analysis and recomputing
+        return self.process.spectrogram_pyramid(audio, DISPLAY_MELS), None
 
     def load_model(self, name: str, device: str):
         return self.process.load_model(name, device)
@@ -191,12 +201,7 @@ def _job_events(job: AnalysisJob, cancel, engine: Engine) -> Iterator[object]:
     yield AudioLoaded(audio)
     if cancel.cancelled:
         return
-    from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid
-
-    mel = engine.spectrogram(audio)
-    pyramid = SpectrogramPyramid(mel[:, : len(audio.samples) // HOP])  # padding not shown
-    if not engine.needs_mel:
-        mel = None  # 115 MB an hour that this process need not keep
+    pyramid, mel = engine.display_spectrogram(audio)
     yield SpectrogramReady(pyramid, mel)
     if cancel.cancelled:
         return

@@ -13,9 +13,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 
+from whisperscope.audio.spectrogram_pyramid import SpectrogramPyramid
 from whisperscope.ui import theme
 from whisperscope.ui.fast_image import FastImage
-from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid
 from whisperscope.ui.time_axis import TimeAxis
 from whisperscope.ui.time_viewbox import TimeViewBox
 from whisperscope.ui.timeline import Timeline

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from whisperscope.ui.spectrogram_pyramid import SpectrogramPyramid, fixed_levels
+from whisperscope.audio.spectrogram_pyramid import SpectrogramPyramid, fixed_levels
 
 
 def test_levels_span_80_db_under_the_loudest_frame():
@@ -37,7 +37,7 @@ def test_columns_keep_their_times():
 
 
 def test_quantising_a_chunk_at_a_time_equals_the_whole_array_at_once():
-    from whisperscope.ui.spectrogram_pyramid import CHUNK_COLUMNS
+    from whisperscope.audio.spectrogram_pyramid import CHUNK_COLUMNS
 
     rng = np.random.default_rng(1)
     mel = rng.uniform(-2.0, 1.5, (8, 2 * CHUNK_COLUMNS + 123)).astype(np.float32)
