@@ -180,6 +180,18 @@ def test_levels_tell_speech_from_silence_and_from_steady_noise():
     assert next_sound(voiced, 400) == 400
 
 
+def test_levels_a_chunk_at_a_time_are_the_whole_recordings_to_the_bit():
+    """An hour's levels are made in chunks (the float64 temporaries of the whole were
+    ~700 MB): each frame's level is the one computed over all frames at once."""
+    from whisperscope.engine.alignment import LEVEL_CHUNK_FRAMES
+
+    rng = np.random.default_rng(3)
+    mel = rng.uniform(-0.5, 1.5, (80, 2 * LEVEL_CHUNK_FRAMES + 77)).astype(np.float32)
+    log_power = mel.astype(np.float64) * 4.0 - 4.0
+    whole = (10.0 * np.log10(np.mean(10.0 ** log_power, axis=0) + 1e-10)).astype(np.float32)
+    np.testing.assert_array_equal(mel_level_db(mel), whole)
+
+
 def test_a_silent_recording_has_no_voiced_frame():
     assert not voiced_frames(np.full(300, -100.0, np.float32), 45.0).any()
 

@@ -340,9 +340,23 @@ def _extend_last(refined: list[TokenSpan], end: int) -> None:
             return
 
 
+LEVEL_CHUNK_FRAMES = 1 << 15  # mel frames per step of `mel_level_db` (~5.5 min)
+
+
 def mel_level_db(log_mel: np.ndarray) -> np.ndarray:
     """Level in dB of each 10 ms mel frame of Whisper's normalised log-mel
-    (shape = (n_mels, n_mel_frames)), from the very input the model saw."""
+    (shape = (n_mels, n_mel_frames)), from the very input the model saw.
+
+    A chunk of frames at a time: over an hour's mel at once, the float64 temporaries were
+    ~700 MB, the highest point of a whole analysis. Each frame's value is its own column's,
+    so the result is the same to the bit."""
+    out = np.empty(log_mel.shape[1], np.float32)
+    for c0 in range(0, log_mel.shape[1], LEVEL_CHUNK_FRAMES):
+        out[c0: c0 + LEVEL_CHUNK_FRAMES] = _level_db(log_mel[:, c0: c0 + LEVEL_CHUNK_FRAMES])
+    return out
+
+
+def _level_db(log_mel: np.ndarray) -> np.ndarray:
     # whisper's log-mel is (log10(power) + 4) / 4; undo it and average power over mels
     log_power = log_mel.astype(np.float64) * 4.0 - 4.0
     return (10.0 * np.log10(np.mean(10.0 ** log_power, axis=0) + 1e-10)).astype(np.float32)
