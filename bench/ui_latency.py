@@ -42,8 +42,8 @@ TARGET_LAUNCH_S = 0.5
 
 LAUNCH_CHILD = """
 import sys, time
-from PySide6.QtCore import QSettings, QTimer
 from whisperscope.ui.app import create_app, create_window, parse_args
+from PySide6.QtCore import QSettings, QTimer
 app = create_app()
 window = create_window(parse_args([]), QSettings(sys.argv[1], QSettings.Format.IniFormat))
 window.show()

@@ -38,3 +38,16 @@ def test_the_code_is_ruff_clean():
     result = subprocess.run([str(ruff), "check", "."], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_what_the_window_loads_before_qt_imports_no_qt():
+    """`ui.before_qt` exists to load the window's Qt-free modules before PySide6 (which
+    reads the source of every module imported after it): one Qt import there undoes it."""
+    code = ("import sys\n"
+            "import whisperscope.ui.before_qt\n"
+            "print(sorted(m for m in ('PySide6', 'pyqtgraph', 'superqt', 'torch')"
+            " if m in sys.modules))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

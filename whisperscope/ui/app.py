@@ -12,9 +12,12 @@ import os
 import sys
 from importlib import resources
 
+# isort: off
+import whisperscope.ui.before_qt  # noqa: F401  (before Qt: see its docstring)
 from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
+# isort: on
 
 from whisperscope import __version__
 
