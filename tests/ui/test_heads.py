@@ -130,3 +130,12 @@ def test_the_grid_with_the_real_model(qtbot, make_window, real_engine, speech_fi
     moved = [abs(a.start - b.start) for a, b in zip(words, window.analysis.words, strict=True)]
     assert np.mean(moved) < 0.25
     assert window.heads.heads_json() == json.dumps([list(h) for h in sorted(heads)])
+
+
+def test_the_heads_panel_is_built_when_the_dock_first_shows(qtbot, make_window):
+    window = make_window()
+    explorer = window.heads
+    assert explorer._panel is None and explorer.dock.widget() is None  # not at launch
+    explorer.dock.show()
+    qtbot.waitUntil(lambda: explorer.dock.widget() is not None)
+    assert explorer.dock.widget() is explorer.panel and explorer.panel.isVisible()

@@ -59,10 +59,9 @@ class HeadsExplorer(QObject):
         self._scorer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="head-scores")
         self._job = 0  # the latest scoring asked for; older results are dropped
         self._scored.connect(self._show_scores)
-        self.panel = HeadsPanel()
+        self._panel: HeadsPanel | None = None  # built when the dock first shows
         self.dock = QDockWidget("Heads", window)
         self.dock.setObjectName("heads_dock")
-        self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
         self._retime_pending: list[tuple[int, int]] | None = None
@@ -80,11 +79,22 @@ class HeadsExplorer(QObject):
         window.timeline.view_range_changed.connect(lambda *_a: self.refresh_soon())
         window.recomputer.window_recomputed.connect(self._on_recomputed)
         window.playback.playing_changed.connect(lambda _p: self.refresh_soon())
-        self.panel.grid.head_clicked.connect(self.show_head)
-        self.panel.retime_requested.connect(self.retime)
-        self.panel.copy_requested.connect(self.copy_heads)
+
+    @property
+    def panel(self) -> HeadsPanel:
+        """The dock's grid and buttons, built on first use: the dock starts hidden, and
+        building them took ~10 ms of every launch."""
+        if self._panel is None:
+            self._panel = panel = HeadsPanel()
+            panel.grid.head_clicked.connect(self.show_head)
+            panel.retime_requested.connect(self.retime)
+            panel.copy_requested.connect(self.copy_heads)
+            self.dock.setWidget(panel)
+        return self._panel
 
     def _on_visibility(self, visible: bool) -> None:
+        if visible:
+            self.panel  # noqa: B018  (built now, before it is first drawn)
         if visible and not self._sized:  # a third of the window, not half of it
             self._sized = True
             self.window.resizeDocks([self.dock], [max(200, self.window.height() // 3)],
