@@ -309,8 +309,8 @@ def main() -> int:
                  f"{long['worst_ms']:.0f} ms", f"<= {TARGET_STALL_MS:.0f} ms",
                  long["worst_ms"] <= TARGET_STALL_MS))
     rows.append(("zoom/pan an hour, median", f"{long['median_ms']:.0f} ms", "", None))
-    rows.append(("build the hour's spectrogram pyramid (worker)", f"{long['pyramid_s']:.2f} s",
-                 "(worker thread)", None))
+    rows.append(("build the hour's spectrogram pyramid (engine's process)",
+                 f"{long['pyramid_s']:.2f} s", "(off the UI)", None))
     if args.json:
         print(json.dumps({"launch_s": launch, **stalls, "long": long}))
     print(f"UI latency: model {args.model} on cpu ({args.engine} engine), platform "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 
 from whisperscope.session.edits import END, START
@@ -119,10 +119,20 @@ class BoundaryLines(pg.GraphicsObject):
         y0 = transform.map(QPointF(0, top)).y()
         y1 = transform.map(QPointF(0, bottom)).y()
         p.resetTransform()
-        plain = QPen(QColor(255, 255, 255, 70), self.dash, Qt.PenStyle.DashLine)
-        edited = QPen(QColor(theme.EDITED), 1.5)
-        for i in range(i0, i1):
-            p.setPen(edited if i in self.edited else plain)
-            for t in (self.starts[i], self.ends[i]):
-                x = transform.map(QPointF(t, 0)).x()
-                p.drawLine(QPointF(x, y0), QPointF(x, y1))
+        # each pen's lines in one call, a plot's x being linear in time: painted at every
+        # tick while the view follows playback, a drawLine per boundary cost more
+        scale, shift = transform.m11(), transform.dx()
+        plain: list[QLineF] = []
+        edited: list[QLineF] = []
+        for i, start, end in zip(range(i0, i1), self.starts[i0:i1].tolist(),
+                                 self.ends[i0:i1].tolist(), strict=True):
+            lines = edited if i in self.edited else plain
+            for t in (start, end):
+                x = t * scale + shift
+                lines.append(QLineF(x, y0, x, y1))
+        if plain:
+            p.setPen(QPen(QColor(255, 255, 255, 70), self.dash, Qt.PenStyle.DashLine))
+            p.drawLines(plain)
+        if edited:
+            p.setPen(QPen(QColor(theme.EDITED), 1.5))
+            p.drawLines(edited)
