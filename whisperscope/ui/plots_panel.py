@@ -51,7 +51,7 @@ class PlotsPanel(QWidget):
             plot.addItem(lines, ignoreBounds=True)
             self.boundaries.append(lines)
         self.heatmap_widget = pg.GraphicsLayoutWidget()
-        self.heatmap_widget.ci.setContentsMargins(0, 0, 12, 0)
+        self.heatmap_widget.ci.setContentsMargins(0, 6, 12, 0)  # room for the bar's top label
         self.heatmap_widget.addItem(self.heatmap, row=0, col=0)
         self.heatmap_bar = ColourBar(theme.heatmap_colormap(), *self.heatmap.scale(),
                                      bottom_px=self.heatmap.getAxis("bottom").height())
