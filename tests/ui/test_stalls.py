@@ -77,3 +77,27 @@ def test_heatmap_images_are_uint8_with_the_lut_and_wide_blocks_paint_32_bit(qtbo
     token = window.analysis.tokens[3]
     text = heatmap.describe((token.start + token.end) / 2, 3.5)
     assert text is not None and "weight" in text and "fox" in text
+
+
+def test_time_columns_widen_for_longer_times_without_reading_every_row(qtbot):
+    """Past 10 minutes the times are a character longer: the columns widen to fit them,
+    measured on the time's shape (resizeColumnToContents read every row: 25 ms at the
+    10-minute mark, 0.8 s a window at the end of an hour)."""
+    from PySide6.QtGui import QFontMetrics
+
+    from whisperscope.session.model import TokenTiming
+    from whisperscope.ui.token_list import TokenListPanel
+    from whisperscope.ui.transcript_model import END, START
+
+    panel = TokenListPanel()
+    qtbot.addWidget(panel)
+    early = tuple(TokenTiming(i, 1000, f" w{i}", i * 0.5, i * 0.5 + 0.4, 0.9, 0, i, 0)
+                  for i in range(1000))  # the first 8 minutes
+    panel.window_done(WindowDone(0, None, (), (), early))
+    narrow = panel.token_view.columnWidth(END)
+    late = (TokenTiming(5000, 1000, " late", 3599.5, 3601.25, 0.9, 1, 0, 1),)
+    panel.window_done(WindowDone(1, None, (), (), late))
+    metrics = QFontMetrics(panel.tokens.number_font)
+    for col in (START, END):
+        width = panel.token_view.columnWidth(col)
+        assert width > narrow and width >= metrics.horizontalAdvance("1:00:01.25") + 8

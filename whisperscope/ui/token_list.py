@@ -6,6 +6,7 @@ start, a double-click plays just that word; F2 or a double-click on a word's tex
 
 from __future__ import annotations
 
+import re
 import time
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
@@ -148,14 +149,15 @@ class TokenListPanel(QWidget):
     def window_done(self, event: WindowDone) -> None:
         self.tokens.extend(event.tokens)
         self.words.extend(event.words)
-        # only when the times get longer ("9:59.99" -> "10:00.00"), not every window:
-        # resizeColumnToContents reads every row (0.8 s a window at the end of an hour)
-        chars = max((len(format_time(t.end)) for t in event.tokens), default=0)
-        if chars > self._time_chars:
-            self._time_chars = chars
+        # only when the times get longer ("9:59.99" -> "10:00.00"), and measured on the
+        # longest time's shape: resizeColumnToContents read every row (25 ms at the
+        # 10-minute mark of a long recording, 0.8 s a window at the end of an hour)
+        longest = max((format_time(t.end) for t in event.tokens), key=len, default="")
+        if len(longest) > self._time_chars:
+            self._time_chars = len(longest)
+            shape = re.sub(r"\d", "0", longest)  # the digits are tabular: any one will do
             for view in (self.word_view, self.token_view):
-                for col in NUMBER_COLUMNS:
-                    view.resizeColumnToContents(col)
+                fit_columns(view, {START: shape, END: shape})
 
     def show_edited(self, analysis, edited, edited_tokens=frozenset()) -> None:
         """The words and tokens with their times edited by hand; `edited` ones marked."""
