@@ -1,11 +1,10 @@
 """Entry point of the frozen app: the bundle's `whisperscope` executable runs
-`whisperscope.cli:main`, exactly like the pip-installed console script."""
+`whisperscope.cli:run`, exactly like the pip-installed console script."""
 
 import multiprocessing
-import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # torch/numba may spawn helpers from the frozen binary
-    from whisperscope.cli import main
+    from whisperscope.cli import run
 
-    sys.exit(main())
+    run()

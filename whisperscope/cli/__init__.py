@@ -30,6 +30,27 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
+def run() -> None:
+    """The `whisperscope` command: main's exit code, also after Ctrl+C.
+
+    CPython remembers a KeyboardInterrupt that went through code an extension ran with
+    `PyRun_*` (torch's import does, through pybind11) even once main has caught it, and then
+    ends the process by SIGINT (-2) instead of with main's 130, about one Ctrl+C in four
+    during the imports. Every `finally` has run by then (the interrupt came back through
+    them to main), so the process ends here, with the code documented."""
+    code = main()
+    if code == EXIT_CANCELLED:
+        import os
+
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
+
+
 def build_parser(argv: list[str] | None = None):
     """The command line parser; `argv` (what will be parsed) lets errors hint at file
     names that start with '-'."""
