@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-MEL_FRAME_SECONDS = 0.01  # whisper's log-mel hop: 160 samples at 16 kHz
+from whisperscope.units import MEL_FRAME_SECONDS
+
 FACTOR = 4  # time downsampling between successive levels
 MIN_COLUMNS = 2048  # levels are added until one has no more than this many columns
 DYNAMIC_RANGE = 2.0  # whisper's log-mel units (log10 / 4 ... ) after its 8-decade clamp

@@ -32,9 +32,9 @@ from whisperscope.engine.events import Failed
 from whisperscope.errors import AudioError, ModelError, WhisperScopeError
 from whisperscope.session.attention_store import AttentionStore
 from whisperscope.session.model import ModelInfo, WindowAttention
+from whisperscope.units import MEL_HOP_SAMPLES
 
 POLL_S = 0.05  # how often a waiting analysis looks at its cancel flag
-HOP = 160  # samples per mel frame
 _ERRORS = {"model": ModelError, "audio": AudioError, "engine": WhisperScopeError}
 
 
@@ -137,7 +137,7 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
     def set_audio(light, n_samples):
         samples = _receive_array(conn, (n_samples,))
         state["audio"], state["mel"] = replace(light, samples=samples), None
-        state["n_frames"] = n_samples // HOP  # the frames shown: not whisper's padding
+        state["n_frames"] = n_samples // MEL_HOP_SAMPLES  # the frames shown: not whisper's padding
 
     def spectrogram(n_mels):
         mel = _mel_for(state, n_mels)

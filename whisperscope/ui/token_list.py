@@ -152,7 +152,7 @@ class TokenListPanel(QWidget):
         # only when the times get longer ("9:59.99" -> "10:00.00"), and measured on the
         # longest time's shape: resizeColumnToContents read every row (25 ms at the
         # 10-minute mark of a long recording, 0.8 s a window at the end of an hour)
-        longest = max((format_time(t.end) for t in event.tokens), key=len, default="")
+        longest = format_time(max(t.end for t in event.tokens)) if event.tokens else ""
         if len(longest) > self._time_chars:
             self._time_chars = len(longest)
             shape = re.sub(r"\d", "0", longest)  # the digits are tabular: any one will do
