@@ -37,9 +37,10 @@ def run() -> None:
     `PyRun_*` (torch's import does, through pybind11) even once main has caught it, and then
     ends the process by SIGINT (-2) instead of with main's 130, about one Ctrl+C in four
     during the imports. Every `finally` has run by then (the interrupt came back through
-    them to main), so the process ends here, with the code documented."""
+    them to main), so the process ends here, with the code documented, unless it has worker
+    processes (`--jobs`): the interpreter's own shutdown stops them, so it must run."""
     code = main()
-    if code == EXIT_CANCELLED:
+    if code == EXIT_CANCELLED and not _has_children():
         import os
 
         for stream in (sys.stdout, sys.stderr):
@@ -49,6 +50,14 @@ def run() -> None:
                 pass
         os._exit(code)
     sys.exit(code)
+
+
+def _has_children() -> bool:
+    if "multiprocessing" not in sys.modules:  # nothing started one
+        return False
+    import multiprocessing
+
+    return bool(multiprocessing.active_children())
 
 
 def build_parser(argv: list[str] | None = None):
