@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage
 
 from whisperscope.engine.events import WindowDone
@@ -77,6 +78,72 @@ def test_heatmap_images_are_uint8_with_the_lut_and_wide_blocks_paint_32_bit(qtbo
     token = window.analysis.tokens[3]
     text = heatmap.describe((token.start + token.end) / 2, 3.5)
     assert text is not None and "weight" in text and "fox" in text
+
+
+@pytest.mark.parametrize("premultiplied", [False, True])
+def test_the_fast_render_draws_the_pixels_pyqtgraph_draws(qapp, premultiplied):
+    import pyqtgraph as pg
+
+    from whisperscope.ui import theme
+    from whisperscope.ui.fast_image import FastImage
+
+    values = np.random.default_rng(3).integers(0, 256, (7, 13), dtype=np.uint8)
+    lut = theme.heatmap_lut()
+    fast, plain = FastImage(axisOrder="row-major", premultiplied=premultiplied), \
+        pg.ImageItem(axisOrder="row-major")
+    for item in (fast, plain):
+        item.setLookupTable(lut)
+        item.setImage(values, autoLevels=False, levels=INDEX_LEVELS)
+        item.render()
+
+    def pixels(qimage):
+        argb = qimage.convertToFormat(QImage.Format.Format_ARGB32)
+        return np.frombuffer(argb.constBits(), np.uint32, argb.width() * argb.height()).copy()
+
+    assert fast._table is not None  # the fast path was taken, not pyqtgraph's
+    assert fast.qimage.size() == plain.qimage.size()
+    np.testing.assert_array_equal(pixels(fast.qimage), pixels(plain.qimage))
+    fast.setImage(values.astype(np.float32), autoLevels=False, levels=(0.0, 255.0))
+    fast.render()  # anything else still goes through pyqtgraph
+    np.testing.assert_array_equal(pixels(fast.qimage), pixels(plain.qimage))
+
+
+class _PaintCounter(QObject):
+    def __init__(self, widgets) -> None:
+        super().__init__()
+        self.counts = {w: 0 for w in widgets}
+        for w in widgets:
+            w.viewport().installEventFilter(self)
+        self._by_viewport = {w.viewport(): w for w in widgets}
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint and obj in self._by_viewport:
+            self.counts[self._by_viewport[obj]] += 1
+        return False
+
+
+def test_a_zoom_or_a_playhead_step_paints_each_plot_once(qtbot, make_window):
+    """The items whose bounds follow the view (boundary lines, tiers, the playhead) used to
+    change their geometry inside the paint (pyqtgraph applies a range in prepareForPaint),
+    and Qt painted every plot twice per step of a zoom, a pan or followed playback."""
+    window = make_window()
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    open_and_finish(qtbot, window)
+    plots = window.plots
+    views = [plots.spectrogram_widget, plots.tier_widget, plots.heatmap_widget]
+    qtbot.wait(200)
+    counter = _PaintCounter(views)
+    for step, (start, end) in enumerate([(0.0, 3.0), (1.0, 4.0), (0.0, 6.0)]):
+        window.timeline.set_view_range(start, end)
+        window.timeline.set_playhead(start + 0.5)
+        qtbot.wait(120)
+        assert all(n == step + 1 for n in counter.counts.values()), counter.counts
+    for step in range(3):  # the playhead alone (playing, the view still)
+        window.timeline.set_playhead(1.0 + step * 0.3)
+        qtbot.wait(120)
+        assert all(n == step + 4 for n in counter.counts.values()), counter.counts
 
 
 def test_time_columns_widen_for_longer_times_without_reading_every_row(qtbot):

@@ -165,6 +165,7 @@ class HeatmapPlot(pg.PlotItem):
         image.setRect(QRectF(block.start, block.first_row, block.n_frames * FRAME_SECONDS,
                              block.n_rows))
         self._set_premultiplied(block, image)
+        image.render_ahead()
         image.show()
         self._drawn[block.window] = key
 

@@ -56,6 +56,14 @@ class TimeViewBox(pg.ViewBox):
             return
         super().mouseDragEvent(ev, axis)
 
+    def updateViewRange(self, forceX=False, forceY=False) -> None:  # noqa: N802
+        super().updateViewRange(forceX, forceY)
+        # Apply the new range now, not in the next paint's prepareForPaint: the items whose
+        # bounds follow the view (boundary lines, tiers, the playhead) change their geometry
+        # in the transform's update, and a geometry change during a paint makes Qt paint the
+        # whole plot a second time (every step of a zoom, pan or followed playback).
+        self.updateMatrix()
+
     def _on_own_range_changed(self, _box, x_range) -> None:
         if not self._syncing:
             self._timeline.set_view_range(*x_range)
