@@ -63,7 +63,7 @@ class HeadGrid(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.plot = self.addPlot()
+        self.plot = self.addPlot(enableMenu=False)  # no view menu made, then thrown away
         self.plot.hideButtons()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)

@@ -3,19 +3,22 @@ Shift+drag selects a time range."""
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
+from whisperscope.ui.fast_axis import FastAxis
 from whisperscope.ui.time_viewbox import select_by_drag
-from whisperscope.ui.timefmt import format_time, tick_decimals
+from whisperscope.ui.timefmt import format_time, tick_decimals, time_ticks
 from whisperscope.ui.timeline import Timeline
 
 
-class TimeAxis(pg.AxisItem):
+class TimeAxis(FastAxis):
     def __init__(self, timeline: Timeline, orientation: str = "bottom", **kwargs) -> None:
         super().__init__(orientation, **kwargs)
         self._timeline = timeline
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def ticks(self, low, high, pixels):
+        return time_ticks(low, high, pixels, self.label_width)
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph naming)
         decimals = tick_decimals(spacing * scale)

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
+# Label steps of a time axis, in seconds, with the plain ticks between two labels: decimal
+# steps under a second, then the clock's own (15 s, 30 s, 15 min ...), never 500 s = 8:20.
+TIME_STEPS = ((0.01, 5), (0.02, 4), (0.05, 5), (0.1, 5), (0.2, 4), (0.5, 5), (1, 5), (2, 4),
+              (5, 5), (10, 5), (15, 3), (30, 3), (60, 4), (120, 4), (300, 5), (600, 5),
+              (900, 3), (1800, 3), (3600, 4), (7200, 4), (3 * 3600, 3), (6 * 3600, 6),
+              (12 * 3600, 4), (24 * 3600, 4))
+LABEL_GAP_PX = 24.0  # at least this much clear space between two labels
+MAX_TICKS = 2000  # never more per level (a view of a second on a 1e5 px axis)
+
 
 def format_time(seconds: float, decimals: int = 2) -> str:
     """`m:ss.ff` (or `h:mm:ss.ff` past an hour); negative values clamp to zero."""
@@ -24,6 +36,34 @@ def tick_decimals(spacing: float) -> int:
     if spacing >= 0.1:
         return 1
     return 2
+
+
+def time_ticks(start: float, end: float, pixels: float,
+               label_px: Callable[[str], float]) -> tuple[list[tuple[float, str]], list[float]]:
+    """The ticks of a time axis showing `start..end` seconds over `pixels`: (labelled ticks as
+    (seconds, label), plain ticks between them). The label step is the smallest in
+    TIME_STEPS whose labels (`label_px` wide each) leave LABEL_GAP_PX between them."""
+    span = end - start
+    if span <= 0 or pixels <= 0:
+        return [], []
+    per_second = pixels / span
+    latest = max(abs(start), abs(end))  # its label is the longest the view shows
+    step, parts = next(
+        ((step, parts) for step, parts in TIME_STEPS
+         if step * per_second >= label_px(format_time(latest, tick_decimals(step))) +
+         LABEL_GAP_PX), TIME_STEPS[-1])
+    decimals = tick_decimals(step)
+    minor = step / parts
+    first = math.ceil(start / minor - 1e-9)
+    count = min(MAX_TICKS * parts, max(0, math.floor(end / minor + 1e-9) - first + 1))
+    labelled, plain = [], []
+    for i in range(first, first + count):
+        t = i * minor
+        if i % parts == 0:
+            labelled.append((t, format_time(t, decimals)))
+        elif len(plain) < MAX_TICKS:
+            plain.append(t)
+    return labelled, plain
 
 
 def format_duration(seconds: float) -> str:

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import math
 
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
 from whisperscope.ui.attention_rows import AttentionRows
+from whisperscope.ui.fast_axis import FastAxis
 from whisperscope.ui.timefmt import token_label
 
 MIN_LABEL_PX = 13.0
 
 
-class TokenAxis(pg.AxisItem):
+class TokenAxis(FastAxis):
     row_clicked = Signal(int)
 
     def __init__(self, rows: AttentionRows, **kwargs) -> None:
@@ -23,12 +23,9 @@ class TokenAxis(pg.AxisItem):
         self.rows = rows
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph naming)
-        rows, step = labelled_rows(minVal, maxVal, size, self.rows.n_rows)
-        return [(float(step), [r + 0.5 for r in rows])] if rows else []
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802
-        return [token_label(self.rows.label(int(v))) for v in values]
+    def ticks(self, low, high, pixels):
+        rows, _step = labelled_rows(low, high, pixels, self.rows.n_rows)
+        return [(r + 0.5, token_label(self.rows.label(r))) for r in rows], []
 
     def mouseClickEvent(self, ev) -> None:  # noqa: N802
         view = self.linkedView()
