@@ -10,10 +10,11 @@ run beside it.
   measured from just before the process was spawned. Target <= 0.5 s.
 - stalls: a 10 ms probe timer in the window's own event loop; its longest gap between ticks,
   minus the 10 ms period, is the longest stall. Target <= 16 ms (one 60 Hz frame). Phases:
-  - responding to the user: the window's answer to what the user did at t = 0 (open the
-    bundled sample, and with the workbench on, show the heads grid and load a reference),
-    the first RESPONSE_MS after it, repaint included. A stall the user caused and waits
-    for, so its target is a response within 0.1 s, not a frame.
+  - responding to the user: the window's answer to what the user does from 2 s after the
+    window showed: open the bundled sample, and with the workbench on, show the heads grid
+    and load a reference, ACTION_GAP_MS apart; until RESPONSE_MS after the last, repaint
+    included. A stall the user caused and waits for, so its target is a response within
+    0.1 s, not a frame.
   - loading torch + model: from then until the engine reports the model loaded (the engine
     works in its own process, so this is what the window does meanwhile).
   - decoding the sample (TokenDecoded events arriving).
@@ -50,7 +51,9 @@ if not os.environ.get("DISPLAY"):
 PROBE_MS = 10
 TARGET_STALL_MS = 16.0  # one 60 Hz frame (issue 15)
 TARGET_LAUNCH_S = 0.5
-RESPONSE_MS = 200  # the window's answer to the user's actions at t = 0, repaint included
+IDLE_BEFORE_ACTION_S = 2.0  # from the window shown to the user's first action
+RESPONSE_MS = 200  # the window's answer to a user's action, repaint included
+ACTION_GAP_MS = 300  # between the user's actions (open, show the heads grid, a reference)
 TARGET_RESPONSE_MS = 100.0  # a response felt as immediate (0.1 s)
 RESPONDING = "responding to the user"
 LOADING = "loading audio, torch, model"
@@ -199,25 +202,31 @@ def measure_stalls(model: str, play_seconds: float, workbench: bool = True,
                 on_failed(event)
 
     window.controller.event.connect(on_event)
+
     def loading() -> None:
         if probe.phase == RESPONDING:
             probe.set_phase(LOADING)
 
-    settle = time.perf_counter() + 0.5  # the window's first paint is the launch's, not ours
+    # a user's first action comes seconds after launch (a file dialog, a drop): the window's
+    # first paint and its idle work (the heads panel built ahead, 1.5 s in) are the launch's
+    settle = time.perf_counter() + IDLE_BEFORE_ACTION_S
     while time.perf_counter() < settle:
         app.processEvents()
-    probe.start()
-    probe.set_phase(RESPONDING)
-    window.open_file(sample_path())
+    actions = [lambda: window.open_file(sample_path())]
     if workbench:
         from importlib import resources
 
         from whisperscope.session.reference import read_reference
 
-        window.heads.dock.show()
         truth = resources.files("whisperscope.resources") / "sample.json"
-        window.workbench.set_reference(read_reference(str(truth)))
-    QTimer.singleShot(RESPONSE_MS, loading)
+        actions += [window.heads.dock.show,
+                    lambda: window.workbench.set_reference(read_reference(str(truth)))]
+    probe.start()
+    probe.set_phase(RESPONDING)
+    actions[0]()
+    for i, action in enumerate(actions[1:], 1):  # one action at a time, as a user does them
+        QTimer.singleShot(i * ACTION_GAP_MS, action)
+    QTimer.singleShot((len(actions) - 1) * ACTION_GAP_MS + RESPONSE_MS, loading)
     QTimer.singleShot(600_000, app.quit)
     app.exec()
     probe.stop()
@@ -348,7 +357,7 @@ def main() -> int:
     first = stall_runs[0]
     rows = [
         row("launch to window shown", launch, "s", f"<= {TARGET_LAUNCH_S} s", TARGET_LAUNCH_S),
-        row(f"response to the user's actions ({RESPONSE_MS} ms)", phase(RESPONDING), "ms",
+        row("response to each user action (open, grid, reference)", phase(RESPONDING), "ms",
             f"<= {TARGET_RESPONSE_MS:.0f} ms", TARGET_RESPONSE_MS),
         row("longest stall: loading torch + model", phase(LOADING), "ms", frame,
             TARGET_STALL_MS),

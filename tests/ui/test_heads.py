@@ -139,3 +139,16 @@ def test_the_heads_panel_is_built_when_the_dock_first_shows(qtbot, make_window):
     explorer.dock.show()
     qtbot.waitUntil(lambda: explorer.dock.widget() is not None)
     assert explorer.dock.widget() is explorer.panel and explorer.panel.isVisible()
+
+
+def test_the_heads_panel_is_built_ahead_once_the_window_is_idle(qtbot, make_window):
+    from whisperscope.ui.heads_explorer import BUILD_WHEN_IDLE_MS
+
+    window = make_window()
+    explorer = window.heads
+    window.playback.timer.start()  # busy (playing): not now
+    qtbot.wait(BUILD_WHEN_IDLE_MS + 200)
+    assert explorer._panel is None
+    window.playback.timer.stop()
+    qtbot.waitUntil(lambda: explorer._panel is not None, timeout=2 * BUILD_WHEN_IDLE_MS + 500)
+    assert explorer.dock.widget() is explorer.panel and not explorer.dock.isVisible()
