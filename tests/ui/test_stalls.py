@@ -144,6 +144,12 @@ def test_a_zoom_or_a_playhead_step_paints_each_plot_once(qtbot, make_window):
         window.timeline.set_playhead(1.0 + step * 0.3)
         qtbot.wait(120)
         assert all(n == step + 4 for n in counter.counts.values()), counter.counts
+    for plot in (plots.spectrogram, plots.tiers, plots.heatmap):  # a strip, not the plot
+        playhead = plot.playhead
+        assert playhead.value() == pytest.approx(1.6)
+        box = playhead.boundingRect()
+        pixels = box.width() / playhead.pixelWidth()
+        assert 3.0 <= pixels <= 5.0 and box.left() < 1.6 < box.right()
 
 
 def test_time_columns_widen_for_longer_times_without_reading_every_row(qtbot):

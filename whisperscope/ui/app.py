@@ -8,6 +8,7 @@ they load.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from importlib import resources
@@ -99,6 +100,21 @@ def _start_engine(engine) -> None:
         start()
 
 
+def when_first_painted(window) -> None:
+    """What the app does once the window has first painted (in the event loop's next turn):
+    - start the engine's own process, which imports torch there: started while the window
+      was built, it took a core from it (launch 0.65 -> 0.56 s on two cores,
+      bench/ui_latency.py). A file to open starts it at once.
+    - freeze the heap made so far (gc.freeze): the ~77 000 objects of the imports and the
+      window then sit outside the cyclic collector, whose full collections walked them
+      all, a 16 ms stall every so often while playing (bench/ui_latency.py)."""
+    def first_painted() -> None:
+        _start_engine(window.controller.engine)
+        gc.freeze()
+
+    _AfterFirstPaint(window.plots.spectrogram_widget.viewport(), first_painted)
+
+
 def create_window(args: argparse.Namespace, settings: QSettings | None = None,
                   reference=None):
     """The main window for parsed `args` (not shown). A FILE starts its analysis as soon as
@@ -108,11 +124,7 @@ def create_window(args: argparse.Namespace, settings: QSettings | None = None,
     from whisperscope.ui.settings_store import SettingsStore
 
     window = MainWindow(SettingsStore(settings), engine=ProcessEngine())
-    # the engine's own process starts once the window has painted, and imports torch there:
-    # started while the window was built, it took a core from it (launch 0.65 -> 0.56 s on
-    # two cores, bench/ui_latency.py). A file to open starts it at once.
-    _AfterFirstPaint(window.plots.spectrogram_widget.viewport(),
-                     lambda: _start_engine(window.controller.engine))
+    when_first_painted(window)
     if args.model:
         window.analysis_bar.set_model(args.model)
     if args.device:

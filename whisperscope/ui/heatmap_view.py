@@ -20,8 +20,7 @@ from whisperscope.session.model import FRAME_SECONDS
 from whisperscope.ui import theme
 from whisperscope.ui.attention_rows import MEAN, AttentionRows, Block, HeadChoice
 from whisperscope.ui.fast_image import FastImage
-from whisperscope.ui.time_axis import TimeAxis
-from whisperscope.ui.time_viewbox import TimeViewBox
+from whisperscope.ui.time_plot import TimePlot
 from whisperscope.ui.timefmt import format_time
 from whisperscope.ui.timeline import Timeline
 from whisperscope.ui.token_axis import TokenAxis, labels_note
@@ -35,22 +34,17 @@ PREMULTIPLIED_PX = 160  # a block drawn at least this wide keeps a 32-bit copy t
 
 
 
-class HeatmapPlot(pg.PlotItem):
+class HeatmapPlot(TimePlot):
     row_clicked = Signal(int)  # a token row's label was clicked
     recompute_needed = Signal(int)  # a finished window needs all layers for the choice
     labels_thinned = Signal(str)  # "n of m labels shown", or "" when every row has one
     scale_changed = Signal(tuple, str)  # colour levels and what they are (for the bar)
 
     def __init__(self, timeline: Timeline, rows: AttentionRows) -> None:
-        self.timeline = timeline
         self.rows = rows
         self.token_axis = TokenAxis(rows)
-        super().__init__(viewBox=TimeViewBox(timeline), axisItems={
-            "bottom": TimeAxis(timeline), "left": self.token_axis})
-        self.hideButtons()
-        self.setMenuEnabled(False)
+        super().__init__(timeline, left_axis=self.token_axis)
         self.invertY(True)
-        self.token_axis.setWidth(theme.AXIS_WIDTH)
         self.getAxis("bottom").setHeight(36)
         self.getAxis("bottom").setLabel("time (m:ss)")
         self.choice: HeadChoice = MEAN
@@ -64,9 +58,6 @@ class HeatmapPlot(pg.PlotItem):
         self._redraw_timer.setInterval(REDRAW_MS)
         self._redraw_timer.timeout.connect(self.redraw)
 
-        self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=theme.playhead_pen())
-        self.playhead.setZValue(10)
-        self.addItem(self.playhead, ignoreBounds=True)
         self.row_band = QGraphicsRectItem()
         self.row_band.setPen(pg.mkPen(None))
         self.row_band.setBrush(QBrush(QColor(255, 255, 255, 28)))
@@ -86,7 +77,6 @@ class HeatmapPlot(pg.PlotItem):
         self.vb.sigResized.connect(self._update_labels_note)
         self.token_axis.row_clicked.connect(self.row_clicked)
         timeline.view_range_changed.connect(self._on_view_changed)
-        timeline.playhead_moved.connect(self.playhead.setValue)
         self._on_view_changed(*timeline.view_range)
 
     # --- data changes ------------------------------------------------------------------

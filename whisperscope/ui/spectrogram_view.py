@@ -16,8 +16,7 @@ from PySide6.QtCore import QRectF, Signal
 from whisperscope.audio.spectrogram_pyramid import SpectrogramPyramid
 from whisperscope.ui import theme
 from whisperscope.ui.fast_image import FastImage
-from whisperscope.ui.time_axis import TimeAxis
-from whisperscope.ui.time_viewbox import TimeViewBox
+from whisperscope.ui.time_plot import TimePlot
 from whisperscope.ui.timeline import Timeline
 from whisperscope.ui.word_track import WordTrack
 
@@ -44,25 +43,17 @@ def frequency_ticks(n_mels: int) -> list[tuple[float, str]]:
     return ticks
 
 
-class SpectrogramPlot(pg.PlotItem):
+class SpectrogramPlot(TimePlot):
     scale_changed = Signal(tuple, str)  # colour levels in dB and their label (for the bar)
 
     def __init__(self, timeline: Timeline) -> None:
-        self.timeline = timeline
-        super().__init__(viewBox=TimeViewBox(timeline), axisItems={
-            "bottom": TimeAxis(timeline)})
-        self.hideButtons()
-        self.setMenuEnabled(False)
+        super().__init__(timeline)
         self.getAxis("left").setLabel("Hz (mel scale)")
-        self.getAxis("left").setWidth(theme.AXIS_WIDTH)
         self.getAxis("bottom").setHeight(24)
         self.image = FastImage(axisOrder="row-major")  # 32-bit once per view change
         self.image.setLookupTable(theme.spectrogram_lut())
         self.image.setLevels((0, 255))
         self.addItem(self.image)
-        self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=theme.playhead_pen())
-        self.playhead.setZValue(10)
-        self.addItem(self.playhead, ignoreBounds=True)
         self.words = WordTrack()
         self.addItem(self.words, ignoreBounds=True)
         self.placeholder = pg.TextItem(
@@ -74,7 +65,6 @@ class SpectrogramPlot(pg.PlotItem):
         self.getAxis("left").setTicks([frequency_ticks(80), []])
         self.placeholder.setPos(15, 40)
         timeline.view_range_changed.connect(self._refresh)
-        timeline.playhead_moved.connect(self.playhead.setValue)
         self.vb.sigResized.connect(self._refresh)
 
     def set_pyramid(self, pyramid: SpectrogramPyramid | None) -> None:

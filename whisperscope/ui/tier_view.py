@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from whisperscope.ui import theme
 from whisperscope.ui.boundary_lines import BoundaryLines
-from whisperscope.ui.time_viewbox import TimeViewBox
+from whisperscope.ui.time_plot import TimePlot
 from whisperscope.ui.timeline import Timeline
 
 ROW_PX = 20  # height of one tier
@@ -97,13 +97,10 @@ class TierItem(pg.GraphicsObject):
                     p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
-class TierPlot(pg.PlotItem):
+class TierPlot(TimePlot):
     def __init__(self, timeline: Timeline) -> None:
-        super().__init__(viewBox=TimeViewBox(timeline))
-        self.hideButtons()
-        self.setMenuEnabled(False)
+        super().__init__(timeline)
         self.hideAxis("bottom")
-        self.getAxis("left").setWidth(theme.AXIS_WIDTH)
         self.invertY(True)
         self.tiers = TierItem()
         self.boundaries = BoundaryLines()
@@ -113,10 +110,6 @@ class TierPlot(pg.PlotItem):
         self.addItem(self.tiers, ignoreBounds=True)
         self.addItem(self.boundaries, ignoreBounds=True)
         self.addItem(self.token_boundaries, ignoreBounds=True)
-        self.playhead = pg.InfiniteLine(angle=90, movable=False, pen=theme.playhead_pen())
-        self.playhead.setZValue(10)
-        self.addItem(self.playhead, ignoreBounds=True)
-        timeline.playhead_moved.connect(self.playhead.setValue)
         self.set_order([WORDS, TOKENS])
 
     def set_order(self, names: list[str]) -> None:
