@@ -73,6 +73,25 @@ def test_cancel_and_an_abandoned_analysis_leave_the_pipe_clean(engine):
     assert isinstance(again[0], AnalysisStarted) and isinstance(again[-1], Finished)
 
 
+def test_a_parent_gone_mid_analysis_ends_the_child_quietly(tiny_en_dir, capfd):
+    """The window closed while events were still being sent: the child's next send finds
+    the pipe broken and the child ends, exit code 0, with no traceback on the terminal."""
+    process = EngineProcess(threads=1)
+    try:
+        process.spectrogram(load_audio(files("whisperscope.resources") / "sample.flac"), 80)
+        process.load_model("tiny.en", "cpu")
+        events = process.analyze(AnalysisSettings(), CancelToken())
+        next(e for e in events if isinstance(e, TokenDecoded))
+        for conn in (process._analysis, process._recompute):  # gone, without a cancel
+            conn.close()
+        process.process.join(30)
+        assert process.process.exitcode == 0
+    finally:
+        if process.process.is_alive():
+            process.process.terminate()
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_recompute_runs_beside_the_analysis(engine):
     process, _, _ = engine
     analysis = list(process.analyze(AnalysisSettings(), CancelToken()))[-1].analysis

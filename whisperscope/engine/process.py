@@ -110,7 +110,10 @@ def _serve(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
                                  daemon=True)
     recompute.start()
     import whisperscope.engine.analyzer  # noqa: F401  (whisper, the decoder: now, not later)
-    _serve_analysis(analysis_conn, cancel_event, state)
+    try:
+        _serve_analysis(analysis_conn, cancel_event, state)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the parent went away mid-reply (closed while events were being sent)
     # the parent has gone: end now, not through interpreter shutdown, which would tear
     # torch down under a recompute thread still waiting on its pipe
     os._exit(0)
@@ -198,6 +201,13 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
 def _serve_recompute(conn, state: dict) -> None:
     """The side pipe: a finished window's every layer and head, or a window re-aligned
     with edited words, while the analysis pipe may be busy."""
+    try:
+        _answer_recompute(conn, state)
+    except (BrokenPipeError, ConnectionResetError):
+        return  # the parent went away mid-reply
+
+
+def _answer_recompute(conn, state: dict) -> None:
     while True:
         try:
             request = conn.recv()
