@@ -2,7 +2,7 @@
 
 Reads a Praat TextGrid (its word tier), TIMIT `.wrd` (sample numbers at 16 kHz), Audacity
 labels (start, end, label; tab-separated seconds) or WhisperScope's own JSON export. Words
-are matched by text as the benches match them (`synth.match_by_text`: lower-case, letters,
+are matched by text as the benches match them (`text_match.match_by_text`: lower-case, letters,
 digits and apostrophes, difflib's matching runs in order). Qt-free.
 
     reference = read_reference("talk.TextGrid")
@@ -25,6 +25,7 @@ import numpy as np
 
 from whisperscope.errors import WhisperScopeError
 from whisperscope.session.atomic import atomic_write_text
+from whisperscope.text_match import match_by_text
 
 TIMIT_RATE = 16000  # TIMIT .wrd files count samples at 16 kHz
 WORD_TIERS = ("words", "word", "wrd", "orthography", "ort", "transcript")
@@ -200,9 +201,6 @@ class Matches:
 
 def match_words(words, reference: Reference) -> Matches:
     """Match `words` (anything with a `.text`, e.g. Analysis.words) to the reference's."""
-    from whisperscope.synth import match_by_text  # the benches' matcher (imported late: it
-    #                                               brings soundfile and soxr, not needed
-    #                                               for the window to appear)
     ours = [_Indexed(w.text, i) for i, w in enumerate(words) if _letters(w.text)]
     theirs = [_Indexed(w.text, i) for i, w in enumerate(reference.words) if _letters(w.text)]
     pairs = tuple((found.index, ref.index) for ref, found in match_by_text(theirs, ours))
