@@ -53,3 +53,44 @@ def test_an_empty_or_reversed_range_has_no_ticks_and_a_huge_one_stays_bounded():
     assert time_ticks(0.0, 10.0, 0.0, width) == ([], [])
     labelled, plain = time_ticks(0.0, 1e7, 900.0, width)
     assert 0 < len(labelled) <= 2000 and len(plain) <= 2000
+
+
+@pytest.mark.gui
+def test_the_time_axis_draws_what_time_ticks_chose_and_no_label_past_its_ends(qtbot):
+    """The fast axis picture (ui/fast_axis.py) in a real plot: one tick per chosen time
+    inside the range, the labels of the labelled ones, none cut by the axis's edges."""
+    import pyqtgraph as pg
+    from PySide6.QtGui import QImage, QPainter
+
+    from whisperscope.ui.time_plot import TimePlot
+    from whisperscope.ui.timeline import Timeline
+
+    timeline = Timeline()
+    timeline.set_duration(60.0)
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = TimePlot(timeline)
+    widget.addItem(plot)
+    widget.resize(900, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    timeline.set_view_range(2.3, 7.3)
+    qtbot.wait(50)
+    axis = plot.getAxis("bottom")
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _axis, tick_specs, text_specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    low, high = axis.range  # the view's: 2.3 .. 7.3 give or take a rounding
+    assert (low, high) == pytest.approx((2.3, 7.3))
+    labelled, plain = time_ticks(low, high, axis.geometry().width(), axis.label_width)
+    assert [t for t, _ in labelled] == pytest.approx([2.5 + 0.5 * i for i in range(10)])
+    # one per chosen time; one at an end may fall a rounding outside the axis and be left out
+    assert len(labelled) + len(plain) - 1 <= len(tick_specs) <= len(labelled) + len(plain)
+    texts = [text for _rect, _flags, text in text_specs]
+    assert texts and set(texts) <= {text for _t, text in labelled}
+    assert len(texts) >= len(labelled) - 1  # only a label cut at an edge may be left out
+    box = axis.boundingRect()
+    assert all(box.contains(rect) for rect, _flags, _text in text_specs)

@@ -51,11 +51,11 @@ class FastAxis(pg.AxisItem):
 
         if vertical:
             span = (bounds.topRight() + QPointF(-1, -1), bounds.bottomRight() + QPointF(-1, 1))
-            tick_start = tick_stop = bounds.right()
+            base = bounds.right()  # the edge the ticks stand on
             direction = -1
         else:
             span = (bounds.topLeft() + QPointF(-1, 1), bounds.topRight() + QPointF(1, 1))
-            tick_start = tick_stop = bounds.top()
+            base = bounds.top()
             direction = 1
         metrics = self._metrics(p)
         labelled, plain = self.ticks(min(low, high), max(low, high), length)
@@ -73,9 +73,9 @@ class FastAxis(pg.AxisItem):
             x = position(value)
             if not edge[0] <= x <= edge[1]:
                 return None
-            end = tick_stop + size * direction
-            return (pen, QPointF(tick_start, x), QPointF(end, x)) if vertical else \
-                (pen, QPointF(x, tick_start), QPointF(x, end))
+            end = base + size * direction
+            return (pen, QPointF(base, x), QPointF(end, x)) if vertical else \
+                (pen, QPointF(x, base), QPointF(x, end))
 
         tick_specs = [s for s in (tick(major_pen, v, tick_length) for v, _ in labelled) if s]
         tick_specs += [s for s in (tick(minor_pen, v, tick_length * MINOR_LENGTH)
@@ -90,10 +90,10 @@ class FastAxis(pg.AxisItem):
             width, height = self._size(metrics, text)
             x = position(value)
             if vertical:
-                rect = QRectF(tick_stop - offset - width, x - height / 2, width, height)
+                rect = QRectF(base - offset - width, x - height / 2, width, height)
                 flags = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
             else:
-                rect = QRectF(x - width / 2, tick_stop + offset, width, height)
+                rect = QRectF(x - width / 2, base + offset, width, height)
                 flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
             if box & rect != rect:  # cut by the axis's edge: pyqtgraph leaves it out too
                 continue
