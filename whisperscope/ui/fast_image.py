@@ -32,7 +32,7 @@ def colour_table(lut: np.ndarray) -> list[int]:
 class FastImage(pg.ImageItem):
     def __init__(self, *args, premultiplied: bool = True, **kwargs) -> None:
         self.premultiplied = premultiplied
-        self._table: tuple[int, list[int]] | None = None  # (id of the lut, its colours)
+        self._table: tuple[np.ndarray, list[int]] | None = None  # (the lut, its colours)
         super().__init__(*args, **kwargs)
 
     def set_premultiplied(self, on: bool) -> None:
@@ -67,8 +67,8 @@ class FastImage(pg.ImageItem):
                 and levels is not None and np.shape(levels) == (2,)
                 and tuple(float(v) for v in levels) == IDENTITY_LEVELS):
             return False
-        if self._table is None or self._table[0] != id(lut):
-            self._table = (id(lut), colour_table(lut))
+        if self._table is None or self._table[0] is not lut:  # held: its id is never reused
+            self._table = (lut, colour_table(lut))
         qimage = QImage(image, image.shape[1], image.shape[0], image.strides[0],
                         QImage.Format.Format_Indexed8)
         qimage.setColorTable(self._table[1])
