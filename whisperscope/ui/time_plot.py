@@ -23,18 +23,18 @@ class Playhead(pg.GraphicsObject):
 
     def __init__(self) -> None:
         super().__init__()
-        self.x = 0.0
+        self.time = 0.0  # not `x`: that is QGraphicsItem.x()
         self.pen = theme.playhead_pen()
         self.setZValue(PLAYHEAD_Z)
 
     def value(self) -> float:
-        return self.x
+        return self.time
 
     def setValue(self, x: float) -> None:  # noqa: N802 (InfiniteLine's name, for its callers)
         x = float(x)
-        if x != self.x:
+        if x != self.time:
             self.prepareGeometryChange()
-            self.x = x
+            self.time = x
 
     def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph hook: zoom, pan, resize)
         super().viewTransformChanged()
@@ -45,14 +45,14 @@ class Playhead(pg.GraphicsObject):
         if view is None:
             return QRectF()
         half = PLAYHEAD_HALF_PX * (self.pixelWidth() or 0.0)
-        return QRectF(self.x - half, view.top(), 2 * half, view.height())
+        return QRectF(self.time - half, view.top(), 2 * half, view.height())
 
     def paint(self, p, *_args) -> None:
         view = self.viewRect()
         if view is None:
             return
         p.setPen(self.pen)
-        p.drawLine(QPointF(self.x, view.top()), QPointF(self.x, view.bottom()))
+        p.drawLine(QPointF(self.time, view.top()), QPointF(self.time, view.bottom()))
 
 
 class TimePlot(pg.PlotItem):
