@@ -25,7 +25,8 @@ from whisperscope.engine.analyzer import analyze
 from whisperscope.engine.events import Failed, Finished
 from whisperscope.engine.models import load_model
 from whisperscope.session.model import AnalysisSettings
-from whisperscope.synth import match_by_text, synthesize_phrases, synthesize_sentences
+from whisperscope.synth import synthesize_phrases, synthesize_sentences
+from whisperscope.text_match import match_by_text
 
 SCRIPTS = {
     "pauses-7-13": (

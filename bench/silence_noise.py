@@ -24,7 +24,8 @@ from whisperscope.engine.analyzer import analyze
 from whisperscope.engine.events import Failed, Finished
 from whisperscope.engine.models import load_model
 from whisperscope.session.model import AnalysisSettings
-from whisperscope.synth import add_noise, word_error_rate
+from whisperscope.synth import add_noise
+from whisperscope.text_match import word_error_rate
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "timit-dev"
 CONDITIONS = [("clean", None)] + [(color, snr) for color in ("white", "pink")

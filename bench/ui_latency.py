@@ -140,27 +140,12 @@ class StallProbe:
         self._last = now
 
 
-class _PaintSeen:
-    def __init__(self, widget) -> None:
-        from PySide6.QtCore import QEvent, QObject
-
-        class Filter(QObject):
-            def eventFilter(inner, _watched, event) -> bool:  # noqa: N802, N805
-                if event.type() == QEvent.Type.Paint:
-                    self.seen = True
-                return False
-
-        self.seen = False
-        self._filter = Filter()
-        widget.installEventFilter(self._filter)
-
-
 def measure_stalls(model: str, play_seconds: float, workbench: bool = True,
                    engine: str = "process") -> dict:
     from PySide6.QtCore import QSettings, QTimer
 
     from whisperscope.audio.silent_player import SilentClockPlayer
-    from whisperscope.ui.app import create_app, when_first_painted
+    from whisperscope.ui.app import AfterFirstPaint, create_app, when_first_painted
     from whisperscope.ui.main_window import MainWindow, sample_path
     from whisperscope.ui.settings_store import SettingsStore
 
@@ -233,8 +218,9 @@ def measure_stalls(model: str, play_seconds: float, workbench: bool = True,
     window.controller.event.connect(on_event)
 
     # the window's first paint is the launch's; from then the engine's process imports torch
-    painted = _PaintSeen(window.plots.spectrogram_widget.viewport())
-    while not painted.seen:
+    painted: list[bool] = []
+    AfterFirstPaint(window.plots.spectrogram_widget.viewport(), lambda: painted.append(True))
+    while not painted:
         app.processEvents()
     probe.start()
     probe.set_phase(LOADING)

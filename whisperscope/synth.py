@@ -20,7 +20,6 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from whisperscope.text_match import match_by_text, word_error_rate  # noqa: F401 (its users)
 from whisperscope.units import SAMPLE_RATE
 
 TRIM_DB = -50.0  # relative to a word's peak: quieter samples at its edges are silence

@@ -17,7 +17,8 @@ from whisperscope.engine.events import (
     TokenDecoded,
     WindowDone,
 )
-from whisperscope.synth import espeak_available, match_by_text, synthesize_phrases
+from whisperscope.synth import espeak_available, synthesize_phrases
+from whisperscope.text_match import match_by_text
 
 pytestmark = [
     pytest.mark.model,

@@ -11,7 +11,8 @@ import pytest
 import soundfile as sf
 
 from whisperscope.engine.silence_skip import skippable_silence
-from whisperscope.synth import add_noise, word_error_rate
+from whisperscope.synth import add_noise
+from whisperscope.text_match import word_error_rate
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "timit-dev"
 

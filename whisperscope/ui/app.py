@@ -79,7 +79,7 @@ def create_app() -> QApplication:
     return app
 
 
-class _AfterFirstPaint(QObject):
+class AfterFirstPaint(QObject):
     """Calls `then` once, in the event loop's next turn after `widget` first paints."""
 
     def __init__(self, widget, then) -> None:
@@ -112,7 +112,7 @@ def when_first_painted(window) -> None:
         _start_engine(window.controller.engine)
         gc.freeze()
 
-    _AfterFirstPaint(window.plots.spectrogram_widget.viewport(), first_painted)
+    AfterFirstPaint(window.plots.spectrogram_widget.viewport(), first_painted)
 
 
 def create_window(args: argparse.Namespace, settings: QSettings | None = None,

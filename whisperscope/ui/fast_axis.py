@@ -57,7 +57,7 @@ class FastAxis(pg.AxisItem):
             span = (bounds.topLeft() + QPointF(-1, 1), bounds.topRight() + QPointF(1, 1))
             base = bounds.top()
             direction = 1
-        metrics = self._metrics(p)
+        self._use_font(p)
         labelled, plain = self.ticks(min(low, high), max(low, high), length)
         tick_length = self.style["tickLength"]
         major_pen = self.tickPen()
@@ -87,7 +87,7 @@ class FastAxis(pg.AxisItem):
         box = self.boundingRect()
         text_specs, widest = [], 0.0
         for value, text in labelled:
-            width, height = self._size(metrics, text)
+            width, height = self._size(text)
             x = position(value)
             if vertical:
                 rect = QRectF(base - offset - width, x - height / 2, width, height)
@@ -104,23 +104,22 @@ class FastAxis(pg.AxisItem):
 
     def label_width(self, text: str) -> float:
         """A label's width in pixels, in the font of the picture being made."""
-        return self._size(self._font_metrics, text)[0]
+        return self._size(text)[0]
 
-    def _metrics(self, p) -> QFontMetricsF:
-        font = p.font()
-        key = font.key()
+    def _use_font(self, p) -> None:
+        """Measure labels in the painter's font (sizes measured in another one are dropped)."""
+        key = p.font().key()
         if key != self._sizes_font:
             self._sizes_font, self._sizes = key, {}
-            self._font_metrics = QFontMetricsF(font)
-        return self._font_metrics
+            self._font_metrics = QFontMetricsF(p.font())
 
-    def _size(self, metrics: QFontMetricsF, text: str) -> tuple[float, float]:
+    def _size(self, text: str) -> tuple[float, float]:
         """A label's box as pyqtgraph measures it (its boundingRect, 0.8 of the height)."""
         size = self._sizes.get(text)
         if size is None:
             if len(self._sizes) >= MEASURED_KEPT:
                 self._sizes.clear()
-            rect = metrics.boundingRect(QRectF(0, 0, 100, 100), Qt.AlignmentFlag.AlignCenter,
-                                        text)
+            rect = self._font_metrics.boundingRect(QRectF(0, 0, 100, 100),
+                                                   Qt.AlignmentFlag.AlignCenter, text)
             size = self._sizes[text] = (rect.width(), rect.height() * 0.8)
         return size

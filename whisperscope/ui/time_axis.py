@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from whisperscope.ui.fast_axis import FastAxis
 from whisperscope.ui.time_viewbox import select_by_drag
-from whisperscope.ui.timefmt import format_time, tick_decimals, time_ticks
+from whisperscope.ui.timefmt import time_ticks
 from whisperscope.ui.timeline import Timeline
 
 
@@ -19,10 +19,6 @@ class TimeAxis(FastAxis):
 
     def ticks(self, low, high, pixels):
         return time_ticks(low, high, pixels, self.label_width)
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph naming)
-        decimals = tick_decimals(spacing * scale)
-        return [format_time(v * scale, decimals) for v in values]
 
     def mouseClickEvent(self, ev) -> None:  # noqa: N802
         view = self.linkedView()
