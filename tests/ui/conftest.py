@@ -36,7 +36,7 @@ from whisperscope.session.model import (  # noqa: E402
     WindowAttention,
     Word,
 )
-from whisperscope.ui.analysis_worker import Engine  # noqa: E402
+from whisperscope.ui.engine_service import Engine  # noqa: E402
 
 # Qt warnings fail the GUI tests; these two are the offscreen/xcb platforms talking.
 QT_LOG_IGNORE = ("propagateSizeHints", "QXcbConnection")
@@ -212,10 +212,8 @@ def only(kind, slot):
 
 # --- the window ---------------------------------------------------------------------------
 def assert_nothing_running(window) -> None:
-    running = window.controller.workers_running
-    assert not running, f"{running} analysis workers still running"
-    recompute = window.recomputer._thread
-    assert recompute is None or not recompute.isRunning()
+    running = window.workers.running
+    assert not running, f"{running} workers still running"
     timers = [t for t in window.findChildren(QTimer) if t.isActive()]
     assert not timers, f"timers still running: {[t.parent() for t in timers]}"
 

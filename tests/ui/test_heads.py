@@ -94,12 +94,12 @@ def test_the_heads_grid_shows_picks_and_times_with_heads(qtbot, make_window):
     click(*PLANTED, Qt.KeyboardModifier.ShiftModifier)
     assert grid.picked == {PLANTED} and explorer.panel.retime.isEnabled()
     explorer.panel.retime.click()
-    words = window.workbench.analysis.words
+    words = window.document.shown.words
     assert words[4].start == pytest.approx(BOUNDS[4] * 0.02, abs=0.05)
     assert words[4].start != analysis.words[4].start
     assert window.token_list.words.marked  # re-timed words are edits, and undo
-    window.workbench.undo.trigger()
-    assert window.workbench.analysis.words[4].start == analysis.words[4].start
+    window.undo.undo.trigger()
+    assert window.document.shown.words[4].start == analysis.words[4].start
     explorer.panel.copy.click()
     assert json.loads(QApplication.clipboard().text()) == [list(PLANTED)]
 
@@ -119,15 +119,16 @@ def test_the_grid_with_the_real_model(qtbot, make_window, real_engine, speech_fi
         window.heads.refresh()
     grid = window.heads.panel.grid
     assert grid.shape[:2] == (4, 6)
-    heads = window.analysis.model.alignment_heads
+    heads = window.document.analysis.model.alignment_heads
     assert np.mean([grid.scores[h] for h in heads]) > np.median(grid.scores)
     for layer, head in heads:
         grid.toggle_pick(layer, head)
     window.heads.retime()
-    words = window.workbench.analysis.words
+    words = window.document.shown.words
     assert all(a.start <= a.end <= b.start + 1e-6 for a, b in zip(words, words[1:], strict=False))
     # the same heads by whisper's plain recipe land near the analysis' refined times
-    moved = [abs(a.start - b.start) for a, b in zip(words, window.analysis.words, strict=True)]
+    moved = [abs(a.start - b.start)
+             for a, b in zip(words, window.document.analysis.words, strict=True)]
     assert np.mean(moved) < 0.25
     assert window.heads.heads_json() == json.dumps([list(h) for h in sorted(heads)])
 

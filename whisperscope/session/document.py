@@ -127,6 +127,10 @@ class AnnotationDocument:
         return bool(self._redo)
 
     @property
+    def undo_steps(self) -> int:
+        return len(self._undo)
+
+    @property
     def undo_text(self) -> str:
         return self._undo[-1].text if self._undo else ""
 
@@ -159,6 +163,8 @@ class AnnotationDocument:
         self._undo.clear()
         self._redo.clear()
         self.events.recording_opened.emit(path)
+        if self.reference is not None:  # it was the other recording's
+            self.set_reference(None)
         self._set(annotation or Annotation(), force=True)
         self._saved = self.annotation if annotation is not None else None
         self.events.history_changed.emit()

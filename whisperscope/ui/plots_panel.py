@@ -19,7 +19,7 @@ from whisperscope.ui.colour_bar import ColourBar
 from whisperscope.ui.heatmap_controls import HeatmapControls
 from whisperscope.ui.heatmap_view import HeatmapPlot
 from whisperscope.ui.spectrogram_view import SpectrogramPlot
-from whisperscope.ui.tier_view import TierPlot
+from whisperscope.ui.tier_view import REFERENCE, TOKENS, WORDS, TierPlot
 from whisperscope.ui.timeline import Timeline
 
 HOVER_RATE = 30  # tooltips update at most this often (Hz)
@@ -93,6 +93,10 @@ class PlotsPanel(QWidget):
     def set_tier_order(self, names: list[str]) -> None:
         self.tiers.set_order(names)
         self._fit_tier_height()
+
+    def show_reference_tier(self, shown: bool) -> None:
+        """The reference's words under ours (shown while one is loaded)."""
+        self.set_tier_order([WORDS, REFERENCE, TOKENS] if shown else [WORDS, TOKENS])
 
     def _fit_tier_height(self) -> None:
         self.tier_widget.setFixedHeight(self.tiers.preferred_height() + 4)

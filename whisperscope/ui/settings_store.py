@@ -78,3 +78,20 @@ class SettingsStore:
 
     def set_value(self, key: str, value: str) -> None:
         self.qsettings.setValue(key, value)
+
+
+class Preferences:
+    """The settings of this run of the window, changed as the user works and saved at the
+    end: one holder every part that remembers something shares."""
+
+    def __init__(self, store: SettingsStore) -> None:
+        self.store = store
+        self.settings: Settings = store.load()
+
+    def update(self, **changes) -> None:
+        from dataclasses import replace
+
+        self.settings = replace(self.settings, **changes)
+
+    def save(self) -> None:
+        self.store.save(self.settings)

@@ -1,4 +1,4 @@
-"""superqt's `thread_worker` without the rest of superqt.
+"""superqt's workers (`create_worker`, `thread_worker`) without the rest of superqt.
 
 `import superqt.utils` first runs `superqt/__init__.py`, which builds every widget superqt
 has (and qtpy's `from PySide6.QtGui import *` materialises every QtGui type): measured here
@@ -33,4 +33,4 @@ def _load():
 
 _qthreading = sys.modules.get(_NAME) or _load()
 GeneratorWorker = _qthreading.GeneratorWorker
-thread_worker = _qthreading.thread_worker
+create_worker = _qthreading.create_worker
