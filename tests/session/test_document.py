@@ -193,3 +193,49 @@ def test_pins_and_tiers_round_trip_through_json():
     assert tiers_from_json(tiers_to_json(tiers)) == tiers
     with pytest.raises(ValueError):
         tiers_from_json([{"name": "x", "boundaries": [2.0, 1.0], "texts": ["", "", ""]}])
+
+
+def test_splitting_a_word_cuts_at_its_token_boundary_and_pins_the_cut():
+    document, analysis = finished_document()
+    word = next(i for i, w in enumerate(analysis.words) if len(w.tokens) == 2)
+    old = analysis.words[word]
+    t = analysis.tokens[old.tokens[1]].start + 0.01
+    document.apply(commands.split_word(document.annotation, word, t), "split")
+    shown = document.shown
+    assert len(shown.words) == len(analysis.words) + 1
+    a, b = shown.words[word], shown.words[word + 1]
+    assert (a.start, a.end, b.start, b.end) == pytest.approx((old.start, t, t, old.end))
+    assert a.tokens == old.tokens[:1] and b.tokens == old.tokens[1:]
+    assert (a.text + b.text).replace(" ", "") == old.text.replace(" ", "")
+    assert {(word, END), (word + 1, START)} <= document.annotation.pins
+    assert shown.words[word + 2] == analysis.words[word + 1]  # later words keep everything
+    segment = next(s for s in shown.segments if word in s.words)
+    assert word + 1 in segment.words
+    assert [i for s in shown.segments for i in s.words] == list(range(len(shown.words)))
+    document.undo()
+    assert document.shown.words == analysis.words
+
+
+def test_merging_two_words_keeps_the_outer_edges_and_pins():
+    document, analysis = finished_document()
+    document.apply(commands.toggle_pin(document.annotation, 6), "pin")  # " second"
+    document.apply(commands.merge_words(document.annotation, 5), "merge")  # The + second
+    shown = document.shown
+    assert len(shown.words) == len(analysis.words) - 1
+    merged = shown.words[5]
+    assert merged.text == " The second"
+    assert (merged.start, merged.end) == (analysis.words[5].start, analysis.words[6].end)
+    assert merged.tokens == analysis.words[5].tokens + analysis.words[6].tokens
+    assert (5, END) in document.annotation.pins and (5, START) not in document.annotation.pins
+    assert shown.words[6] == analysis.words[7]
+    assert [i for s in shown.segments for i in s.words] == list(range(len(shown.words)))
+    with pytest.raises(commands.CommandError):  # "WhisperScope." | "The": two segments
+        commands.merge_words(document.annotation, 4)
+
+
+def test_a_word_of_one_token_is_not_split_but_says_how():
+    document, analysis = finished_document()
+    word = next(i for i, w in enumerate(analysis.words) if len(w.tokens) == 1)
+    w = analysis.words[word]
+    with pytest.raises(commands.CommandError, match="F2"):
+        commands.split_word(document.annotation, word, (w.start + w.end) / 2)

@@ -50,6 +50,36 @@ def _emit_refcount_guard():
     guard_emit_refcount()
 
 
+@pytest.fixture(autouse=True)
+def no_forgotten_dialog(qapp):
+    """A modal message box nobody answers would hang the test run: one left open for
+    DIALOG_PATIENCE_MS is closed (Escape: Cancel) and fails the test, with its text."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    seen: dict[int, float] = {}
+    forgotten: list[str] = []
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            seen.clear()
+            return
+        first = seen.setdefault(id(box), time.monotonic())
+        if time.monotonic() - first > DIALOG_PATIENCE_MS / 1000:
+            forgotten.append(box.text())
+            box.reject()
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(200)
+    yield
+    timer.stop()
+    assert not forgotten, f"a dialog nobody answered: {forgotten}"
+
+
+DIALOG_PATIENCE_MS = 5000
+
+
 class StepClock:
     """A monotonic clock the test advances by hand."""
 
@@ -230,7 +260,9 @@ def make_window(qtbot, qsettings, player_factory):
     def make(engine=None, show: bool = True):
         window = MainWindow(SettingsStore(qsettings), engine=engine or FakeEngine(),
                             player_factory=player_factory)
-        qtbot.addWidget(window)
+        # pytest-qt closes it before this fixture's teardown: a test's edits are not asked
+        # about on the way out
+        qtbot.addWidget(window, before_close_func=lambda w: w.document.mark_saved())
         if show:
             window.show()
             qtbot.waitExposed(window)
@@ -239,5 +271,6 @@ def make_window(qtbot, qsettings, player_factory):
 
     yield make
     for window in windows:
+        window.document.mark_saved()
         window.close()
         assert_nothing_running(window)

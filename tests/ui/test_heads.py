@@ -153,3 +153,46 @@ def test_the_heads_panel_is_built_ahead_once_the_window_is_idle(qtbot, make_wind
     window.playback.timer.stop()
     qtbot.waitUntil(lambda: explorer._panel is not None, timeout=2 * BUILD_WHEN_IDLE_MS + 500)
     assert explorer.dock.widget() is explorer.panel and not explorer.dock.isVisible()
+
+
+@pytest.mark.model
+def test_the_grid_fills_after_a_correction_and_in_a_reopened_session(
+        qtbot, make_window, speech_file, tmp_path):
+    """The app's own engine (its process): after a word is corrected the grid computes
+    every head of the re-aligned window (the recomputer used to fall back to an engine in
+    this process with the child's model: "'RemoteModel' object has no attribute 'model'"),
+    and a reopened session, which loaded no model, starts one on demand."""
+    from whisperscope.engine.events import Finished
+    from whisperscope.ui.engine_service import ProcessEngine
+
+    from .conftest import is_a
+
+    def grid_fills(window) -> None:
+        failed = []
+        window.recomputer.recompute_failed.connect(lambda *args: failed.append(args))
+        with qtbot.waitSignal(window.heads.grid_updated, timeout=180_000):
+            window.heads.dock.show()
+        assert not failed
+        assert window.heads.panel.grid.shape[:2] == (4, 6)
+        assert "most alignment-like" in window.heads.panel.status.text()
+
+    window = make_window(ProcessEngine(threads=1))
+    window.analysis_bar.set_model("tiny.en")
+    window.analysis_bar.set_device("cpu")
+    analysis = open_and_finish(qtbot, window, str(speech_file), timeout=240_000)
+    row = next(i for i, w in enumerate(analysis.words) if "window" in w.text.lower())
+    words = window.token_list.words
+    with qtbot.waitSignal(window.aligner.realigned, timeout=120_000):
+        words.setData(words.index(row, 0), "door.")
+    assert window.document.analysis.words[row].text == " door."
+    grid_fills(window)
+    path = tmp_path / "corrected.wscope"
+    assert window.sessions.save_to(str(path))
+    window.close()
+
+    other = make_window(ProcessEngine(threads=1))
+    with qtbot.waitSignal(other.controller.event, check_params_cb=is_a(Finished),
+                          timeout=60_000):
+        assert other.sessions.open_from(str(path))
+    assert other.document.model is None  # nothing loaded: the grid asks for it
+    grid_fills(other)

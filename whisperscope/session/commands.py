@@ -8,6 +8,7 @@ changes its input. A boundary the user places or drags is pinned: re-alignment k
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from whisperscope.session.annotation import Annotation, UserTier
 from whisperscope.session.edits import (
@@ -185,3 +186,87 @@ def _with_tier(annotation: Annotation, tier: int, change) -> Annotation:
     i = _tier_index(annotation, tier)
     tiers[i] = change(tiers[i])
     return annotation.with_changes(tiers=tuple(tiers))
+
+
+# --- the words tier: split a word at a token boundary, merge two words -------------------
+def split_word(annotation: Annotation, word: int, t: float) -> Annotation:
+    """Word `word` cut in two at the boundary between its tokens nearest `t` (a word is
+    made of whole tokens); the new boundary is placed at `t` and pinned."""
+    analysis, shown = annotation.analysis, annotation.shown
+    if analysis is None or not 0 <= word < len(analysis.words):
+        raise CommandError("no word here to split")
+    old = analysis.words[word]
+    start, end = shown.words[word].start, shown.words[word].end
+    if not start < t < end:
+        raise CommandError("the cursor is not inside the word")
+    if len(old.tokens) < 2:
+        raise CommandError(f"“{old.text.strip()}” is one token: type its words instead "
+                           "(F2), e.g. “some where”, and it is aligned again")
+    tokens = analysis.tokens
+    cuts = list(range(1, len(old.tokens)))
+    k = min(cuts, key=lambda c: abs(shown.tokens[old.tokens[c]].start - t))
+    first, second = old.tokens[:k], old.tokens[k:]
+    text_a = "".join(tokens[i].text for i in first)
+    text_b = "".join(tokens[i].text for i in second)
+    if not text_b.startswith(" "):
+        text_b = " " + text_b
+    cut = tokens[second[0]].start  # in the aligned frame; shown at `t` by the edits
+    a = replace(old, text=text_a, end=cut, tokens=first,
+                probability=min(tokens[i].probability for i in first))
+    b = replace(old, text=text_b, start=cut, tokens=second,
+                probability=min(tokens[i].probability for i in second))
+    words = [*analysis.words[:word], a, b, *analysis.words[word + 1:]]
+    segments = [replace(s, words=_reindexed(s.words, word, +1, split=True))
+                for s in analysis.segments]
+    edits = {_shift(i, word, 1): times for i, times in annotation.edits.items() if i != word}
+    edits[word], edits[word + 1] = (start, t), (t, end)
+    pins = {(_shift(i, word, 1) if i != word else (word + 1 if side == END else word), side)
+            for i, side in annotation.pins}
+    pins |= {(word, END), (word + 1, START)}
+    return annotation.with_changes(analysis=replace(analysis, words=words, segments=segments),
+                                   edits=edits, pins=frozenset(pins))
+
+
+def merge_words(annotation: Annotation, word: int) -> Annotation:
+    """Words `word` and `word + 1` become one (the boundary between them goes), from the
+    first's start to the second's end, its text both texts."""
+    analysis, shown = annotation.analysis, annotation.shown
+    if analysis is None or not 0 <= word < len(analysis.words) - 1:
+        raise CommandError("no two words here to merge")
+    a, b = analysis.words[word], analysis.words[word + 1]
+    if a.segment != b.segment:
+        raise CommandError("these words are in two segments (two sentences of Whisper's): "
+                           "they are not merged")
+    merged = replace(a, text=a.text.rstrip() + b.text, end=b.end, tokens=a.tokens + b.tokens,
+                     probability=min(a.probability, b.probability),
+                     unaligned=a.unaligned or b.unaligned)
+    words = [*analysis.words[:word], merged, *analysis.words[word + 2:]]
+    segments = [replace(s, words=_reindexed(s.words, word, -1, split=False))
+                for s in analysis.segments]
+    edits = {_shift(i, word + 1, -1): times for i, times in annotation.edits.items()
+             if i not in (word, word + 1)}
+    if word in annotation.edits or word + 1 in annotation.edits:
+        edits[word] = (shown.words[word].start, shown.words[word + 1].end)
+    pins = {(word if i == word + 1 else _shift(i, word + 1, -1), side)
+            for i, side in annotation.pins if (i, side) not in ((word, END), (word + 1, START))}
+    return annotation.with_changes(analysis=replace(analysis, words=words, segments=segments),
+                                   edits=edits, pins=frozenset(pins))
+
+
+def _shift(i: int, after: int, delta: int) -> int:
+    return i + delta if i > after else i
+
+
+def _reindexed(indices: tuple[int, ...], word: int, delta: int, split: bool
+               ) -> tuple[int, ...]:
+    """A segment's word indices after word `word` was split (delta +1) or merged with the
+    next (delta -1)."""
+    out = []
+    for i in indices:
+        if split and i == word:
+            out += [word, word + 1]
+        elif not split and i == word + 1:
+            continue
+        else:
+            out.append(_shift(i, word if split else word + 1, delta))
+    return tuple(out)

@@ -73,6 +73,7 @@ class Step:
     text: str
     before: Annotation
     after: Annotation
+    by_user: bool = True  # False: the engine's (a run finished), which can be run again
 
 
 class AnnotationDocument:
@@ -92,6 +93,7 @@ class AnnotationDocument:
         self._undo: list[Step] = []
         self._redo: list[Step] = []
         self._saved: Annotation | None = self.annotation  # what the saved file holds
+        self._recovered = False  # restored after a crash: unsaved work, whatever it holds
         self._drag_from: Annotation | None = None
         self._handlers = {
             AudioLoaded: self._audio_loaded, SpectrogramReady: self._spectrogram_ready,
@@ -147,10 +149,13 @@ class AnnotationDocument:
 
     @property
     def has_user_work(self) -> bool:
-        """Work by hand that would be lost: edits, pins, tiers, or a re-alignment step."""
+        """Work that would be lost: any change since the last save, or, never saved, work by
+        hand (edits, pins, tiers, a re-alignment step, work restored after a crash). A
+        plain analysis can be run again: it is not asked about."""
         a = self.annotation
-        return self.modified and bool(a.edits or a.token_edits or a.pins or a.tiers
-                                      or self._undo)
+        by_user = any(step.by_user for step in self._undo)
+        return self.modified and (self._saved is not None or bool(
+            a.edits or a.token_edits or a.pins or a.tiers or by_user or self._recovered))
 
     # --- the recording and the run ---------------------------------------------------------
     def open_recording(self, path: str | None, annotation: Annotation | None = None) -> None:
@@ -162,6 +167,7 @@ class AnnotationDocument:
         self._drag_from = None
         self._undo.clear()
         self._redo.clear()
+        self._recovered = False
         self.events.recording_opened.emit(path)
         if self.reference is not None:  # it was the other recording's
             self.set_reference(None)
@@ -215,7 +221,7 @@ class AnnotationDocument:
         else:
             text = "align the transcript" if kind == "transcript" else "analyse again"
             self.apply(self.annotation.with_changes(
-                analysis=analysis, edits={}, token_edits={}), text)
+                analysis=analysis, edits={}, token_edits={}), text, by_user=False)
         self.events.run_finished.emit(analysis)
 
     def _failed(self, event: Failed) -> None:
@@ -230,15 +236,15 @@ class AnnotationDocument:
             self.events.running_changed.emit(running)
 
     # --- the annotation: commands and history ----------------------------------------------
-    def apply(self, after: Annotation, text: str) -> bool:
-        """`after` as one undo step named `text`; False (nothing recorded) when it changes
-        nothing."""
+    def apply(self, after: Annotation, text: str, by_user: bool = True) -> bool:
+        """`after` as one undo step named `text` (`by_user`: the user's work, not a run
+        that can be repeated); False (nothing recorded) when it changes nothing."""
         before = self._drag_from if self._drag_from is not None else self.annotation
         self._drag_from = None
         if not changed_parts(before, after):
             self._set(before)
             return False
-        self._undo.append(Step(text, before, after))
+        self._undo.append(Step(text, before, after, by_user))
         del self._undo[:-MAX_HISTORY]
         self._redo.clear()
         self._set(after)
@@ -292,6 +298,11 @@ class AnnotationDocument:
         self._saved = self.annotation
         if session_path is not None:
             self.session_path = session_path
+        self.events.history_changed.emit()
+
+    def mark_recovered(self) -> None:
+        """What is shown was restored after a crash: it is in no saved file."""
+        self._saved, self._recovered = None, True
         self.events.history_changed.emit()
 
     def _set(self, after: Annotation, force: bool = False) -> None:

@@ -118,7 +118,8 @@ def when_first_painted(window) -> None:
 def create_window(args: argparse.Namespace, settings: QSettings | None = None,
                   reference=None):
     """The main window for parsed `args` (not shown). A FILE starts its analysis as soon as
-    the event loop runs, compared with `reference` (a read --reference) if given."""
+    the event loop runs, compared with `reference` (a read --reference) if given; without
+    one, work left behind by a crash is offered back."""
     from whisperscope.ui.engine_service import ProcessEngine
     from whisperscope.ui.main_window import MainWindow
     from whisperscope.ui.settings_store import SettingsStore
@@ -129,7 +130,9 @@ def create_window(args: argparse.Namespace, settings: QSettings | None = None,
         window.analysis_bar.set_model(args.model)
     if args.device:
         window.analysis_bar.set_device(args.device)
-    if args.file:
+    if not args.file:  # work a crashed window left behind is offered back
+        QTimer.singleShot(0, window.recovery.offer)
+    else:
         path = os.path.abspath(args.file)
         if path.endswith(".wscope"):  # a saved session opens without running the model
             QTimer.singleShot(0, lambda: window.sessions.open_from(path))

@@ -13,7 +13,6 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget
 
 from whisperscope.session.document import AnnotationDocument
-from whisperscope.settings import SPEEDS
 from whisperscope.ui import about
 from whisperscope.ui.actions import WindowActions
 from whisperscope.ui.analysis_bar import AnalysisBar
@@ -26,7 +25,7 @@ from whisperscope.ui.boundary_editing import BoundaryEditing
 from whisperscope.ui.file_dialogs import choose_model_file, choose_recording, model_choices
 from whisperscope.ui.heads_explorer import HeadsExplorer
 from whisperscope.ui.navigation import Navigator
-from whisperscope.ui.notifier import STATUS_MS, Notifier
+from whisperscope.ui.notifier import Notifier
 from whisperscope.ui.playback import PlaybackController
 from whisperscope.ui.plots_panel import PlotsPanel
 from whisperscope.ui.reference_view import ReferenceView
@@ -38,7 +37,9 @@ from whisperscope.ui.timeline import Timeline
 from whisperscope.ui.token_list import TokenListPanel
 from whisperscope.ui.transcript_align import TranscriptAligner
 from whisperscope.ui.transport import TransportBar
+from whisperscope.ui.transport_control import TransportControl
 from whisperscope.ui.undo_actions import UndoActions
+from whisperscope.ui.unsaved_work import Autosaver, Recovery, UnsavedGuard
 from whisperscope.ui.workers import Workers
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,17 @@ class MainWindow(QMainWindow):
                                    a.view_menu)
         self.aligner = TranscriptAligner(d, self.runs, self.engine, self.workers,
                                          self.token_list.words, a.align_transcript, n, self)
+        self.transport_control = TransportControl(
+            a, self.transport, self.playback, t, self.rows, self.token_list, p.heatmap,
+            self.preferences, n, self)
         self.settings_editor = SettingsEditor(self.preferences, n,
                                               lambda: d.path is not None, self)
+        folder = self.store.autosave_folder()
+        self.autosaver = Autosaver(d, t, folder, self)
+        self.recovery = Recovery(folder, lambda s: self.runs.open_session(s, recovered=True),
+                                 self)
+        self.guard = UnsavedGuard(d, self.sessions.save_dialog, self)
+        self.sessions.guard = self.guard
         self._wire()
         self._restore()
 
@@ -126,20 +136,14 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         a, t, d, prefs = self.actions, self.timeline, self.document, self.preferences
-        runs, playback, bar, tr = self.runs, self.playback, self.analysis_bar, self.transport
+        runs, bar = self.runs, self.analysis_bar
         a.open.triggered.connect(lambda: choose_recording(self, prefs.settings, self.open_file))
         a.open_sample.triggered.connect(lambda: self.open_file(sample_path()))
         a.quit.triggered.connect(self.close)
         a.zoom_in.triggered.connect(lambda: t.zoom(0.5, t.playhead))
         a.zoom_out.triggered.connect(lambda: t.zoom(2.0, t.playhead))
         a.zoom_all.triggered.connect(t.show_all)
-        a.follow.toggled.connect(self._set_follow)
         a.normalise.toggled.connect(self.plots.controls.normalise.setChecked)
-        a.play.triggered.connect(playback.toggle)
-        a.back.triggered.connect(lambda: playback.step(-1.0))
-        a.forward.triggered.connect(lambda: playback.step(1.0))
-        a.slower.triggered.connect(lambda: self._nudge_speed(-1))
-        a.faster.triggered.connect(lambda: self._nudge_speed(1))
         a.analyse.triggered.connect(runs.analyse_again)
         a.cancel.triggered.connect(runs.cancel)
         a.analysis_settings.triggered.connect(self.settings_editor.open)
@@ -147,17 +151,6 @@ class MainWindow(QMainWindow):
         bar.analyse_requested.connect(runs.analyse_again)
         bar.cancel_requested.connect(runs.cancel)
         bar.browse_model_requested.connect(lambda: choose_model_file(self, bar.set_model))
-        tr.play_toggled.connect(playback.toggle)
-        tr.step_requested.connect(playback.step)
-        tr.seek_requested.connect(playback.seek)
-        tr.speed_changed.connect(self._set_speed)
-        tr.follow_changed.connect(a.follow.setChecked)
-        playback.playing_changed.connect(tr.set_playing)
-        playback.sound_unavailable.connect(self._on_sound_unavailable)
-        t.playhead_moved.connect(tr.set_position)
-        self.token_list.seek_requested.connect(self._seek_and_show)
-        self.token_list.play_requested.connect(playback.play_range)
-        self.plots.heatmap.row_clicked.connect(self._on_row_clicked)
         self.plots.controls.normalised_changed.connect(self._on_normalised_changed)
         self.results.message.connect(self.notifier.status)
         self.controller.busy_changed.connect(self._on_busy_changed)
@@ -176,10 +169,7 @@ class MainWindow(QMainWindow):
                 splitter.restoreState(state)
         self.analysis_bar.set_models(*model_choices(s.model))
         self.analysis_bar.set_device(s.device)
-        self.transport.set_speed(s.speed)
-        self.playback.set_speed(s.speed)
-        self.actions.follow.setChecked(s.follow_playhead)
-        self._set_follow(s.follow_playhead)
+        self.transport_control.restore()
         self.plots.controls.normalise.setChecked(s.normalised_attention)
         self.plots.heatmap.set_normalised(s.normalised_attention)
         self.actions.normalise.setChecked(s.normalised_attention)
@@ -187,9 +177,12 @@ class MainWindow(QMainWindow):
         self._on_busy_changed(False)
 
     # --- what the menus and the app entry call ---------------------------------------------
-    def open_file(self, path: str) -> None:
+    def open_file(self, path: str) -> bool:
+        if not self.guard.confirm("opening another recording"):
+            return False
         self.runs.open_file(path)
         self._update_recent()
+        return True
 
     def _update_recent(self) -> None:
         self.actions.set_recent(self.preferences.settings.recent_files, self.open_file)
@@ -210,39 +203,9 @@ class MainWindow(QMainWindow):
         self.actions.cancel.setEnabled(busy)
         self.actions.analyse.setEnabled(not busy and has_path)
 
-    # --- playhead and transport ----------------------------------------------------------
-    def _seek_and_show(self, seconds: float) -> None:
-        self.playback.seek(seconds)
-        self.timeline.ensure_visible(seconds)
-
-    def _on_row_clicked(self, row: int) -> None:
-        span = self.rows.row_span(row)
-        if span is not None:
-            self._seek_and_show(span[0])
-
-    def _set_follow(self, follow: bool) -> None:
-        self.playback.follow = follow
-        self.transport.follow.setChecked(follow)
-        self.preferences.update(follow_playhead=follow)
-
-    def _set_speed(self, speed: float) -> None:
-        self.playback.set_speed(speed)
-        self.preferences.update(speed=speed)
-
-    def _nudge_speed(self, direction: int) -> None:
-        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.playback.speed))
-        speed = SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))]
-        self.transport.set_speed(speed)
-        self._set_speed(speed)
-
     def _on_normalised_changed(self, normalised: bool) -> None:
         self.actions.normalise.setChecked(normalised)
         self.preferences.update(normalised_attention=normalised)
-
-    def _on_sound_unavailable(self, reason: str) -> None:
-        self.transport.set_sound_available(False, reason)
-        self.notifier.status(f"Sound is unavailable ({reason}): playback runs silently, in "
-                             "real time.", STATUS_MS * 2)
 
     # --- drag and drop, closing ----------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802
@@ -256,6 +219,9 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.open_file(files[0]))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self._closed and not self.guard.confirm("closing"):
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -268,6 +234,7 @@ class MainWindow(QMainWindow):
         self.plots.stop()
         self.heads.stop()
         self.controller.stop()
+        self.autosaver.stop()
         self.statusBar().clearMessage()  # and its timeout timer
         self.workers.shutdown()
         self.engine.close()

@@ -11,6 +11,7 @@ windows), not the views.
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from whisperscope.session.document import AnnotationDocument
@@ -120,10 +121,13 @@ class ResultsView(QObject):
         if self._live and not self.document.running:  # the run just finished: its rows
             self._live = False
             self._retime(shown)
-            return
-        self.reset()
-        if shown is not None:
-            self._show(shown)
+        else:
+            self.reset()
+            if shown is not None:
+                self._show(shown)
+        for attention in self.windows.values():  # work restored after a crash kept none
+            if not attention.heads.size and attention.head_ids:
+                self.recomputer.request(attention)
 
     def _show(self, analysis) -> None:
         """A finished analysis shown whole (its windows replayed as the events that made
@@ -190,6 +194,12 @@ class ResultsView(QObject):
         return False
 
     def _on_recomputed(self, window: int, full) -> None:
+        attention = self.windows.get(window)
+        if attention is not None and not attention.heads.size and attention.head_ids:
+            # work restored after a crash kept no attention: its heads, from every head
+            layers, heads = (list(ids) for ids in zip(*attention.head_ids, strict=True))
+            attention.heads = np.ascontiguousarray(full[layers, heads])
+            self.rows.set_heads(window, attention.heads)
         self.rows.set_full(window, full)
         if not self.recomputer.pending:
             self.plots.controls.set_hint("")

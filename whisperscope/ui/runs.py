@@ -33,12 +33,14 @@ class Runs(QObject):
         self.timeline = timeline
         self.spectrogram = spectrogram
         self._pending_view = None  # view range and playhead of a session being opened
+        self._recovering = False  # the session being opened is work restored after a crash
         document.events.run_finished.connect(lambda _a: self._restore_view())
 
     def open_file(self, path: str) -> None:
         """Load `path` and analyse it now with the chosen model (cancels a running one)."""
         path = os.path.abspath(os.fspath(path))
         self._pending_view = None
+        self._recovering = False
         self.controller.stop()
         self.document.open_recording(path)
         prefs = self.preferences
@@ -57,9 +59,10 @@ class Runs(QObject):
         if self.document.path:
             self._start(self.document.path, transcript=text)
 
-    def open_session(self, session) -> None:
+    def open_session(self, session, recovered: bool = False) -> None:
         """Show a saved session: its recording and its annotation, without running a model;
-        the reference it was compared with comes back if it is still there."""
+        the reference it was compared with comes back if it is still there. `recovered`:
+        it is work restored after a crash, in no saved file."""
         from whisperscope.errors import WhisperScopeError
         from whisperscope.session.reference import read_reference
 
@@ -76,6 +79,7 @@ class Runs(QObject):
             except WhisperScopeError:
                 pass
         self._pending_view = (session.extra.get("view_range"), session.extra.get("playhead"))
+        self._recovering = recovered
         # Analyse Again re-runs the session as it was made (and the dialog shows it).
         self.preferences.update(analysis=session.analysis.settings)
         self._start(path, analysis=session.analysis, fresh=True)
@@ -100,6 +104,9 @@ class Runs(QObject):
         self.controller.start(job, kind)
 
     def _restore_view(self) -> None:
+        if self._recovering:
+            self._recovering = False
+            self.document.mark_recovered()
         if self._pending_view is None:
             return
         view, playhead = self._pending_view

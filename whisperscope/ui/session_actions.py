@@ -89,6 +89,7 @@ class SessionActions(QObject):
         self.store = store
         self.notifier = notifier
         self.host = host
+        self.guard = None  # asked before another session replaces unsaved work
         actions.export.triggered.connect(self.export_dialog)
         actions.save_session.triggered.connect(self.save_dialog)
         actions.open_session.triggered.connect(self.open_dialog)
@@ -207,6 +208,8 @@ class SessionActions(QObject):
             relink_audio,
         )
 
+        if self.guard is not None and not self.guard.confirm("opening another session"):
+            return False
         try:
             session = load_session(path)
         except SessionAudioMissing as missing:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -70,6 +71,17 @@ class SettingsStore:
 
     def set_geometry(self, key: str, value: QByteArray) -> None:
         self.qsettings.setValue(f"window/{key}", value)
+
+    def autosave_folder(self) -> Path:
+        """Where the unsaved work is kept: beside an ini settings file (each test's own),
+        else in the user's application data."""
+        if self.qsettings.format() == QSettings.Format.IniFormat:
+            return Path(self.qsettings.fileName()).parent / "autosave"
+        from PySide6.QtCore import QStandardPaths
+
+        base = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.AppLocalDataLocation)
+        return Path(base) / "autosave"
 
     def value(self, key: str) -> str | None:
         """A remembered string of the window's own (e.g. the last export folder)."""
