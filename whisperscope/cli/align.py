@@ -94,7 +94,7 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
 def transcript_from_args(args, audio_path: Path) -> str | None:
     """The transcript text `--transcript` names for `audio_path`, read and checked now,
     before any model is loaded (TranscriptError, exit code 2, when it is unusable)."""
-    from whisperscope.engine.transcript import (
+    from whisperscope.engine.timing.transcript import (
         TranscriptError,
         read_transcript,
         transcript_words,
@@ -129,7 +129,7 @@ def warn_unaligned(analysis, quiet: bool = False) -> None:
 
 def alignment_from_args(args):
     """The AlignmentOptions the arguments ask for."""
-    from whisperscope.engine.alignment import AlignmentOptions
+    from whisperscope.engine.timing.options import AlignmentOptions
 
     return AlignmentOptions(refine=not args.no_refine)
 

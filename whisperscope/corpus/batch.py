@@ -122,7 +122,7 @@ def _on_accelerator(device: str) -> bool:
     """Whether the model runs on a GPU (one process keeps it busy). Asks torch for "auto"."""
     if device == "cpu":
         return False
-    from whisperscope.engine.devices import resolve_device
+    from whisperscope.engine.models.devices import resolve_device
 
     return resolve_device(device) != "cpu"
 

@@ -7,10 +7,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from whisperscope.engine.decoding.window_decoding import DecodedWindow
 from whisperscope.engine.events import WindowDone
-from whisperscope.engine.forced_window import DOUBTFUL_WINDOW_PROBABILITY, UNALIGNED_PROBABILITY
-from whisperscope.engine.timing import WindowTiming
-from whisperscope.engine.window_decoding import DecodedWindow
+from whisperscope.engine.timing.forced_window import (
+    DOUBTFUL_WINDOW_PROBABILITY,
+    UNALIGNED_PROBABILITY,
+)
+from whisperscope.engine.timing.window import WindowTiming
 from whisperscope.session.model import Analysis, Segment, TokenTiming, WindowAttention, Word
 
 
