@@ -32,7 +32,7 @@ def sample_json(tmp_path_factory):
 
 def test_align_writes_words_with_times_and_shows_progress(sample_json):
     data, stderr = sample_json
-    words = data["words"]
+    words = [w for segment in data["segments"] for w in segment["words"]]
     assert len(words) >= 5
     assert all(w["start"] <= w["end"] for w in words)
     assert "%" in stderr  # the progress bar went to stderr
