@@ -24,6 +24,7 @@ from types import ModuleType
 
 from whisperscope.errors import ExportError
 from whisperscope.session.model import Analysis
+from whisperscope.units import seconds_to_milliseconds
 
 FORMATS: dict[str, str] = {
     "json": "JSON (segments, words, tokens, model, settings)",
@@ -45,7 +46,7 @@ def reads_attention(fmt: str) -> bool:
 def milliseconds(seconds: float) -> int:
     """Whole milliseconds, rounded as openai-whisper's writers round them, so every format
     agrees on every time (round(t, 3) differs by 1 ms at some halves: 31.2345)."""
-    return round(float(seconds) * 1000.0)
+    return seconds_to_milliseconds(seconds)
 
 
 def format_module(fmt: str) -> ModuleType:
