@@ -357,7 +357,8 @@ def test_npz_rejects_mismatched_capture(analysis, tmp_path):
 
 @pytest.mark.parametrize("name, fmt", [("a.JSON", "json"), ("b.srt", "srt"), ("c.vtt", "vtt"),
                                        ("d.tsv", "tsv"), ("e.TextGrid", "textgrid"),
-                                       ("f.npz", "npz")])
+                                       ("f.npz", "npz"), ("g.eaf", "eaf"), ("h.aud", "aud"),
+                                       ("i.txt", "txt")])
 def test_guess_format(name, fmt):
     assert exporters.guess_format(name) == fmt
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from whisperscope.cli.corpus import add_corpus_arguments, is_corpus_run, run_corpus
 from whisperscope.cli.whisper_options import add_whisper_options, settings_from_args
-
-TEXT_FORMATS = ("json", "srt", "vtt", "tsv", "textgrid", "npz")
+from whisperscope.session.exporters import FORMATS
 
 
 def add_parser(subparsers) -> None:
@@ -23,7 +22,7 @@ def add_parser(subparsers) -> None:
     )
     add_engine_arguments(parser, several=True)
     parser.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
-    parser.add_argument("--format", choices=TEXT_FORMATS, help="output format")
+    parser.add_argument("--format", choices=tuple(FORMATS), help="output format")
     parser.add_argument("--word-level", action="store_true",
                         help="SRT/VTT: one cue per word instead of per segment")
     parser.add_argument("--highlight-words", action="store_true",

@@ -20,8 +20,8 @@ from whisperscope.errors import ModelError, WhisperScopeError
 from whisperscope.session.atomic import describe_os_error
 
 # the output suffix of each format (Praat, and so MFA, spell TextGrid with capitals)
-OUTPUT_SUFFIXES = {"json": ".json", "srt": ".srt", "vtt": ".vtt", "tsv": ".tsv",
-                   "textgrid": ".TextGrid", "npz": ".npz"}
+OUTPUT_SUFFIXES = {"json": ".json", "srt": ".srt", "vtt": ".vtt", "txt": ".txt", "tsv": ".tsv",
+                   "textgrid": ".TextGrid", "eaf": ".eaf", "aud": ".aud", "npz": ".npz"}
 
 
 @dataclass(frozen=True)
