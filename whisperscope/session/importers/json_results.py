@@ -15,7 +15,11 @@ from whisperscope.session.importers import SEGMENTS, WORDS, Document, Label, Tie
 
 
 def read(path: Path) -> Document:
-    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    return document_from_data(json.loads(path.read_text(encoding="utf-8-sig")), str(path))
+
+
+def document_from_data(data: Any, path: str) -> Document:
+    """The Document of parsed JSON (`path`: where it came from, for messages)."""
     if isinstance(data, list):
         return Document(str(path), "json",
                         (Tier("words", _words([(None, w) for w in data]), WORDS),))
