@@ -102,6 +102,16 @@ def test_json_is_whispers_result_with_ours_beside_it(analysis):
     assert data["segments"][2]["seek"] == 3000  # the second window starts at 30 s
 
 
+def test_json_says_which_times_were_moved_by_hand(analysis):
+    data = json.loads(exporters.to_text(analysis, "json", edited_words={3, 1},
+                                        edited_tokens=[4]))
+    jsonschema.validate(data, json_format.SCHEMA)
+    assert data["edits"] == {"words": [1, 3], "tokens": [4]}
+    assert "edits" not in json.loads(exporters.to_text(analysis, "json"))
+    with pytest.raises(ExportError, match="does not apply to srt"):
+        exporters.to_text(analysis, "srt", edited_words={1})
+
+
 def test_json_seek_of_an_older_analysis_comes_from_its_window(analysis):
     older = dataclasses.replace(analysis, segments=[
         dataclasses.replace(s, seek=None) for s in analysis.segments])

@@ -17,7 +17,8 @@ exactly by `SCHEMA`, JSON Schema draft 2020-12):
      "warnings": ["'talk.wav' is clipped: ..."],
      "tokens":  [{"index", "token_id", "text", "start", "end", "probability",
                   "window", "row", "segment"}],                          # token times
-     "windows": [{"index", "start", "end", "n_frames", "n_rows", "head_ids"}]}
+     "windows": [{"index", "start", "end", "n_frames", "n_rows", "head_ids"}],
+     "edits":   {"words": [2, 3], "tokens": [5]}}   # moved by hand; only when there are
 
 Differences from whisper's values, on purpose: times are rounded to the millisecond (whisper
 rounds word times to 10 ms); a segment's `tokens` are its text tokens' ids (whisper's list
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -55,13 +57,20 @@ from whisperscope.units import seconds_to_mel_frames
 FORMAT_NAME = "whisperscope.analysis"
 FORMAT_VERSION = 2
 SUFFIXES = (".json",)
-OPTIONS: tuple[str, ...] = ()
+OPTIONS = ("edited_words", "edited_tokens")
 
 
-def to_text(analysis: Analysis) -> str:
+def to_text(analysis: Analysis, edited_words: Iterable[int] = (),
+            edited_tokens: Iterable[int] = ()) -> str:
     """The analysis as a JSON document (UTF-8 text, non-ASCII kept as is): one line per
-    top-level field and per segment, word and token, so it reads and diffs well."""
-    return dumps_by_line(analysis_to_dict(analysis))
+    top-level field and per segment, word and token, so it reads and diffs well.
+    `edited_words`, `edited_tokens`: indices of those whose times were moved by hand (the
+    window's edits; their times in `analysis` are the edited ones), written as `edits`."""
+    data = analysis_to_dict(analysis)
+    words, tokens = sorted(set(edited_words)), sorted(set(edited_tokens))
+    if words or tokens:
+        data["edits"] = {"words": words, "tokens": tokens}
+    return dumps_by_line(data)
 
 
 def dumps_by_line(data: dict[str, Any]) -> str:
@@ -96,8 +105,9 @@ def _objects(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def write(analysis: Analysis, path: str | Path) -> Path:
-    return atomic_write_text(path, to_text(analysis))
+def write(analysis: Analysis, path: str | Path, edited_words: Iterable[int] = (),
+          edited_tokens: Iterable[int] = ()) -> Path:
+    return atomic_write_text(path, to_text(analysis, edited_words, edited_tokens))
 
 
 def read(path: str | Path) -> Analysis:
@@ -385,6 +395,7 @@ SCHEMA: dict[str, Any] = {
             "index": _INDEX, "start": _TIME, "end": _TIME, "n_frames": _INDEX,
             "n_rows": _INDEX, "head_ids": _PAIRS,
         })},
+        "edits": _object({"words": _INDICES, "tokens": _INDICES}),
     }, required=["format", "version", "audio", "model", "settings", "language", "text",
                  "segments", "tokens"]),
 }
