@@ -8,6 +8,7 @@ import datetime
 import json
 import math
 
+import numpy as np
 import pytest
 import srt
 import webvtt
@@ -269,3 +270,42 @@ def test_cues_become_segments_with_spread_words(tmp_path):
     assert [(w.text, w.start, w.end) for w in analysis.words[:2]] == [
         (" ab", 1.0, 1.5), (" cd", 1.5, 2.0)]
     assert analysis.words[-1].end == 4.5
+
+
+# -- damaged files ---------------------------------------------------------------------------
+
+
+def _seeds(analysis, tmp_path) -> list:
+    """One good file of each kind, written by our exporters and by whisper's writers."""
+    paths = [exporters.export(analysis, tmp_path / f"seed.{suffix}", **options)
+             for suffix, options in (("json", {}), ("srt", {"highlight_words": True}),
+                                     ("vtt", {}), ("TextGrid", {}), ("eaf", {}),
+                                     ("aud", {}), ("tsv", {"word_level": True}))]
+    whisper_json = tmp_path / "whisper.json"
+    whisper_json.write_text(json.dumps(whisper_result("score", word_segments=[])))
+    return [*paths, whisper_json]
+
+
+def test_damaged_files_are_one_clear_error_or_read(analysis, tmp_path):
+    """Bytes flipped, cut or repeated anywhere: an ImportFileError or a document, nothing
+    else (no traceback for the user)."""
+    rng = np.random.default_rng(26)
+    for seed in _seeds(analysis, tmp_path):
+        good = seed.read_bytes()
+        case = tmp_path / f"case{seed.suffix}"
+        for _ in range(60):
+            data = bytearray(good)
+            for _ in range(int(rng.integers(1, 4))):
+                at = int(rng.integers(len(data)))
+                kind = rng.integers(3)
+                if kind == 0:
+                    data[at] = int(rng.integers(256))
+                elif kind == 1:
+                    del data[at:at + int(rng.integers(1, 40))]
+                else:
+                    data[at:at] = data[at:at + int(rng.integers(1, 40))]
+            case.write_bytes(bytes(data))
+            try:
+                read_document(case)
+            except ImportFileError as error:
+                assert case.name in str(error) and "\n" not in str(error), error

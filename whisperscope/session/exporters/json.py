@@ -230,8 +230,15 @@ def _segments_and_words(items: list[dict[str, Any]]) -> tuple[list[Segment], lis
         segments.append(Segment(
             index=index, start=from_number(s["start"]), end=from_number(s["end"]),
             text=s["text"], words=tuple(range(first, len(words))), window=s.get("window", 0),
-            **_decoding_facts(s), seek=s.get("seek")))
+            **_decoding_facts(s), seek=_optional_index(s.get("seek"))))
     return segments, words
+
+
+def _optional_index(value: Any) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                              or value < 0):
+        raise ValueError(f"not a whole number >= 0: {value!r}")
+    return value
 
 
 def _v1_segments_and_words(data: dict[str, Any]) -> tuple[list[Segment], list[Word]]:

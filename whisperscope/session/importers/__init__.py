@@ -97,8 +97,9 @@ def read_document(path: str | Path) -> Document:
         raise
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError,
             AttributeError, RecursionError) as error:
+        reason = " ".join(str(error).split())[:200]  # one line, whatever the library said
         raise ImportFileError(f"{path.name} is not a readable {kind} file "
-                              f"({type(error).__name__}: {error})") from error
+                              f"({type(error).__name__}: {reason})") from error
     check_times(document)
     return document
 
