@@ -8,8 +8,7 @@ from pathlib import Path
 
 from whisperscope.cli.corpus import add_corpus_arguments, is_corpus_run, run_corpus
 from whisperscope.cli.whisper_options import add_whisper_options, settings_from_args
-
-TEXT_FORMATS = ("json", "srt", "vtt", "tsv", "textgrid", "npz")
+from whisperscope.session.exporters import FORMATS
 
 
 def add_parser(subparsers) -> None:
@@ -23,11 +22,17 @@ def add_parser(subparsers) -> None:
     )
     add_engine_arguments(parser, several=True)
     parser.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
-    parser.add_argument("--format", choices=TEXT_FORMATS, help="output format")
+    parser.add_argument("--format", choices=tuple(FORMATS), help="output format")
     parser.add_argument("--word-level", action="store_true",
                         help="SRT/VTT: one cue per word instead of per segment")
     parser.add_argument("--highlight-words", action="store_true",
                         help="SRT/VTT: underline each word as it is spoken")
+    for name, meaning in (("max-line-width", "characters in a line"),
+                          ("max-line-count", "lines in a cue (with --max-line-width)"),
+                          ("max-words-per-line", "words in a cue (without --max-line-width)")):
+        parser.add_argument(f"--{name}", f"--{name.replace('-', '_')}", type=int, metavar="N",
+                            dest=name.replace("-", "_"),
+                            help=f"SRT/VTT: at most N {meaning}, by whisper's rules")
     parser.add_argument("--no-refine", action="store_true",
                         help="plain openai-whisper DTW boundaries (for comparison)")
     parser.add_argument("--transcript", metavar="TEXT",
@@ -136,7 +141,9 @@ def alignment_from_args(args):
 
 def export_options(args) -> dict:
     """The exporter options the arguments set (exporters.check_options says if they fit)."""
-    return {"word_level": args.word_level, "highlight_words": args.highlight_words}
+    return {"word_level": args.word_level, "highlight_words": args.highlight_words,
+            "max_line_width": args.max_line_width, "max_line_count": args.max_line_count,
+            "max_words_per_line": args.max_words_per_line}
 
 
 def run(args) -> int:

@@ -50,6 +50,8 @@ class Segment:
     no_speech_prob: float = 0.0
     temperature: float = 0.0
     compression_ratio: float = 0.0
+    seek: int | None = None  # whisper's `seek`: the decoding window's start in mel frames
+    # (None in analyses from before it was kept: exports take it from the window)
 
 
 @dataclass
