@@ -31,6 +31,11 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from whisperscope.engine.timing.punctuation import (
+    APPEND_PUNCTUATIONS,
+    PREPEND_PUNCTUATIONS,
+    WHISPER_APPEND_PUNCTUATIONS,
+)
 from whisperscope.errors import WhisperScopeError
 
 if TYPE_CHECKING:
@@ -47,8 +52,9 @@ _SAME_NAMES = ("language", "task", "compression_ratio_threshold", "logprob_thres
                "prefix", "suppress_blank", "hallucination_silence_threshold")
 # whisper.transcribe's keywords with only the value WhisperScope works with: words are
 # always timed (by the cross-attention), with whisper's own punctuation merging
-_FIXED = {"word_timestamps": True, "prepend_punctuations": "\"'“¿([{-",
-          "append_punctuations": "\"'.。,，!！?？:：”)]}、", "without_timestamps": False}
+_FIXED = {"word_timestamps": (True,), "prepend_punctuations": (PREPEND_PUNCTUATIONS,),
+          "append_punctuations": (APPEND_PUNCTUATIONS, WHISPER_APPEND_PUNCTUATIONS),
+          "without_timestamps": (False,)}
 
 
 class Result(dict):
@@ -98,7 +104,7 @@ class Model:
         """Time the words of a known transcript `text` on `audio` instead of decoding
         (spelling, case and punctuation kept; words the audio does not support are marked
         `unaligned`). Takes `transcribe`'s options where they apply (`language`, ...)."""
-        from whisperscope.engine.transcript import transcript_text, transcript_words
+        from whisperscope.engine.timing.transcript import transcript_text, transcript_words
 
         text = transcript_text(text)
         transcript_words(text)  # empty or punctuation only: one clear error now
@@ -106,13 +112,13 @@ class Model:
 
     def _run(self, audio, transcript: str | None, verbose: bool | None,
              options: dict[str, Any]) -> Result:
-        from whisperscope.cli.align import _ProgressBar
+        from whisperscope.cli.align import ProgressBar
         from whisperscope.engine.run import run_to_completion
         from whisperscope.session.exporters.json import analysis_to_dict
 
         settings = settings_from_options(options, self.loaded)
         loaded_audio = _load_audio(audio)
-        progress = _ProgressBar() if verbose is not None else None
+        progress = ProgressBar() if verbose is not None else None
         try:
             analysis = run_to_completion(loaded_audio, self.loaded, settings,
                                          on_event=progress.update if progress else None,
@@ -202,13 +208,13 @@ def settings_from_options(options: dict[str, Any], model: LoadedModel | None = N
     """AnalysisSettings from `whisper.transcribe`'s keywords (with its defaults for the rest);
     TypeError for a keyword whisper does not have, WhisperScopeError for a value it
     rejects."""
-    from whisperscope.engine.decode_options import check_settings
+    from whisperscope.engine.decoding.options import check_settings
     from whisperscope.session.model import AnalysisSettings
 
     options = dict(options)
-    for name, value in _FIXED.items():
-        if name in options and options.pop(name) != value:
-            raise WhisperScopeError(f"{name}={value!r} is the only value WhisperScope "
+    for name, values in _FIXED.items():
+        if name in options and options.pop(name) not in values:
+            raise WhisperScopeError(f"{name}={values[0]!r} is the only value WhisperScope "
                                     "supports (it always times words its own way)")
     fp16 = options.pop("fp16", None)
     if fp16 is False and model is not None and model.info.dtype == "float16":

@@ -83,7 +83,7 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
     from whisperscope.engine.run import run_to_completion
 
     print_warnings(audio.warnings)
-    progress = None if quiet else _ProgressBar()
+    progress = None if quiet else ProgressBar()
     try:
         analysis = run_to_completion(
             audio, model, settings_from_args(args), alignment=alignment,
@@ -178,7 +178,7 @@ def run(args) -> int:
     return 0
 
 
-class _ProgressBar:
+class ProgressBar:
     """tqdm on stderr, driven by the engine's Progress events."""
 
     def __init__(self) -> None:

@@ -6,7 +6,8 @@ or a full stop joins the word before it; here all three join it.
 """
 
 PREPEND_PUNCTUATIONS = "\"'“¿([{-"
-APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、;"
+WHISPER_APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"  # whisper.transcribe's default
+APPEND_PUNCTUATIONS = WHISPER_APPEND_PUNCTUATIONS + ";"
 
 
 def is_punctuation(text: str) -> bool:
