@@ -7,6 +7,7 @@ import pytest
 
 from whisperscope.engine.events import AnalysisStarted, Failed, Finished, WindowStarted
 from whisperscope.session import commands
+from whisperscope.session.anchors import anchor_words
 from whisperscope.session.annotation import (
     Annotation,
     UserTier,
@@ -126,11 +127,12 @@ def test_analyse_again_is_one_undo_step_and_a_failed_run_keeps_what_was_shown():
     document.start_run("analyse")
     document.apply_event(Failed("no", "internal"))
     assert document.analysis is first and heard.values["run_failed"][0].message == "no"
-    second = build_analysis(NORMAL, 40.0, seed=1)
-    document.start_run("transcript")
+    second = build_analysis(NORMAL, 40.0, seed=1)  # the same words at the same times
+    document.start_run("transcript", anchor_words(document.annotation))
     document.apply_event(Finished(second))
     assert document.analysis is second and document.undo_text == "align the transcript"
-    assert (0, START) in document.annotation.pins  # pins stay with the new alignment
+    # the new alignment's words on the anchors are the pins now
+    assert {(0, START), (0, END)} <= document.annotation.pins
     document.undo()
     assert document.analysis is first
 

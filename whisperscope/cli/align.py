@@ -8,8 +8,7 @@ from pathlib import Path
 
 from whisperscope.cli.corpus import add_corpus_arguments, is_corpus_run, run_corpus
 from whisperscope.cli.whisper_options import add_whisper_options, settings_from_args
-
-TEXT_FORMATS = ("json", "srt", "vtt", "tsv", "textgrid", "npz")
+from whisperscope.session.exporters import FORMATS
 
 
 def add_parser(subparsers) -> None:
@@ -23,17 +22,28 @@ def add_parser(subparsers) -> None:
     )
     add_engine_arguments(parser, several=True)
     parser.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
-    parser.add_argument("--format", choices=TEXT_FORMATS, help="output format")
+    parser.add_argument("--format", choices=tuple(FORMATS), help="output format")
     parser.add_argument("--word-level", action="store_true",
                         help="SRT/VTT: one cue per word instead of per segment")
     parser.add_argument("--highlight-words", action="store_true",
                         help="SRT/VTT: underline each word as it is spoken")
+    for name, meaning in (("max-line-width", "characters in a line"),
+                          ("max-line-count", "lines in a cue (with --max-line-width)"),
+                          ("max-words-per-line", "words in a cue (without --max-line-width)")):
+        parser.add_argument(f"--{name}", f"--{name.replace('-', '_')}", type=int, metavar="N",
+                            dest=name.replace("-", "_"),
+                            help=f"SRT/VTT: at most N {meaning}, by whisper's rules")
     parser.add_argument("--no-refine", action="store_true",
                         help="plain openai-whisper DTW boundaries (for comparison)")
     parser.add_argument("--transcript", metavar="TEXT",
                         help="time this known transcript's words instead of decoding: a UTF-8 "
                         "text file, - for standard input, or auto for AUDIO's X.lab or X.txt "
                         "beside it (MFA's corpus layout)")
+    parser.add_argument("--anchors", metavar="FILE",
+                        help="word times to keep: a Praat TextGrid (word tier), a whisper-style "
+                        "JSON, TSV or any file --reference reads; each word found in the "
+                        "transcript (by its text, in order) is placed exactly there and the "
+                        "other words are timed between them (needs --transcript)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_corpus_arguments(parser)
     parser.set_defaults(handler=run)
@@ -70,20 +80,22 @@ def load_from_args(args):
 
 
 def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, mel=None,
-                      transcript: str | None = None, keep_attention: bool = True):
+                      transcript: str | None = None, keep_attention: bool = True,
+                      anchors=()):
     """Run the engine on loaded `audio` and `model` with the arguments' settings and a
     progress bar on stderr; return the Analysis (raises WhisperScopeError on failure).
-    `keep_attention=False` for an output that reads no attention (see `analyze`)."""
+    `keep_attention=False` for an output that reads no attention (see `analyze`);
+    `anchors`: words whose times are kept (`anchors_from_args`)."""
     from whisperscope.cli.messages import print_warnings
     from whisperscope.engine.run import run_to_completion
 
     print_warnings(audio.warnings)
-    progress = None if quiet else _ProgressBar()
+    progress = None if quiet else ProgressBar()
     try:
         analysis = run_to_completion(
             audio, model, settings_from_args(args), alignment=alignment,
             on_event=progress.update if progress else None, mel=mel, transcript=transcript,
-            keep_attention=keep_attention)
+            keep_attention=keep_attention, anchors=anchors)
     finally:
         if progress is not None:
             progress.close()  # before any error line, which must not share the bar's line
@@ -91,10 +103,26 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
     return analysis
 
 
+def anchors_from_args(args) -> tuple:
+    """The words `--anchors` names, with the times to keep, read now, before any model is
+    loaded (a file that cannot be read: WhisperScopeError, exit code 2)."""
+    if getattr(args, "anchors", None) is None:
+        return ()
+    from whisperscope.engine.timing.anchors import AnchorWord
+    from whisperscope.errors import WhisperScopeError
+    from whisperscope.session.reference import read_reference
+
+    if args.transcript is None:
+        raise WhisperScopeError("--anchors needs --transcript: the anchored words are found "
+                                "among the transcript's words")
+    reference = read_reference(args.anchors)
+    return tuple(AnchorWord(w.text, w.start, w.end) for w in reference.words)
+
+
 def transcript_from_args(args, audio_path: Path) -> str | None:
     """The transcript text `--transcript` names for `audio_path`, read and checked now,
     before any model is loaded (TranscriptError, exit code 2, when it is unusable)."""
-    from whisperscope.engine.transcript import (
+    from whisperscope.engine.timing.transcript import (
         TranscriptError,
         read_transcript,
         transcript_words,
@@ -129,14 +157,16 @@ def warn_unaligned(analysis, quiet: bool = False) -> None:
 
 def alignment_from_args(args):
     """The AlignmentOptions the arguments ask for."""
-    from whisperscope.engine.alignment import AlignmentOptions
+    from whisperscope.engine.timing.options import AlignmentOptions
 
     return AlignmentOptions(refine=not args.no_refine)
 
 
 def export_options(args) -> dict:
     """The exporter options the arguments set (exporters.check_options says if they fit)."""
-    return {"word_level": args.word_level, "highlight_words": args.highlight_words}
+    return {"word_level": args.word_level, "highlight_words": args.highlight_words,
+            "max_line_width": args.max_line_width, "max_line_count": args.max_line_count,
+            "max_words_per_line": args.max_words_per_line}
 
 
 def run(args) -> int:
@@ -153,11 +183,13 @@ def run(args) -> int:
     options = export_options(args)
     exporters.check_options(fmt, **options)
     transcript = transcript_from_args(args, args.audio)
+    anchors = anchors_from_args(args)
     audio, model = load_from_args(args)
     mel, audio = mel_and_release(audio, model)
     analysis = analyse_from_args(args, audio, model, alignment_from_args(args), args.quiet,
                                  mel=mel, transcript=transcript,
-                                 keep_attention=exporters.reads_attention(fmt))
+                                 keep_attention=exporters.reads_attention(fmt),
+                                 anchors=anchors)
     del mel  # the exports need only the analysis
     warn_unaligned(analysis)
     if not target.stream:
@@ -171,7 +203,7 @@ def run(args) -> int:
     return 0
 
 
-class _ProgressBar:
+class ProgressBar:
     """tqdm on stderr, driven by the engine's Progress events."""
 
     def __init__(self) -> None:

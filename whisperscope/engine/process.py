@@ -134,8 +134,8 @@ def _reply(conn, fn, *args) -> bool:
 
 def _serve_analysis(conn, cancel_event, state: dict) -> None:
     from whisperscope.engine.analyzer import analyze
-    from whisperscope.engine.devices import available_devices
     from whisperscope.engine.models import best_offline_model, load_model
+    from whisperscope.engine.models.devices import available_devices
 
     def set_audio(light, n_samples):
         samples = _receive_array(conn, (n_samples,))
@@ -178,7 +178,7 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
                 _reply(conn, model, name, device)
             case ("devices",):
                 _reply(conn, available_devices)
-            case ("analyze", settings, transcript):
+            case ("analyze", settings, transcript, anchors):
                 cancel_event.clear()
                 sent: set[int] = set()
                 try:
@@ -186,7 +186,8 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
                         mel = _mel_for(state, state["model"].model.dims.n_mels)
                         events = analyze(state["audio"], state["model"], settings,
                                          _SharedCancel(cancel_event), mel=mel,
-                                         transcript=transcript, keep_attention=False)
+                                         transcript=transcript, keep_attention=False,
+                                         anchors=anchors)
                     except AudioError as error:  # the file changed since it was opened
                         events = iter([Failed(str(error), "audio")])
                     for event in events:
@@ -376,7 +377,8 @@ class EngineProcess:
         with self._analysis_lock:
             return self._call(self._analysis, ("devices",))
 
-    def analyze(self, settings, cancel, transcript: str | None = None) -> Iterator[object]:
+    def analyze(self, settings, cancel, transcript: str | None = None, anchors=()
+                ) -> Iterator[object]:
         """The engine's events for the audio and model sent last; stops within a token once
         `cancel` is set. Closed early (a retired worker), it cancels the child's analysis
         and reads what is left of it, so the pipe is clean for the next request."""
@@ -385,7 +387,7 @@ class EngineProcess:
         windows: dict[int, WindowAttention] = {}
         store = AttentionStore()  # this analysis's attention, on disk (see _next_event)
         try:
-            self._analysis.send(("analyze", settings, transcript))
+            self._analysis.send(("analyze", settings, transcript, tuple(anchors)))
             while True:
                 message = self._next_event(cancel, windows, store)
                 if isinstance(message, tuple):

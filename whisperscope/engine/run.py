@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from whisperscope.engine.alignment import AlignmentOptions
 from whisperscope.engine.analyzer import analyze
 from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.events import EngineEvent, Failed, Finished
+from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.errors import (
     AnalysisCancelled,
     AudioError,
@@ -66,11 +66,13 @@ def run_to_completion(
     mel: np.ndarray | None = None,
     transcript: str | None = None,
     keep_attention: bool = True,
+    anchors=(),
 ) -> Analysis:
     """Run the analysis to its end; return the Analysis or raise the WhisperScopeError that
-    stopped it. `on_event` sees every event on the way (a progress bar)."""
+    stopped it. `on_event` sees every event on the way (a progress bar); `anchors`: words
+    whose times are kept (`analyze`)."""
     events = analyze(audio, model, settings, cancel, alignment or AlignmentOptions(), mel=mel,
-                     transcript=transcript, keep_attention=keep_attention)
+                     transcript=transcript, keep_attention=keep_attention, anchors=anchors)
     for event in events:
         if on_event is not None:
             on_event(event)

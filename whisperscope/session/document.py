@@ -89,6 +89,7 @@ class AnnotationDocument:
         self.session_path: str | None = None  # the .wscope it was saved to or opened from
         self.running = False
         self.run_kind = ""  # "analyse" | "transcript" | "session" while running
+        self._run_anchors: tuple = ()
         self.annotation = Annotation()
         self._undo: list[Step] = []
         self._redo: list[Step] = []
@@ -175,11 +176,14 @@ class AnnotationDocument:
         self._saved = self.annotation if annotation is not None else None
         self.events.history_changed.emit()
 
-    def start_run(self, kind: str) -> None:
+    def start_run(self, kind: str, anchors=()) -> None:
         """An analysis of the open recording starts (`kind`: "analyse", "transcript" or
-        "session"): what is shown stays until its events replace it."""
+        "session"): what is shown stays until its events replace it. `anchors`: the pinned
+        boundaries it was asked to keep (session.anchors.anchor_words): its result's sides
+        on them are the pins then."""
         self._drag_from = None
         self.run_kind = kind
+        self._run_anchors = tuple(anchors)
         self._set_running(True)
 
     def apply_event(self, event) -> None:
@@ -219,9 +223,12 @@ class AnnotationDocument:
             if kind == "session":
                 self._saved = self.annotation
         else:
+            from whisperscope.session.anchors import pins_on
+
             text = "align the transcript" if kind == "transcript" else "analyse again"
             self.apply(self.annotation.with_changes(
-                analysis=analysis, edits={}, token_edits={}), text, by_user=False)
+                analysis=analysis, edits={}, token_edits={},
+                pins=pins_on(analysis, self._run_anchors)), text, by_user=False)
         self.events.run_finished.emit(analysis)
 
     def _failed(self, event: Failed) -> None:

@@ -7,16 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from whisperscope.engine.timing.anchors import AnchorWord
 from whisperscope.session.model import AnalysisSettings
-
-
-@dataclass(frozen=True)
-class AnchorWord:
-    """A word whose time the user fixed: an analysis keeps it there (session.anchors)."""
-
-    text: str
-    start: float | None  # None: this side is free
-    end: float | None
 
 
 @dataclass(frozen=True)
@@ -27,7 +19,7 @@ class AnalysisJob:
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     analysis: Any = None  # a finished Analysis (a saved session): show it, run no model
     transcript: str | None = None  # the recording's known text: time its words
-    anchors: tuple[AnchorWord, ...] = ()  # words whose times the analysis keeps
+    anchors: tuple[AnchorWord, ...] = ()  # pinned words: the analysis keeps their times
 
 
 @dataclass(frozen=True)

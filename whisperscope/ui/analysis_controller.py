@@ -60,7 +60,7 @@ class AnalysisController(QObject):
         self._count += 1
         number = self._current = self._count
         self._cancel = cancel = CancelToken()
-        self.document.start_run(kind)
+        self.document.start_run(kind, job.anchors)
         self._worker = self.workers.stream(
             ANALYSIS, analysis_events, job, cancel, self.engine,
             on_item=lambda event: self._on_event(number, event) if number == self._current

@@ -77,13 +77,14 @@ class Engine:
             self.__dict__["_kept"] = (keys, model)
             return model
 
-    def analyze(self, audio, model, settings, cancel, mel=None, transcript=None):
+    def analyze(self, audio, model, settings, cancel, mel=None, transcript=None, anchors=()):
         from whisperscope.engine.analyzer import analyze
 
-        return analyze(audio, model, settings, cancel, mel=mel, transcript=transcript)
+        return analyze(audio, model, settings, cancel, mel=mel, transcript=transcript,
+                       anchors=anchors)
 
     def available_devices(self) -> dict[str, bool]:
-        from whisperscope.engine.devices import available_devices
+        from whisperscope.engine.models.devices import available_devices
 
         return available_devices()
 
@@ -146,9 +147,9 @@ class ProcessEngine(Engine):
     def available_devices(self) -> dict[str, bool]:
         return self.process.available_devices()
 
-    def analyze(self, audio, model, settings, cancel, mel=None, transcript=None):
+    def analyze(self, audio, model, settings, cancel, mel=None, transcript=None, anchors=()):
         # the child has the audio and mel
-        return self.process.analyze(settings, cancel, transcript)
+        return self.process.analyze(settings, cancel, transcript, anchors)
 
     def model_for(self, name: str, device: str):
         return self.load_model(name, device)  # the child keeps it
@@ -222,8 +223,11 @@ def _job_events(job: AnalysisJob, cancel, engine: Engine) -> Iterator[object]:
         if cancel.cancelled:
             return
         retry = False
-        # only a transcript run passes one (stand-in engines need not know the argument)
+        # only a transcript run passes one, and anchors only where there are pins
+        # (stand-in engines need not know the arguments)
         given = {} if job.transcript is None else {"transcript": job.transcript}
+        if job.anchors:
+            given["anchors"] = job.anchors
         for event in engine.analyze(audio, model, job.settings, cancel, mel=mel, **given):
             if (isinstance(event, Failed) and event.kind == "out_of_memory"
                     and device != "cpu" and not cancel.cancelled):

@@ -8,6 +8,7 @@ import os
 
 from PySide6.QtCore import QObject
 
+from whisperscope.session.anchors import anchor_words
 from whisperscope.session.annotation import Annotation
 from whisperscope.session.document import AnnotationDocument
 from whisperscope.session.job import AnalysisJob
@@ -49,15 +50,16 @@ class Runs(QObject):
 
     def analyse_again(self) -> None:
         """Run the analysis again; what is shown stays until the new run has its result,
-        and stays if it is cancelled or fails."""
+        and stays if it is cancelled or fails. Pinned boundaries stay where they are."""
         if self.document.path:
-            self._start(self.document.path)
+            self._start(self.document.path, anchors=anchor_words(self.document.annotation))
 
     def align_transcript(self, text: str) -> None:
         """Analyse the open recording again timing `text`'s words, kept as written; the
-        pinned boundaries stay where they are."""
+        pinned boundaries stay where they are (their words found in the text)."""
         if self.document.path:
-            self._start(self.document.path, transcript=text)
+            self._start(self.document.path, transcript=text,
+                        anchors=anchor_words(self.document.annotation))
 
     def open_session(self, session, recovered: bool = False) -> None:
         """Show a saved session: its recording and its annotation, without running a model;

@@ -152,6 +152,10 @@ class SessionActions(QObject):
                 else:
                     from whisperscope.session.exporters import export
 
+                    if fmt == "json":  # which times were moved by hand, beside them
+                        annotation = self.document.annotation
+                        options = {**options, "edited_words": annotation.edited_words,
+                                   "edited_tokens": annotation.edited_tokens}
                     export(analysis, path, fmt, **options)
         except (WhisperScopeError, OSError) as error:
             self.notifier.error("Export failed", str(error))

@@ -15,12 +15,13 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from whisperscope.engine.transcript import (
+from whisperscope.engine.timing.transcript import (
     TranscriptError,
     check_length,
     read_transcript,
     transcript_words,
 )
+from whisperscope.session.anchors import correction_anchors, correction_pins
 from whisperscope.session.document import AnnotationDocument
 from whisperscope.ui.engine_service import Engine
 from whisperscope.ui.notifier import STATUS_MS, Notifier
@@ -45,17 +46,6 @@ def shifted_edits(edits: dict, window_words: list[int], n_new: int) -> dict:
     delta = n_new - len(window_words)
     return {(i + delta if i > last else i): times for i, times in edits.items()
             if not first <= i <= last}
-
-
-def shifted_pins(pins, window_words: list[int], n_new: int) -> frozenset:
-    """Pins after a window's words (indices `window_words`) became `n_new` words: those
-    of the window are dropped (it was re-aligned), later ones shift."""
-    if not window_words:
-        return frozenset(pins)
-    first, last = window_words[0], window_words[-1]
-    delta = n_new - len(window_words)
-    return frozenset((i + delta if i > last else i, side) for i, side in pins
-                     if not first <= i <= last)
 
 
 class TranscriptAligner(QObject):
@@ -143,18 +133,23 @@ class TranscriptAligner(QObject):
             self.notifier.error("Cannot use this text", str(error))
             return False
         index = window_of_word(analysis, row)
+        members = window_words(analysis, index)
         words = []
-        for i in window_words(analysis, index):
+        for i in members:
             words += replacement if i == row else [analysis.words[i].text]
         old = analysis.words[row].text.strip()
         self.pending = (index, f"edit “{old}” to “{text}”")
         self.notifier.status(f"Re-aligning window {index + 1} with “{text}”…", 0)
-        request = realign_request(analysis, index, words)
+        # the corrected word and its neighbours are timed again, between the pins; every
+        # other word of the window stays where it is shown
+        anchors = correction_anchors(document.annotation, members, row, len(replacement))
+        request = realign_request(analysis, index, words, anchors)
         device = document.model.info.device if document.model is not None else \
             analysis.model.device or "cpu"
         self.workers.call(ENGINE, self.engine.realign, request, str(device),
                           document.audio.samples, document.mel,
-                          on_result=lambda done: self._on_done(analysis, done),
+                          on_result=lambda done: self._on_done(analysis, done, row,
+                                                               len(replacement)),
                           on_error=self._on_failed)
         return True
 
@@ -162,7 +157,7 @@ class TranscriptAligner(QObject):
     def busy(self) -> bool:
         return self.pending is not None
 
-    def _on_done(self, before, done) -> None:
+    def _on_done(self, before, done, row: int, n_replacement: int) -> None:
         from whisperscope.engine.window_splice import splice_done, window_words
         from whisperscope.session.edits import carry_token_edits
 
@@ -175,10 +170,12 @@ class TranscriptAligner(QObject):
         old_words = window_words(before, index)
         n_new = len(window_words(after, index))
         annotation = document.annotation
+        # the window's words now stand where they were shown (the engine kept them there),
+        # so its edits are in the new alignment itself; later words' shift
         document.replace_analysis(
             after, description, edits=shifted_edits(annotation.edits, old_words, n_new),
             token_edits=carry_token_edits(before, after, annotation.token_edits),
-            pins=shifted_pins(annotation.pins, old_words, n_new))
+            pins=correction_pins(annotation.pins, row, n_replacement))
         unaligned = count_unaligned(after)
         self.notifier.status(f"Window {index + 1} re-aligned: {n_new} words"
                              + (f", {unaligned} not supported by the audio"

@@ -1,0 +1,218 @@
+"""Whisper's text decoder run step by step with our own kv-cache, exposing cross-attention.
+
+openai-whisper's `DecodingTask` decodes a whole window before returning, and its attention
+weights only exist with SDPA switched off globally (which slows the encoder too). Here the
+decoder blocks' own sub-modules are called directly: self-attention uses SDPA over a
+preallocated key/value cache, cross-attention is computed explicitly (one query row against
+the window's 1500 encoder frames per step, cheap) so its softmax weights come for free.
+No hooks, no global switches: nothing to forget to undo. Several hypotheses (beam search,
+best-of-N sampling) are rows of one batch; `select` reorders their caches between steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from whisper.model import Whisper
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """logits: shape = (n_batch, n_rows, n_vocab), float32, for the rows asked for.
+    cross_attention: shape = (len(layers), n_batch, n_heads, n_new, n_audio_ctx), float32
+    softmax weights of the captured `layers`, in that order (None when none was captured)."""
+
+    logits: Tensor
+    cross_attention: Tensor | None
+    layers: tuple[int, ...] = ()
+
+
+class CachedDecoder:
+    """Runs `model.decoder` one or more tokens at a time for a single audio window.
+
+    Every call runs under `torch.no_grad()` on its own, so nothing here changes the grad
+    mode of the caller (the analysis is a generator: a mode set around it would leak into
+    whatever code runs while it is suspended at a yield)."""
+
+    @torch.no_grad()
+    def __init__(self, model: Whisper, audio_features: Tensor):
+        """audio_features: shape = (1, n_audio_ctx, n_audio_state), the encoder output."""
+        self.model = model
+        self.blocks = list(model.decoder.blocks)
+        self.n_head = model.dims.n_text_head
+        self.n_ctx = model.dims.n_text_ctx
+        self.dtype = audio_features.dtype
+        self.device = audio_features.device
+        self.offset = 0
+        self.n_batch = 0
+        self.self_keys: list[Tensor] = []
+        self.self_values: list[Tensor] = []
+        self.reset(1)
+        # Cross-attention keys/values depend on the audio only: computed once per window,
+        # split into heads once, shared by every hypothesis (broadcast over the batch).
+        self.cross_keys = [self._split_heads(b.cross_attn.key(audio_features))
+                           for b in self.blocks]
+        self.cross_values = [self._split_heads(b.cross_attn.value(audio_features))
+                             for b in self.blocks]
+
+    def reset(self, n_batch: int = 1) -> None:
+        """Forget all tokens (a fallback re-decode of the same window); the next step feeds
+        `n_batch` hypotheses."""
+        self.offset = 0
+        if self.self_keys and self.self_keys[0].shape[0] == n_batch:
+            return  # the old cache is overwritten position by position
+        self.n_batch = n_batch
+        shape = (n_batch, self.n_ctx, self.model.dims.n_text_state)
+        self.self_keys = [torch.zeros(shape, dtype=self.dtype, device=self.device)
+                          for _ in self.blocks]
+        self.self_values = [torch.zeros(shape, dtype=self.dtype, device=self.device)
+                            for _ in self.blocks]
+
+    @torch.no_grad()
+    def select(self, sources: Sequence[int]) -> None:
+        """Hypothesis i continues hypothesis `sources[i]` (whisper's `rearrange_kv_cache`);
+        the batch may grow or shrink (e.g. one prompt pass, then five beams)."""
+        if list(sources) == list(range(self.n_batch)):
+            return
+        index = torch.tensor(list(sources), device=self.device)
+        self.self_keys = [k.index_select(0, index) for k in self.self_keys]
+        self.self_values = [v.index_select(0, index) for v in self.self_values]
+        self.n_batch = len(sources)
+
+    @torch.no_grad()
+    def step(
+        self,
+        tokens: Tensor,
+        capture_layers: Sequence[int] | None = None,
+        logit_rows: list[int] | None = None,
+        keep_attention: tuple[slice, int] | None = None,
+        attention_sink: Callable[[int, Tensor], None] | None = None,
+        audio_span: tuple[int, int] | None = None,
+    ) -> StepOutput:
+        """Feed `tokens` (shape = (n_batch, n_new)) after those already fed.
+
+        capture_layers: the decoder layers whose cross-attention weights are wanted (default:
+        all). The others run on SDPA: weights nobody reads are never materialised.
+
+        logit_rows: which of the new positions need logits (default: all). Projecting onto
+        the ~52k-token vocabulary is the costliest part of a long prompt, so the first step
+        asks only for the rows it reads.
+
+        keep_attention: (rows, n_frames): keep only those query rows and the first n_frames
+        of each captured layer's weights. A teacher-forced pass over a full window captures
+        every layer: 6 x 8 x 448 x 1500 float32 is 130 MB, so each layer's full weights are
+        cut as soon as they are made instead of all being stacked and cut afterwards.
+
+        attention_sink: called with (layer, weights) for each captured layer as soon as its
+        weights are made (cut by `keep_attention` when given); nothing is kept for the
+        output (its cross_attention is None). A pass that keeps a few heads of each layer
+        never holds all of them.
+
+        audio_span: (lo, hi) encoder frames the cross-attention may look at; every other
+        frame gets no weight, as if the window held only that stretch of audio (a pass over
+        one island of speech, timing/islands.py). Default: the whole window.
+        """
+        if self.offset == 0 and tokens.shape[0] != self.n_batch:
+            self.reset(tokens.shape[0])
+        if tokens.shape[0] != self.n_batch:
+            raise ValueError(f"{tokens.shape[0]} hypotheses fed, {self.n_batch} cached")
+        decoder = self.model.decoder
+        n_new = tokens.shape[-1]
+        start, end = self.offset, self.offset + n_new
+        if end > self.n_ctx:
+            raise ValueError(f"decoder context full ({end} > {self.n_ctx} tokens)")
+        x = decoder.token_embedding(tokens) + decoder.positional_embedding[start:end]
+        x = x.to(self.dtype)
+        mask = None
+        if n_new > 1:
+            # query i (at position start+i) may see keys 0..start+i
+            q_pos = torch.arange(start, end, device=x.device)[:, None]
+            k_pos = torch.arange(end, device=x.device)[None, :]
+            mask = k_pos <= q_pos
+        layers = tuple(range(len(self.blocks)) if capture_layers is None
+                       else sorted(set(capture_layers)))
+        stacked = None if attention_sink is not None else _Stacked(len(layers))
+        sink = attention_sink or stacked.add
+        audible = None
+        if audio_span is not None:
+            audible = torch.zeros((1, self.cross_keys[0].shape[-2]), dtype=torch.bool,
+                                  device=x.device)  # (queries, keys), broadcast
+            audible[:, max(0, audio_span[0]): audio_span[1]] = True
+        for i, block in enumerate(self.blocks):
+            x = x + self._self_attention(i, block, block.attn_ln(x), start, end, mask)
+            capture = i in layers
+            out, weights = self._cross_attention(i, block, block.cross_attn_ln(x), capture,
+                                                 audible)
+            x = x + out
+            if capture:
+                if keep_attention is not None:
+                    rows, n_frames = keep_attention
+                    weights = weights[:, :, rows, :n_frames]
+                sink(i, weights)
+                del weights  # the full layer's weights go now
+            x = x + block.mlp(block.mlp_ln(x))
+        self.offset = end
+        x = decoder.ln(x)
+        if logit_rows is not None:
+            x = x[:, logit_rows]
+        logits = (x @ decoder.token_embedding.weight.to(x.dtype).T).float()
+        cross = None if stacked is None else stacked.tensor
+        return StepOutput(logits=logits, cross_attention=cross, layers=layers)
+
+    def _split_heads(self, x: Tensor) -> Tensor:
+        n_batch, n_ctx, n_state = x.shape
+        return x.view(n_batch, n_ctx, self.n_head, n_state // self.n_head).transpose(1, 2)
+
+    @staticmethod
+    def _merge_heads(x: Tensor) -> Tensor:
+        return x.transpose(1, 2).flatten(start_dim=2)
+
+    def _self_attention(self, i, block, x, start, end, mask) -> Tensor:
+        attn = block.attn
+        self.self_keys[i][:, start:end] = attn.key(x)
+        self.self_values[i][:, start:end] = attn.value(x)
+        q = self._split_heads(attn.query(x))
+        k = self._split_heads(self.self_keys[i][:, :end])
+        v = self._split_heads(self.self_values[i][:, :end])
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+        return attn.out(self._merge_heads(out))
+
+    def _cross_attention(self, i, block, x, capture: bool, audible: Tensor | None = None
+                         ) -> tuple[Tensor, Tensor | None]:
+        attn = block.cross_attn
+        q = self._split_heads(attn.query(x))
+        k, v = self.cross_keys[i], self.cross_values[i]
+        if q.shape[0] != k.shape[0]:
+            k = k.expand(q.shape[0], -1, -1, -1)
+            v = v.expand(q.shape[0], -1, -1, -1)
+        if not capture:
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=audible)
+            return attn.out(self._merge_heads(out)), None
+        # as whisper's qkv_attention: q and k each scaled by d^-0.25, so that q·k stays in
+        # range in float16 (scaling the product by d^-0.5 afterwards can overflow to inf)
+        scale = q.shape[-1] ** -0.25
+        scores = ((q * scale) @ (k * scale).transpose(-1, -2)).float()
+        if audible is not None:
+            scores = scores.masked_fill(~audible, float("-inf"))
+        weights = scores.softmax(dim=-1)
+        out = weights.to(v.dtype) @ v
+        return attn.out(self._merge_heads(out)), weights
+
+
+class _Stacked:
+    """Captured layers' weights copied one by one into a single tensor: no list to stack."""
+
+    def __init__(self, n_layers: int):
+        self.n_layers = n_layers
+        self.count = 0
+        self.tensor: Tensor | None = None
+
+    def add(self, _layer: int, weights: Tensor) -> None:
+        if self.tensor is None:
+            self.tensor = weights.new_empty((self.n_layers, *weights.shape))
+        self.tensor[self.count] = weights
+        self.count += 1

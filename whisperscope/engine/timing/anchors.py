@@ -1,0 +1,222 @@
+"""Times the user fixed: anchored words keep them, the others are timed between them.
+
+A boundary the user placed or confirmed is an anchor: a word's start, its end, or both, in
+global seconds. Re-alignment keeps every anchor where it is and times only what lies
+between anchors, as a constraint on the DTW where a word's time is decided (boundaries.py):
+
+- `anchor_band`: each unit row of the alignment pass may take only the frames between the
+  anchors around its word (the latest anchored boundary before it, the earliest after it);
+  any other frame costs `ANCHOR_COST`, more than any path through attention can gain, so
+  the rows keep inside whatever the attention says.
+- `place_anchored`: the DTW counts 20 ms frames; an anchored side is then set to its anchor
+  exactly (to the millisecond and below), every other side kept between its neighbouring
+  anchors, the tokens of a moved word stretched with it.
+
+`match_anchors` gives each word of a text its anchor from word times read elsewhere (a
+TextGrid, a JSON, the user's pins), matched by text in order. Pure, no model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from whisperscope.units import ENCODER_FRAME_SECONDS
+
+# What a frame outside its anchors costs a row, in z-scored attention units: a row's
+# attention peak is 5-15 and a window has 1500 frames, so no path gains by paying it once.
+ANCHOR_COST = 1e5
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """One word's fixed times in global seconds; None: that side is free."""
+
+    start: float | None = None
+    end: float | None = None
+
+    @property
+    def pinned(self) -> bool:
+        return self.start is not None or self.end is not None
+
+
+@dataclass(frozen=True)
+class AnchorWord:
+    """A word with times to keep, as read from a file or the user's pins: its text (to find
+    it among the words being timed) and its anchored sides."""
+
+    text: str
+    start: float | None
+    end: float | None
+
+
+def word_limits(anchors: Sequence[Anchor | None]) -> list[tuple[float | None, float | None]]:
+    """(lo, hi) seconds each word must lie within: the latest anchored boundary at or before
+    its start, the earliest at or after its end (None: no anchor that side).
+
+    Boundaries are ordered start_0, end_0, start_1, end_1, ...; a word's start is boundary
+    2k, its end 2k + 1."""
+    times = _boundary_times(anchors)
+    n = len(anchors)
+    lows, latest = [], None
+    for k in range(n):
+        if times[2 * k] is not None:
+            latest = times[2 * k]
+        lows.append(latest)
+        if times[2 * k + 1] is not None:
+            latest = times[2 * k + 1]
+    highs, earliest = [None] * n, None
+    for k in reversed(range(n)):
+        if times[2 * k + 1] is not None:
+            earliest = times[2 * k + 1]
+        highs[k] = earliest
+        if times[2 * k] is not None:
+            earliest = times[2 * k]
+    return list(zip(lows, highs, strict=True))
+
+
+def gap_limits(anchors: Sequence[Anchor | None], after_word: int
+               ) -> tuple[float | None, float | None]:
+    """(lo, hi) for what lies between word `after_word` and the next (-1: before the
+    first word): a space between words, punctuation of its own."""
+    times = _boundary_times(anchors)
+    before = [t for t in times[: 2 * after_word + 2] if t is not None]
+    after = [t for t in times[2 * after_word + 2:] if t is not None]
+    return (before[-1] if before else None, after[0] if after else None)
+
+
+def _boundary_times(anchors: Sequence[Anchor | None]) -> list[float | None]:
+    times: list[float | None] = []
+    for anchor in anchors:
+        times += [None, None] if anchor is None else [anchor.start, anchor.end]
+    return times
+
+
+def anchor_band(word_of_unit: Sequence[int], anchors: Sequence[Anchor | None],
+                window_start: float, n_frames: int) -> np.ndarray | None:
+    """(n_units + 1, 2): the [lo, hi) window frames each unit row (and the end of text,
+    the last row) may take: between the anchors around its word. None without anchors."""
+    if not any(a is not None and a.pinned for a in anchors):
+        return None
+    limits = word_limits(anchors)
+    band = np.tile(np.array([0, n_frames]), (len(word_of_unit) + 1, 1))
+
+    def frames(lo: float | None, hi: float | None) -> tuple[int, int]:
+        a = 0 if lo is None else math.floor((lo - window_start) / ENCODER_FRAME_SECONDS)
+        b = n_frames if hi is None else math.ceil((hi - window_start) / ENCODER_FRAME_SECONDS)
+        a, b = min(max(a, 0), n_frames - 1), min(max(b, 0), n_frames)
+        return a, max(b, a + 1)
+
+    previous = -1  # the word a space or punctuation unit follows
+    for u, word in enumerate(word_of_unit):
+        if word >= 0:
+            band[u] = frames(*limits[word]) if word < len(limits) else (0, n_frames)
+            previous = word
+        else:
+            band[u] = frames(*gap_limits(anchors, previous))
+    last = [t for t in _boundary_times(anchors) if t is not None]
+    band[-1] = frames(last[-1] if last else None, None)
+    return band
+
+
+def place_anchored(words: list, tokens: list, anchors: Sequence[Anchor | None]
+                   ) -> tuple[list, list]:
+    """`words` (TimedWord or Word: text, start, end, tokens) with every anchored side at
+    its anchor and every other side inside its anchors, and `tokens` (indexed by the
+    words' `tokens`) stretched with their word. Words keep their order: none starts before
+    the previous one ends."""
+    if not any(a is not None and a.pinned for a in anchors):
+        return words, tokens
+    limits = word_limits(anchors)
+    placed_words, placed_tokens = list(words), list(tokens)
+    previous_end = None
+    for k, word in enumerate(words):
+        anchor = anchors[k] if k < len(anchors) else None
+        lo, hi = limits[k] if k < len(limits) else (None, None)
+        start = anchor.start if anchor is not None and anchor.start is not None else \
+            _clamp(word.start, lo, hi)
+        end = anchor.end if anchor is not None and anchor.end is not None else \
+            _clamp(word.end, lo, hi)
+        if previous_end is not None and (anchor is None or anchor.start is None):
+            start = max(start, min(previous_end, end))
+        end = max(end, start)
+        placed_words[k] = replace(word, start=start, end=end)
+        for i in word.tokens:
+            placed_tokens[i] = _stretched(tokens[i], word.start, word.end, start, end)
+        previous_end = end
+    return placed_words, placed_tokens
+
+
+def _clamp(t: float, lo: float | None, hi: float | None) -> float:
+    if lo is not None:
+        t = max(t, lo)
+    if hi is not None:
+        t = min(t, hi)
+    return t
+
+
+def _stretched(token, old_start: float, old_end: float, start: float, end: float):
+    span = old_end - old_start
+    scale = (end - start) / span if span > 0 else 0.0
+
+    def place(t: float) -> float:
+        return min(max(start + (t - old_start) * scale, start), end)
+
+    return replace(token, start=place(token.start), end=place(token.end))
+
+
+def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord]
+                  ) -> list[Anchor | None]:
+    """Each of `texts`' words' anchor: the anchor word matched to it by text (lower-case
+    letters, digits, apostrophes), None where none matched. Both are in time order, and
+    anchors may be sparse (every 4th word) or cover every word: each anchor word takes the
+    next word with its text at most `MATCH_LOOKAHEAD` words on from the last match (difflib's
+    longest runs paired a sparse "in" with the transcript's first "In"); one found nowhere
+    there is left out."""
+    out: list[Anchor | None] = [None] * len(texts)
+    words = [_normalised(t) for t in texts]
+    cursor = 0
+    for anchor in anchor_words:
+        wanted = _normalised(anchor.text)
+        if not wanted:
+            continue
+        found = next((i for i in range(cursor, min(len(words), cursor + MATCH_LOOKAHEAD))
+                      if words[i] == wanted), None)
+        if found is not None:
+            out[found] = Anchor(anchor.start, anchor.end)
+            cursor = found + 1
+    return out
+
+
+MATCH_LOOKAHEAD = 50  # words: how far past the last match an anchor word is looked for
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"[^a-z0-9']", "", text.lower())
+
+
+def anchors_in(anchor_words: Sequence[AnchorWord], t0: float, t1: float
+               ) -> list[AnchorWord]:
+    """The anchor words whose anchored times lie in [t0, t1)."""
+    def inside(a: AnchorWord) -> bool:
+        times = [t for t in (a.start, a.end) if t is not None]
+        return bool(times) and all(t0 - 1e-9 <= t <= t1 + 1e-9 for t in times)
+
+    return [a for a in anchor_words if inside(a)]
+
+
+def anchored_share(n_words: int, anchors: Sequence[Anchor | None], window_end: float) -> int:
+    """How many of a transcript's remaining words (with `anchors`, word by word) a window
+    ending at `window_end` takes, where the decoding suggested `n_words`: never a word
+    anchored to start at or after the window's end, always every word up to the last one
+    anchored to end inside it."""
+    after = next((i for i, a in enumerate(anchors)
+                  if a is not None and a.start is not None and a.start >= window_end),
+                 len(anchors))
+    inside = max((i for i, a in enumerate(anchors[:after])
+                  if a is not None and a.end is not None and a.end <= window_end), default=-1)
+    return max(min(n_words, after), inside + 1)

@@ -1,0 +1,211 @@
+"""A teacher-forced pass over a window's words, for timing them.
+
+After a window is decoded (or when its text is given), its words are fed to the decoder at
+once, spelled as characters (`alignment_units.spell`), on the encoder output already
+computed for the window, as whisper's `timing.find_alignment` does with word pieces:
+`[*sot_sequence, <|notimestamps|>, *units, <|endoftext|>]`. One step gives every layer's and
+head's cross-attention for every unit; the row that times unit i is the one that predicts it
+(its input is the unit before). The log-probability of each unit says how well the audio
+supports the text.
+
+A window whose units do not fit the decoder's context is fed in several passes of whole
+words, each after the previous pass's text as prompt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from whisperscope.engine.decoding.decoder import CachedDecoder
+from whisperscope.engine.timing.heads import head_score_parts, scores_from_parts
+from whisperscope.engine.timing.spelling import AlignmentUnits
+
+PROMPT_UNITS = 64  # context room kept for the previous pass's text when a window is split
+
+
+@dataclass(frozen=True, eq=False)
+class HeadRequest:
+    """Which heads' attention a pass keeps: those in `keep` and, with `choose`, the most
+    alignment-like head (`head_alignment_scores` over the `voiced` frames). The others are
+    dropped layer by layer as the pass makes them: all of base's layers and heads for a
+    full window are ~130 MB of float32, the one head that times it 3 MB."""
+
+    keep: tuple[tuple[int, int], ...] = ()
+    choose: bool = False
+    voiced: np.ndarray | None = None  # bool per encoder frame; None: every frame sounds
+
+
+@dataclass(frozen=True)
+class AlignmentPass:
+    """weights: shape = (len(heads), n_units + 1, n_frames), float32 softmax of the kept
+    `heads` ((layer, head) each, in order); row i is the row that predicts unit i, the last
+    row predicts the end of text.
+    chosen: the most alignment-like head, when the pass was asked to choose one.
+    logprobs: shape = (n_units + 1,), log-probability of each unit (then of the end);
+    empty when the pass was run for its attention only."""
+
+    units: AlignmentUnits
+    heads: tuple[tuple[int, int], ...]
+    weights: np.ndarray
+    logprobs: np.ndarray
+    chosen: tuple[int, int] | None = None
+
+    def head(self, layer: int, head: int) -> np.ndarray:
+        """(n_units + 1, n_frames) weights of one kept head."""
+        return self.weights[self.heads.index((layer, head))]
+
+
+def run_alignment_pass(
+    decoder: CachedDecoder, tokenizer, units: AlignmentUnits, n_frames: int,
+    heads: HeadRequest, logprobs: bool = True, audio_span: tuple[int, int] | None = None,
+) -> AlignmentPass:
+    """Teacher-force `units` through the window whose encoder output `decoder` holds,
+    keeping the attention of the `heads` asked for; with `audio_span` (lo, hi) the
+    decoder hears only those encoder frames (one island of speech, islands.py).
+    The decoder's cache is reset: run this after the window's decoding is done.
+    `logprobs=False` skips projecting the units onto the vocabulary: for a pass that only
+    times, that projection (~300 rows x 52k tokens) was most of the pass's cost."""
+    reserve = min(PROMPT_UNITS, decoder.n_ctx // 4)  # small test models have tiny contexts
+    budget = max(1, decoder.n_ctx - len(tokenizer.sot_sequence) - 3 - reserve)
+    chunks = _chunk_feeds(tokenizer, units, budget, reserve)
+    voiced = None if heads.voiced is None else heads.voiced[:n_frames]
+    picker = _HeadPicker(heads.keep, heads.choose, voiced, len(decoder.blocks),
+                         keep_best=len(chunks) == 1)
+    scores = []
+    for fed, rows, targets in chunks:
+        out = _step(decoder, fed, rows, n_frames, picker, logprobs, audio_span)
+        if logprobs:
+            scores.append(_target_logprobs(out.logits[0], torch.tensor(
+                targets, device=out.logits.device)))
+    kept = picker.kept()
+    chosen = picker.chosen()
+    if chosen is not None and chosen not in kept:
+        # a window split into chunks is scored over all of them: only then is its best
+        # head known, and its rows are made again (one layer captured, the rest on SDPA)
+        again = _HeadPicker((chosen,), False, None, len(decoder.blocks))
+        for fed, rows, _ in chunks:
+            _step(decoder, fed, rows, n_frames, again, False, audio_span)
+        kept.update(again.kept())
+    order = tuple(dict.fromkeys((*heads.keep, *(() if chosen is None else (chosen,)))))
+    return AlignmentPass(units, order, np.stack([kept[h] for h in order]),
+                         np.concatenate(scores).astype(np.float32) if scores
+                         else np.zeros(0, np.float32), chosen)
+
+
+def _chunk_feeds(tokenizer, units: AlignmentUnits, budget: int, reserve: int
+                 ) -> list[tuple[list[int], slice, list[int]]]:
+    """(tokens fed, rows whose attention times the chunk's units, the units they predict)
+    for each chunk of whole words, each after the previous chunks' text as prompt."""
+    chunks = _word_chunks(units, budget)
+    feeds, done = [], []
+    for k, (lo, hi) in enumerate(chunks):
+        ids = list(units.ids[lo:hi])
+        prompt = [tokenizer.sot_prev, *done[-(reserve - 1):]] if done and reserve > 1 else []
+        start = [*prompt, *tokenizer.sot_sequence, tokenizer.no_timestamps]
+        n_rows = len(ids) + (1 if k == len(chunks) - 1 else 0)  # the last chunk's end is
+        #                                                         the end of text
+        rows = slice(len(start) - 1, len(start) - 1 + n_rows)
+        feeds.append(([*start, *ids, tokenizer.eot], rows, [*ids, tokenizer.eot][:n_rows]))
+        done += ids
+    return feeds
+
+
+def _step(decoder: CachedDecoder, fed: list[int], rows: slice, n_frames: int,
+          picker: _HeadPicker, logprobs: bool, audio_span: tuple[int, int] | None = None):
+    decoder.reset(1)
+    with torch.no_grad():
+        return decoder.step(torch.tensor([fed], device=decoder.cross_keys[0].device),
+                            logit_rows=list(range(rows.start, rows.stop)) if logprobs else [],
+                            capture_layers=picker.layers(), keep_attention=(rows, n_frames),
+                            attention_sink=picker.add, audio_span=audio_span)
+
+
+class _HeadPicker:
+    """Takes each layer's weights as the decoder makes them (its `attention_sink`): copies
+    out the heads to `keep` and, when choosing, sums up every head's score (`head_score_
+    parts`), keeping the best-scored head's weights so far if `keep_best` (a window in one
+    chunk, whose scores are whole as soon as its layer is made)."""
+
+    def __init__(self, keep: tuple[tuple[int, int], ...], choose: bool,
+                 voiced: np.ndarray | None, n_layers: int, keep_best: bool = False):
+        self.keep, self.choose, self.voiced = keep, choose, voiced
+        self.n_layers, self.keep_best = n_layers, keep_best
+        self.pieces: dict[tuple[int, int], list[np.ndarray]] = {h: [] for h in keep}
+        self.parts: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # layer: peak sum, near
+        self.n_rows: dict[int, int] = {}
+        self.best: tuple[float, tuple[int, int], np.ndarray] | None = None
+
+    def layers(self) -> list[int]:
+        # every layer up to the deepest wanted is computed explicitly: on SDPA instead, a
+        # layer's output differs in the last bits, and so would the weights after it
+        deepest = self.n_layers - 1 if self.choose else max((i for i, _ in self.keep),
+                                                            default=-1)
+        return list(range(deepest + 1))
+
+    def add(self, layer: int, weights: torch.Tensor) -> None:
+        w = weights[0].float().cpu().numpy()  # (n_heads, n_rows, n_frames), one hypothesis
+        for i, head in self.keep:
+            if i == layer:
+                self.pieces[(i, head)].append(w[head].copy())
+        if not self.choose:
+            return
+        peak_sum, near = head_score_parts(w)
+        if layer in self.parts:
+            peak_sum, near = peak_sum + self.parts[layer][0], near | self.parts[layer][1]
+        self.parts[layer] = peak_sum, near
+        self.n_rows[layer] = self.n_rows.get(layer, 0) + w.shape[1]
+        if self.keep_best:
+            scores = scores_from_parts(peak_sum, self.n_rows[layer], near, self.voiced)
+            head = int(np.argmax(scores))
+            # strictly better: ties go to the earlier layer, as an argmax over all would
+            if self.best is None or scores[head] > self.best[0]:
+                self.best = (float(scores[head]), (layer, head), w[head].copy())
+
+    def kept(self) -> dict[tuple[int, int], np.ndarray]:
+        kept = {h: np.concatenate(p) if len(p) > 1 else p[0] for h, p in self.pieces.items()}
+        if self.best is not None:
+            kept.setdefault(self.best[1], self.best[2])
+        return kept
+
+    def chosen(self) -> tuple[int, int] | None:
+        """The best-scored (layer, head) over all rows fed; None when not choosing."""
+        if not self.choose:
+            return None
+        scores = np.stack([scores_from_parts(*self._layer(i), self.voiced)
+                           for i in range(self.n_layers)])
+        layer, head = np.unravel_index(int(np.argmax(scores)), scores.shape)
+        return int(layer), int(head)
+
+    def _layer(self, i: int):
+        peak_sum, near = self.parts[i]
+        return peak_sum, self.n_rows[i], near
+
+
+def _target_logprobs(logits: torch.Tensor, targets: torch.Tensor, rows: int = 32
+                     ) -> np.ndarray:
+    """log_softmax(logits)[i, targets[i]] for each row, a few rows at a time: a full
+    window's log-softmax over the ~52k-token vocabulary is another 90 MB at once."""
+    out = []
+    for lo in range(0, len(targets), rows):
+        chunk = logits[lo: lo + rows].float()
+        picked = chunk.gather(1, targets[lo: lo + rows, None])[:, 0]
+        out.append((picked - torch.logsumexp(chunk, dim=-1)).cpu().numpy())
+    return np.concatenate(out) if out else np.zeros(0, np.float32)
+
+
+def _word_chunks(units: AlignmentUnits, budget: int) -> list[tuple[int, int]]:
+    """[lo, hi) unit ranges of at most `budget` units that never split a word."""
+    if len(units) <= budget:
+        return [(0, len(units))]
+    chunks, lo, last_break = [], 0, 0
+    for i in range(1, len(units) + 1):
+        if i == len(units) or units.word_of_unit[i] != units.word_of_unit[i - 1]:
+            if i - lo > budget and last_break > lo:
+                chunks.append((lo, last_break))
+                lo = last_break
+            last_break = i
+    chunks.append((lo, len(units)))
+    return chunks
