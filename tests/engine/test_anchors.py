@@ -93,3 +93,32 @@ def test_sparse_anchors_find_their_own_words_not_the_first_alike():
     assert [i for i, a in enumerate(anchors) if a] == [1, 5, 9]
     assert anchors[9] == Anchor(3.02, 3.09)
     assert match_anchors([" a", " b"], [AnchorWord("zzz", 1.0, 2.0)]) == [None, None]
+
+
+def test_a_repeated_word_is_matched_by_its_time_not_its_first_occurrence():
+    """timit-dev dr5-mbgt0/si1841: "... to sing any role and any song ...", every 4th word
+    anchored: the anchored "any" (2.965 s) is the second one, though the first comes
+    right after the last anchor ("sing")."""
+    text = ("She found herself able to sing any role and any song which struck her "
+            "fancy.").split()
+    found = [AnchorWord("found", 0.276, 0.584), AnchorWord("sing", 1.515, 1.843),
+             AnchorWord("any", 2.965, 3.147), AnchorWord("her", 4.062, 4.122)]
+    anchors = match_anchors([" " + t for t in text], found)
+    assert [i for i, a in enumerate(anchors) if a] == [1, 5, 9, 13]
+
+
+def test_what_precedes_the_text_is_free_from_the_windows_start():
+    """A window whose words must follow an anchor 2.5 s in (the window before holds it):
+    the leading space takes the frames before, so the first word's letters are free to
+    start where its attention says, after the bound, not crushed at it."""
+    n_frames = 300
+    word_of_unit = [-1, 0, 0, 0, -1, 1, 1]
+    band = anchor_band(word_of_unit, [None, None], 0.0, n_frames, bounds=(2.5, None))
+    assert band[0].tolist() == [0, 300]  # the leading space: from the window's start
+    assert band[1].tolist() == [125, 300] and band[4].tolist() == [125, 300]
+    matrix = np.full((8, n_frames), -1.0)
+    for u, (a, b) in enumerate([(0, 140), (140, 150), (150, 160), (160, 170), (170, 175),
+                                (175, 190), (190, 200), (200, 300)]):
+        matrix[u, a:b] = 5.0
+    starts = unit_starts(matrix, None, anchor_band=band)
+    assert list(starts[1:4]) == [140, 150, 160]

@@ -185,6 +185,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     clips = _seek_clips(settings.clip_timestamps, content_frames)
     remaining = None  # the transcript's words not yet placed
     held: list = []  # their anchors, word by word
+    placed_anchor = None  # the latest anchored time of the words placed so far
     if transcript is not None:
         remaining = transcript_words(transcript)
         check_length(remaining, duration)
@@ -279,6 +280,12 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                     share.n_words, held, window_start + mel_frames_to_seconds(segment_size))
                 words_here, remaining = remaining[:n_here], remaining[n_here:]
                 anchors_here, held = tuple(held[:n_here]), held[n_here:]
+                # the windows before and after hold anchors too: they bound these words
+                bounds = (placed_anchor, next((a.start if a.start is not None else a.end
+                                               for a in held if a is not None), None))
+                placed_anchor = next((t for a in reversed(anchors_here) if a is not None
+                                      for t in (a.end, a.start) if t is not None),
+                                     placed_anchor)
                 skipped = not words_here
                 if skipped:
                     timing, kept = WindowTiming((), (), (), segment_size), []
@@ -298,7 +305,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                                          voiced, alignment, forced.timing_pass, tuple(head_ids),
                                          forced.words, text_end, island_passes(
                                              hearing.decoder(), tokenizer, forced.timing_pass,
-                                             voiced, alignment, head_ids), anchors_here)
+                                             voiced, alignment, head_ids), anchors_here,
+                                         bounds)
                     kept = list(timing.segments)
             if not skipped:
                 prompts.add(*prompt_source)

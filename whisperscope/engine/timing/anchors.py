@@ -54,22 +54,28 @@ class AnchorWord:
     end: float | None
 
 
-def word_limits(anchors: Sequence[Anchor | None]) -> list[tuple[float | None, float | None]]:
+Bounds = tuple[float | None, float | None]  # anchored times before and after the words
+
+
+def word_limits(anchors: Sequence[Anchor | None], bounds: Bounds = (None, None)
+                ) -> list[tuple[float | None, float | None]]:
     """(lo, hi) seconds each word must lie within: the latest anchored boundary at or before
-    its start, the earliest at or after its end (None: no anchor that side).
+    its start, the earliest at or after its end (None: no anchor that side). `bounds`: the
+    anchored times just before the first word and just after the last one (the words of a
+    window are part of a longer text: the neighbouring windows' anchors bound them too).
 
     Boundaries are ordered start_0, end_0, start_1, end_1, ...; a word's start is boundary
     2k, its end 2k + 1."""
     times = _boundary_times(anchors)
     n = len(anchors)
-    lows, latest = [], None
+    lows, latest = [], bounds[0]
     for k in range(n):
         if times[2 * k] is not None:
             latest = times[2 * k]
         lows.append(latest)
         if times[2 * k + 1] is not None:
             latest = times[2 * k + 1]
-    highs, earliest = [None] * n, None
+    highs, earliest = [None] * n, bounds[1]
     for k in reversed(range(n)):
         if times[2 * k + 1] is not None:
             earliest = times[2 * k + 1]
@@ -79,13 +85,13 @@ def word_limits(anchors: Sequence[Anchor | None]) -> list[tuple[float | None, fl
     return list(zip(lows, highs, strict=True))
 
 
-def gap_limits(anchors: Sequence[Anchor | None], after_word: int
-               ) -> tuple[float | None, float | None]:
+def gap_limits(anchors: Sequence[Anchor | None], after_word: int,
+               bounds: Bounds = (None, None)) -> tuple[float | None, float | None]:
     """(lo, hi) for what lies between word `after_word` and the next (-1: before the
     first word): a space between words, punctuation of its own."""
     times = _boundary_times(anchors)
-    before = [t for t in times[: 2 * after_word + 2] if t is not None]
-    after = [t for t in times[2 * after_word + 2:] if t is not None]
+    before = [t for t in [bounds[0], *times[: 2 * after_word + 2]] if t is not None]
+    after = [t for t in [*times[2 * after_word + 2:], bounds[1]] if t is not None]
     return (before[-1] if before else None, after[0] if after else None)
 
 
@@ -96,13 +102,20 @@ def _boundary_times(anchors: Sequence[Anchor | None]) -> list[float | None]:
     return times
 
 
+def _held(anchors: Sequence[Anchor | None], bounds: Bounds) -> bool:
+    return any(a is not None and a.pinned for a in anchors) or \
+        any(b is not None for b in bounds)
+
+
 def anchor_band(word_of_unit: Sequence[int], anchors: Sequence[Anchor | None],
-                window_start: float, n_frames: int) -> np.ndarray | None:
+                window_start: float, n_frames: int, bounds: Bounds = (None, None)
+                ) -> np.ndarray | None:
     """(n_units + 1, 2): the [lo, hi) window frames each unit row (and the end of text,
-    the last row) may take: between the anchors around its word. None without anchors."""
-    if not any(a is not None and a.pinned for a in anchors):
+    the last row) may take: between the anchors around its word (`bounds`: those before
+    and after the window's words). None without anchors."""
+    if not _held(anchors, bounds):
         return None
-    limits = word_limits(anchors)
+    limits = word_limits(anchors, bounds)
     band = np.tile(np.array([0, n_frames]), (len(word_of_unit) + 1, 1))
 
     def frames(lo: float | None, hi: float | None) -> tuple[int, int]:
@@ -116,22 +129,26 @@ def anchor_band(word_of_unit: Sequence[int], anchors: Sequence[Anchor | None],
         if word >= 0:
             band[u] = frames(*limits[word]) if word < len(limits) else (0, n_frames)
             previous = word
+        elif previous < 0:  # before the text: it takes whatever sound precedes it, from
+            # the window's start (the DTW's path starts there; a band here made the first
+            # letters take those frames, and the first word crushed at the anchor)
+            band[u] = frames(None, gap_limits(anchors, previous, bounds)[1])
         else:
-            band[u] = frames(*gap_limits(anchors, previous))
-    last = [t for t in _boundary_times(anchors) if t is not None]
+            band[u] = frames(*gap_limits(anchors, previous, bounds))
+    last = [t for t in [bounds[0], *_boundary_times(anchors)] if t is not None]
     band[-1] = frames(last[-1] if last else None, None)
     return band
 
 
-def place_anchored(words: list, tokens: list, anchors: Sequence[Anchor | None]
-                   ) -> tuple[list, list]:
+def place_anchored(words: list, tokens: list, anchors: Sequence[Anchor | None],
+                   bounds: Bounds = (None, None)) -> tuple[list, list]:
     """`words` (TimedWord or Word: text, start, end, tokens) with every anchored side at
-    its anchor and every other side inside its anchors, and `tokens` (indexed by the
-    words' `tokens`) stretched with their word. Words keep their order: none starts before
-    the previous one ends."""
-    if not any(a is not None and a.pinned for a in anchors):
+    its anchor and every other side inside its anchors (and `bounds`), and `tokens`
+    (indexed by the words' `tokens`) stretched with their word. Words keep their order:
+    none starts before the previous one ends."""
+    if not _held(anchors, bounds):
         return words, tokens
-    limits = word_limits(anchors)
+    limits = word_limits(anchors, bounds)
     placed_words, placed_tokens = list(words), list(tokens)
     previous_end = None
     for k, word in enumerate(words):
@@ -172,27 +189,73 @@ def _stretched(token, old_start: float, old_end: float, start: float, end: float
 def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord]
                   ) -> list[Anchor | None]:
     """Each of `texts`' words' anchor: the anchor word matched to it by text (lower-case
-    letters, digits, apostrophes), None where none matched. Both are in time order, and
-    anchors may be sparse (every 4th word) or cover every word: each anchor word takes the
-    next word with its text at most `MATCH_LOOKAHEAD` words on from the last match (difflib's
-    longest runs paired a sparse "in" with the transcript's first "In"); one found nowhere
-    there is left out."""
+    letters, digits, apostrophes), None where none matched. Both are in time order, and the
+    anchors may be sparse (every 4th word) or cover every word.
+
+    A word that occurs once in both is matched first; each other anchor word takes, among
+    the words with its text that keep the order, the one whose place between the matches
+    around it fits its time best (a second "any" anchored late in a sentence is the
+    sentence's second "any", not the first one after the last match). One found nowhere in
+    order is left out."""
     out: list[Anchor | None] = [None] * len(texts)
     words = [_normalised(t) for t in texts]
-    cursor = 0
-    for anchor in anchor_words:
-        wanted = _normalised(anchor.text)
-        if not wanted:
+    wanted = [_normalised(a.text) for a in anchor_words]
+    where: dict[str, list[int]] = {}
+    for i, w in enumerate(words):
+        where.setdefault(w, []).append(i)
+    count = {w: wanted.count(w) for w in set(wanted)}
+    fixed: dict[int, int] = {}  # anchor -> word, for texts found once on each side
+    last = -1
+    for j, w in enumerate(wanted):
+        if w and count[w] == 1 and len(where.get(w, ())) == 1 and where[w][0] > last:
+            fixed[j] = last = where[w][0]
+    chosen: dict[int, int] = {}
+    previous = -1
+    for j, w in enumerate(wanted):
+        if not w:
             continue
-        found = next((i for i in range(cursor, min(len(words), cursor + MATCH_LOOKAHEAD))
-                      if words[i] == wanted), None)
-        if found is not None:
-            out[found] = Anchor(anchor.start, anchor.end)
-            cursor = found + 1
+        after = [k for k in fixed if k > j]
+        limit = fixed[min(after)] if after else len(words)
+        candidates = [i for i in where.get(w, ()) if previous < i < limit] \
+            if j not in fixed else [fixed[j]]
+        if not candidates:
+            continue
+        guess = _expected_index(j, anchor_words, fixed, len(words))
+        best = min(candidates, key=lambda i: abs(i - guess) if guess is not None else i)
+        chosen[j] = previous = best
+    for j, i in chosen.items():
+        a = anchor_words[j]
+        out[i] = Anchor(a.start, a.end)
     return out
 
 
-MATCH_LOOKAHEAD = 50  # words: how far past the last match an anchor word is looked for
+def _expected_index(j: int, anchor_words: Sequence[AnchorWord], fixed: dict[int, int],
+                    n_words: int) -> float | None:
+    """Where anchor word `j` should be among the words, by its time between the fixed
+    matches around it (linearly); None when no fixed match gives a scale."""
+    def time(k: int) -> float | None:
+        a = anchor_words[k]
+        return a.start if a.start is not None else a.end
+
+    t = time(j)
+    points = sorted((time(k), i) for k, i in fixed.items() if time(k) is not None)
+    if t is None or not points:
+        return None
+    before = [p for p in points if p[0] <= t]
+    after = [p for p in points if p[0] > t]
+    if before and after:
+        (t0, i0), (t1, i1) = before[-1], after[0]
+        return i0 + (t - t0) / max(t1 - t0, 1e-9) * (i1 - i0)
+    if len(points) >= 2:  # outside them: at the rate between the first and the last
+        (t0, i0), (t1, i1) = points[0], points[-1]
+        rate = (i1 - i0) / max(t1 - t0, 1e-9)
+    else:
+        rate = WORDS_PER_SECOND
+    t0, i0 = (before[-1] if before else after[0])
+    return i0 + (t - t0) * rate
+
+
+WORDS_PER_SECOND = 3.0  # read speech, for an anchor with one fixed match to go by
 
 
 def _normalised(text: str) -> str:

@@ -155,6 +155,7 @@ def time_window(
     text_end: int | None = None,
     islands: tuple[IslandPass, ...] = (),
     anchors: tuple[Anchor | None, ...] = (),
+    anchor_bounds: tuple[float | None, float | None] = (None, None),
 ) -> WindowTiming:
     """Place every text token of the window in time from its cross-attention: that of
     `aligned`, a teacher-forced pass over `decoded_words(...)`, when given, else the
@@ -165,7 +166,8 @@ def time_window(
     no letter may run more than `options.text_end_margin` past it. `islands`: passes over
     the window's islands of speech (island_passes.py), which then time their words in
     place of `aligned`. `anchors`: per word (in order), the times the user fixed
-    (anchors.py): the pass's rows keep between them and the anchored sides land on them."""
+    (anchors.py): the pass's rows keep between them and the anchored sides land on them;
+    `anchor_bounds`: anchored times just before and after the window's words."""
     ids = list(decoded.token_ids)
     raw_segments, seek = split_segments(ids, tokenizer, n_mel_frames)
     text_rows = [r for r, t in enumerate(ids) if t < tokenizer.eot]
@@ -187,12 +189,12 @@ def time_window(
         elif options.text_end_margin > 0 and text_end is not None:
             band = np.tile(np.array([0, n_frames]), (len(aligned.units) + 1, 1))
             band[:-1, 1] = min(text_end + options.text_end_margin, n_frames)
-        held = anchor_band(aligned.units.word_of_unit, anchors, window_start, n_frames) \
-            if anchors else None
+        held = anchor_band(aligned.units.word_of_unit, anchors, window_start, n_frames,
+                           anchor_bounds)
         tokens, pass_matrix = _tokens_from_pass(tokens, groups, aligned, voiced, window_start,
                                                 options, head_ids, band, islands, held)
         words = _time_words(groups, tokens)
-        words, tokens = place_anchored(words, tokens, anchors)
+        words, tokens = place_anchored(words, tokens, anchors, anchor_bounds)
         segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
         return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, pass_matrix)
     # DTW rows: every text token, then the row right after the last one (what ended it)
@@ -213,7 +215,7 @@ def time_window(
     groups = _word_groups(tokens, tokenizer)
     tokens = _keep_words_whole(tokens, groups)
     words = _time_words(groups, tokens)
-    words, tokens = place_anchored(words, tokens, anchors)
+    words, tokens = place_anchored(words, tokens, anchors, anchor_bounds)
     segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
     return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek)
 
