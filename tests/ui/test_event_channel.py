@@ -19,7 +19,13 @@ from whisperscope.engine.events import (
     WindowStarted,
 )
 from whisperscope.session.document import AnnotationDocument
-from whisperscope.session.job import AnalysisJob, AudioLoaded, ModelLoaded, SpectrogramReady
+from whisperscope.session.job import (
+    AnalysisJob,
+    AudioLoaded,
+    ModelLoaded,
+    SpectrogramReady,
+    WaveformReady,
+)
 from whisperscope.ui.analysis_controller import AnalysisController
 from whisperscope.ui.heatmap_view import REDRAW_MS
 from whisperscope.ui.tier_view import WORDS as WORDS_TIER
@@ -53,7 +59,7 @@ def test_every_event_arrives_once_in_order(qtbot, controllers):
         controller.start(AnalysisJob("speech.wav", "fake"))
     kinds = [type(e) for e in seen]
     n = len(WORDS) + 1  # the words and the end-of-text token
-    assert kinds == [AudioLoaded, SpectrogramReady, ModelLoaded, AnalysisStarted,
+    assert kinds == [AudioLoaded, SpectrogramReady, WaveformReady, ModelLoaded, AnalysisStarted,
                      WindowStarted, *[TokenDecoded] * n, WindowDone, Progress, Finished]
     assert [e.row for e in seen if isinstance(e, TokenDecoded)] == list(range(n))
     qtbot.waitUntil(lambda: controller.workers.running == 0, timeout=2000)

@@ -127,6 +127,7 @@ def test_undo_and_redo_a_token_move(qtbot, make_window):
     window = make_window()
     analysis = show(qtbot, window, Session(two_token_analysis()))
     token = analysis.tokens[8]  # " ju" of " jumps"
+    window.timeline.set_view_range(token.start - 0.5, token.end + 0.5)  # 80 ms: a real drag
     token_drag(window, token.end, token.end - 0.08)
     moved = window.document.shown.tokens[8].end
     assert moved == pytest.approx(token.end - 0.08, abs=0.01)

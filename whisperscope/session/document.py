@@ -35,7 +35,13 @@ from whisperscope.engine.events import (
     WindowStarted,
 )
 from whisperscope.session.annotation import Annotation, changed_parts
-from whisperscope.session.job import AudioLoaded, ModelLoaded, Notice, SpectrogramReady
+from whisperscope.session.job import (
+    AudioLoaded,
+    ModelLoaded,
+    Notice,
+    SpectrogramReady,
+    WaveformReady,
+)
 
 MAX_HISTORY = 500  # undo steps kept
 
@@ -47,6 +53,7 @@ class DocumentEvents(SignalGroup):
     recording_opened = Signal(object)  # the path (str), or None when closed
     audio_loaded = Signal(object)  # LoadedAudio
     spectrogram_ready = Signal(object)  # SpectrogramReady (pyramid, mel)
+    waveform_ready = Signal(object)  # WaveformPyramid
     model_loaded = Signal(object)  # ModelLoaded
     notice = Signal(str)  # something the user should read (a fallback to the CPU ...)
     run_started = Signal(object)  # AnalysisStarted: the views clear the run's rows
@@ -98,6 +105,7 @@ class AnnotationDocument:
         self._drag_from: Annotation | None = None
         self._handlers = {
             AudioLoaded: self._audio_loaded, SpectrogramReady: self._spectrogram_ready,
+            WaveformReady: lambda e: self.events.waveform_ready.emit(e.pyramid),
             ModelLoaded: self._model_loaded, Notice: lambda e: self.events.notice.emit(
                 e.message),
             AnalysisStarted: self.events.run_started.emit,

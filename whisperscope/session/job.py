@@ -1,5 +1,6 @@
 """One analysis job of the window and the facts it reports besides the engine's own events
-(engine/events.py): the audio loaded, the spectrogram ready, the model loaded, a notice.
+(engine/events.py): the audio loaded, the spectrogram and the waveform ready, the model
+loaded, a notice.
 Small frozen dataclasses, Qt-free: the worker yields them, the document applies them."""
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ class SpectrogramReady:
     pyramid: Any  # whisperscope.audio.spectrogram_pyramid.SpectrogramPyramid
     mel: Any  # whisper's padded log-mel (n_mels, frames + 3000), for recomputing attention
     # here; None where the engine's process keeps it
+
+
+@dataclass(frozen=True)
+class WaveformReady:
+    pyramid: Any  # whisperscope.audio.waveform_pyramid.WaveformPyramid
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from whisperscope.session.job import (
     ModelLoaded,
     Notice,
     SpectrogramReady,
+    WaveformReady,
 )
 
 log = logging.getLogger(__name__)
@@ -195,6 +196,11 @@ def _job_events(job: AnalysisJob, cancel, engine: Engine) -> Iterator[object]:
         return
     pyramid, mel = engine.display_spectrogram(audio)
     yield SpectrogramReady(pyramid, mel)
+    if cancel.cancelled:
+        return
+    from whisperscope.audio.waveform_pyramid import WaveformPyramid
+
+    yield WaveformReady(WaveformPyramid(audio.samples))  # built here: this process plays it
     if cancel.cancelled:
         return
     if job.analysis is not None:  # a saved session: replay it, no model needed

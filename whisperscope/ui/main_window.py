@@ -31,8 +31,11 @@ from whisperscope.ui.plots_panel import PlotsPanel
 from whisperscope.ui.reference_view import ReferenceView
 from whisperscope.ui.results_view import ResultsView
 from whisperscope.ui.runs import Runs
+from whisperscope.ui.selection_readout import SelectionReadout
 from whisperscope.ui.session_actions import SessionActions
 from whisperscope.ui.settings_store import Preferences, SettingsStore
+from whisperscope.ui.shortcuts_help import ShortcutsDialog
+from whisperscope.ui.tier_editing import TierEditing
 from whisperscope.ui.timeline import Timeline
 from whisperscope.ui.token_list import TokenListPanel
 from whisperscope.ui.transcript_align import TranscriptAligner
@@ -83,7 +86,7 @@ class MainWindow(QMainWindow):
         self.runs = Runs(d, self.controller, self.analysis_bar, self.preferences,
                          self.playback, t, p.spectrogram, self)
         self.undo = UndoActions(d, self, a.edit_menu)
-        self.editing = BoundaryEditing(d, p, self)
+        self.editing = BoundaryEditing(d, p, n, self)
         self.reference = ReferenceView(d, p, self.token_list, a.load_reference,
                                        a.export_comparison, n, self)
         self.sessions = SessionActions(d, a, self.runs, t, p.heatmap, self.store, n, self)
@@ -94,6 +97,8 @@ class MainWindow(QMainWindow):
                                    a.view_menu)
         self.aligner = TranscriptAligner(d, self.runs, self.engine, self.workers,
                                          self.token_list.words, a.align_transcript, n, self)
+        self.tier_editing = TierEditing(d, p, t, self.playback, self.aligner.edit_word, n,
+                                        self.menuBar(), self)
         self.transport_control = TransportControl(
             a, self.transport, self.playback, t, self.rows, self.token_list, p.heatmap,
             self.preferences, n, self)
@@ -130,6 +135,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.transport)
         self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(SelectionReadout(self.timeline))
         self.statusBar().addPermanentWidget(self.file_label)
         self.plots.spectrogram_widget.setFocus()  # not the model box: Space plays
         self.resize(_first_size(self))
@@ -140,14 +146,15 @@ class MainWindow(QMainWindow):
         a.open.triggered.connect(lambda: choose_recording(self, prefs.settings, self.open_file))
         a.open_sample.triggered.connect(lambda: self.open_file(sample_path()))
         a.quit.triggered.connect(self.close)
-        a.zoom_in.triggered.connect(lambda: t.zoom(0.5, t.playhead))
-        a.zoom_out.triggered.connect(lambda: t.zoom(2.0, t.playhead))
+        a.zoom_in.triggered.connect(lambda: t.zoom_on_focus(0.5))
+        a.zoom_out.triggered.connect(lambda: t.zoom_on_focus(2.0))
         a.zoom_all.triggered.connect(t.show_all)
         a.normalise.toggled.connect(self.plots.controls.normalise.setChecked)
         a.analyse.triggered.connect(runs.analyse_again)
         a.cancel.triggered.connect(runs.cancel)
         a.analysis_settings.triggered.connect(self.settings_editor.open)
         a.about.triggered.connect(lambda: about.show_about(self, d.model))
+        a.shortcuts.triggered.connect(lambda: ShortcutsDialog(self.menuBar(), self).open())
         bar.analyse_requested.connect(runs.analyse_again)
         bar.cancel_requested.connect(runs.cancel)
         bar.browse_model_requested.connect(lambda: choose_model_file(self, bar.set_model))
@@ -155,6 +162,8 @@ class MainWindow(QMainWindow):
         self.results.message.connect(self.notifier.status)
         self.controller.busy_changed.connect(self._on_busy_changed)
         d.events.audio_loaded.connect(self._on_audio_loaded)
+        d.events.waveform_ready.connect(self.plots.waveform.set_pyramid)
+        d.events.recording_opened.connect(lambda _p: self.plots.waveform.set_pyramid(None))
         d.events.recording_opened.connect(lambda _p: self._update_title())
         d.events.history_changed.connect(self._update_title)
 

@@ -41,7 +41,7 @@ class Navigator(QObject):
         self.token_list = token_list
         self.index = index
         self.notifier = notifier
-        for plot in (plots.spectrogram, plots.tiers, plots.heatmap):
+        for plot in (plots.waveform, plots.spectrogram, plots.tiers, plots.heatmap):
             plot.addItem(SelectionRegion(timeline), ignoreBounds=True)
         a = actions
         a.word_back.triggered.connect(lambda: self.step_word(-1))
