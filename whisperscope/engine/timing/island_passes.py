@@ -1,16 +1,17 @@
 """The model's part of timing island by island (islands.py): dividing a window's words
-among its islands of speech, and one pass per island that hears only that island."""
+among its islands of speech by what the decoder hears of each island alone."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import torch
 
 from whisperscope.engine.decoding.decoder import CachedDecoder
-from whisperscope.engine.timing.forced_pass import AlignmentPass, run_alignment_pass
+from whisperscope.engine.timing.forced_pass import AlignmentPass
 from whisperscope.engine.timing.islands import (
     Island,
     IslandPass,
@@ -19,7 +20,7 @@ from whisperscope.engine.timing.islands import (
     speech_islands,
 )
 from whisperscope.engine.timing.options import AlignmentOptions
-from whisperscope.engine.timing.pass_frames import pass_frames, pass_heads
+from whisperscope.engine.timing.pass_frames import pass_frames
 from whisperscope.engine.timing.spelling import spell
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,10 @@ FOLLOWING_WORDS = 6
 def island_passes(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | None,
                   voiced: np.ndarray | None, options: AlignmentOptions, head_ids
                   ) -> tuple[IslandPass, ...]:
-    """One pass per island of the window whose encoder output `decoder` holds and whose
-    words `aligned` (the whole window's pass) spells; () when the window's sound is one
-    island (or islands are off), and the whole window's pass times it as before."""
+    """The window's words divided among its islands of speech, each share with the rows
+    of `aligned` (the whole window's pass) that time it; () when the window's sound is one
+    island (or islands are off), and the whole window's pass times it as before.
+    `decoder` holds the window's encoder output."""
     if aligned is None or voiced is None or not options.islands:
         return ()
     n_frames = aligned.weights.shape[-1]
@@ -48,33 +50,27 @@ def island_passes(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | No
     except ValueError as error:  # an island's text longer than the decoder's context
         log.warning("words divided among islands by the first pass alone: %s", error)
         splits = guesses
-    try:
-        return _passes(decoder, tokenizer, aligned, voiced, options, head_ids, islands,
-                       [0, *splits, len(words)])
-    except ValueError as error:  # a word longer than the decoder's whole context
-        log.warning("islands timed by the whole window's pass: %s", error)
-        return ()
+    return _passes(tokenizer, aligned, islands, [0, *splits, len(words)])
 
 
-def _passes(decoder, tokenizer, aligned, voiced, options, head_ids, islands, bounds
-            ) -> tuple[IslandPass, ...]:
-    """A pass per island over its share of the words (`bounds`: word index where each
-    island's share starts, then the end); islands with no words get none."""
-    words, n_frames = aligned.units.words, aligned.weights.shape[-1]
-    out, unit = [], 0
+def _passes(tokenizer, aligned: AlignmentPass, islands, bounds) -> tuple[IslandPass, ...]:
+    """Each island's share of the words (`bounds`: the word where each island's share
+    starts, then the end) with the rows of the whole window's pass that time it: its
+    units' rows, then the row after them as its end of text. Islands with no words get
+    none."""
+    words = aligned.units.words
+    out = []
     for k, island in enumerate(islands):
         share = words[bounds[k]: bounds[k + 1]]
         if not share:
             continue
+        first = len(spell(tokenizer, words[: bounds[k]], aligned.units.kind))
         units = spell(tokenizer, share, aligned.units.kind)
-        heard = np.zeros_like(voiced[:n_frames])
-        heard[island.span[0]: island.span[1]] = voiced[island.span[0]: island.span[1]]
-        timed = run_alignment_pass(decoder, tokenizer, units, n_frames,
-                                   pass_heads(options, head_ids, heard), logprobs=False,
-                                   audio_span=island.span)
-        out.append(IslandPass(island, (bounds[k], bounds[k + 1]), (unit, unit + len(units)),
-                              timed))
-        unit += len(units)
+        rows = [*range(first, first + len(units)), first + len(units)]
+        out.append(IslandPass(island, (bounds[k], bounds[k + 1]),
+                              (first, first + len(units)),
+                              replace(aligned, units=units, weights=aligned.weights[:, rows],
+                                      logprobs=aligned.logprobs[:0])))
     return tuple(out)
 
 

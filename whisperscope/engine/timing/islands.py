@@ -13,9 +13,13 @@ the second segment where the first one ended.
 So a window whose sound falls into islands (voiced stretches apart by LONG_PAUSE_FRAMES of
 silence or more) is timed island by island (island_passes.py): the model itself divides the
 window's words among the islands (the division under which each island's words are most
-likely given only that island's audio), and each island's words are timed by a pass that
-hears only that island, as if it were a short recording of its own. A word can then never
-be placed on the far side of a long pause from the speech its text belongs to.
+likely given only that island's audio), and each island's words are timed by a DTW of
+their own over the whole window's pass, its rows for those words and its frames for that
+island alone. A word can then never be placed on the far side of a long pause from the
+speech its text belongs to, and one that opens an island starts where its sound does.
+(A second pass per island, hearing only that island, timed worse: tiny.en put the first
+word of an island mid-window late, the decoder's prior that a text starts at the
+window's start working against it.)
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ class Island:
 @dataclass(frozen=True)
 class IslandPass:
     """words [first, end) of the window's words, which are units [first, end) of the
-    window's spelling, timed by `aligned`, a pass that heard only `island.span`."""
+    window's spelling; `aligned`: the whole window's pass cut to those units' rows and the
+    row after them (the island's end of text), timed on `island.span` alone."""
 
     island: Island
     words: tuple[int, int]
