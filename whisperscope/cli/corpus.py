@@ -72,7 +72,7 @@ def _corpus_transcript(args: argparse.Namespace) -> str | None:
 
 def run_corpus(args: argparse.Namespace) -> int:
     """Run the batch the arguments describe; return the exit code."""
-    from whisperscope.cli.align import alignment_from_args, export_options, settings_from_args
+    from whisperscope.cli.align import alignment_from_args, check_engine_args, export_options
     from whisperscope.corpus.batch import BatchOptions, run_batch
     from whisperscope.corpus.report import clock
     from whisperscope.corpus.worker import JobConfig
@@ -82,7 +82,7 @@ def run_corpus(args: argparse.Namespace) -> int:
     exporters.check_options(fmt, **export_options(args))  # before any analysis
     config = JobConfig(model=args.model, device=args.device, fmt=fmt,
                        export_options=tuple(export_options(args).items()),
-                       settings=settings_from_args(args), alignment=alignment_from_args(args),
+                       settings=check_engine_args(args), alignment=alignment_from_args(args),
                        threads=args.threads, transcript=_corpus_transcript(args))
     options = BatchOptions(out_dir=args.output_dir, overwrite=args.overwrite, jobs=args.jobs,
                            dask=args.dask, dask_return=args.dask_return, quiet=args.quiet)
