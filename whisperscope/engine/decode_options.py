@@ -52,8 +52,10 @@ def check_settings(settings: AnalysisSettings, n_vocab: int | None = None) -> No
         value = getattr(s, name)
         if value is None:
             continue
+        # an infinity on an open side keeps whisper's meaning (a logprob threshold of -inf
+        # never re-decodes); NaN compares false with everything and means nothing
         if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not math.isfinite(value) or (low is not None and value < low) \
+                or math.isnan(value) or (low is not None and value < low) \
                 or (high is not None and value > high) or (name == "patience" and value == 0):
             raise WhisperScopeError(f"{name} must be {meaning}, not {value!r}")
     for name, most in _COUNTS.items():
