@@ -5,8 +5,10 @@ the parser and sets `handler=run` on it; `run(args) -> int` returns the exit cod
 errors (WhisperScopeError) become one line on stderr and exit code 2, never a traceback.
 
 Exit codes (README, "Exit codes"): 0 done; 2 bad input or an output that cannot be
-written; 130 interrupted (Ctrl+C) or cancelled; 141 stdout was closed by its reader (e.g.
-`| head`), quietly, as a program killed by SIGPIPE; 1 only for a bug (with its traceback).
+written; 130 interrupted (Ctrl+C) or cancelled; 143 terminated (SIGTERM) and 129 hung up
+(SIGHUP), stopped as Ctrl+C stops a run (workers stopped, no half-written file); 141 stdout
+was closed by its reader (e.g. `| head`), quietly, as a program killed by SIGPIPE; 1 only
+for a bug (with its traceback).
 """
 
 # Nothing is imported at module level but sys: Ctrl+C while the imports run (torch takes a
@@ -17,14 +19,20 @@ SUBCOMMAND_MODULES = ("align", "render")
 EXIT_USER_ERROR = 2
 EXIT_CANCELLED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+STOPPED = (EXIT_CANCELLED, 143, 129)  # Ctrl+C, SIGTERM, SIGHUP
 
 
 def main(argv: list[str] | None = None) -> int:
+    from whisperscope.termination import Terminated
+
     try:
         return _main(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_CANCELLED
+    except Terminated as stop:
+        _say(f"stopped by {stop}")
+        return stop.exit_code
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_BROKEN_PIPE
@@ -40,7 +48,7 @@ def run() -> None:
     them to main), so the process ends here, with the code documented, unless it has worker
     processes (`--jobs`): the interpreter's own shutdown stops them, so it must run."""
     code = main()
-    if code == EXIT_CANCELLED and not _has_children():
+    if code in STOPPED and not _has_children():
         import os
 
         for stream in (sys.stdout, sys.stderr):
@@ -83,6 +91,7 @@ def build_parser(argv: list[str] | None = None):
 
 def _main(argv: list[str]) -> int:
     from whisperscope.errors import AnalysisCancelled, WhisperScopeError
+    from whisperscope.termination import terminations_raised
 
     # `whisperscope FILE` and `whisperscope` open the window; anything else is a subcommand.
     if not argv or argv[0] == "--" or (argv[0] not in SUBCOMMAND_MODULES
@@ -92,7 +101,10 @@ def _main(argv: list[str]) -> int:
     if args.command is None:
         return _open_window([])
     try:
-        return args.handler(args)
+        # a subcommand stops on SIGTERM and SIGHUP as on Ctrl+C (the window keeps the
+        # default: its engine process ends with it)
+        with terminations_raised():
+            return args.handler(args)
     except AnalysisCancelled:
         _say("cancelled")
         return EXIT_CANCELLED
@@ -136,6 +148,8 @@ def _say(text: str) -> None:
     from whisperscope.cli.messages import say
 
     say(text)
+
+
 
 
 def _quiet_stdout() -> None:

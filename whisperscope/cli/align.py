@@ -157,12 +157,15 @@ def run(args) -> int:
     from whisperscope.cli.output_paths import check_output, write_bytes, write_with
     from whisperscope.engine.run import mel_and_release
     from whisperscope.session import exporters
+    from whisperscope.session.atomic import remove_stale_parts
 
     if is_corpus_run(args):
         return run_corpus(args)
     args.audio = args.audio[0]
     target = check_output(args.output, [args.audio])  # before a long analysis, not after
     named = target.path is not None and not target.stream
+    if named:
+        remove_stale_parts([target.path])  # what a killed run writing it left behind
     fmt = args.format or (exporters.guess_format(args.output) if named else "json")
     options = export_options(args)
     exporters.check_options(fmt, **options)

@@ -57,6 +57,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from whisperscope.audio.spectrogram import whisper_input_mel
+    from whisperscope.session.atomic import remove_stale_parts
     from whisperscope.session.render import render_png
 
     if (args.layer is None) != (args.head is None):
@@ -69,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
     target = check_output(output, [args.audio])  # before the analysis, not after
     if args.session is not None and check_output(args.session, [args.audio, output]).stream:
         raise WhisperScopeError("--session needs a file name (a session is not a stream)")
+    written = [args.session] if args.session is not None else []
+    if target.path is not None and not target.stream:
+        written.append(target.path)
+    remove_stale_parts(written)  # what a killed run writing them left behind
     settings = check_engine_args(args)
     audio, model = load_from_args(args)
     if args.layer is not None:
