@@ -23,19 +23,21 @@ STOPPED = (EXIT_CANCELLED, 143, 129)  # Ctrl+C, SIGTERM, SIGHUP
 
 
 def main(argv: list[str] | None = None) -> int:
-    from whisperscope.termination import Terminated
-
     try:
         return _main(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_CANCELLED
-    except Terminated as stop:
-        _say(f"stopped by {stop}")
-        return stop.exit_code
     except BrokenPipeError:
         _quiet_stdout()
         return EXIT_BROKEN_PIPE
+    except BaseException as stop:  # imported here: nothing but sys before main's guard
+        from whisperscope.termination import Terminated
+
+        if not isinstance(stop, Terminated):
+            raise
+        _say(f"stopped by {stop}")  # SIGTERM, SIGHUP
+        return stop.exit_code
 
 
 def run() -> None:
@@ -71,18 +73,24 @@ def _has_children() -> bool:
 def build_parser(argv: list[str] | None = None):
     """The command line parser; `argv` (what will be parsed) lets errors hint at file
     names that start with '-'."""
+    import argparse
     import importlib
 
     from whisperscope import __version__
+    from whisperscope.cli.window_options import window_help
 
     parser_class = _parser_class()
     parser_class.argv = list(argv or [])
     parser = parser_class(
         prog="whisperscope",
+        usage="whisperscope [-h] [--version] [FILE] [--model NAME] [--device DEVICE] "
+              "[--reference REF]\n       whisperscope COMMAND ...",
         description="See what Whisper hears. With no subcommand, opens the window.",
+        epilog=window_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"whisperscope {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", prog="whisperscope")
     for name in SUBCOMMAND_MODULES:
         module = importlib.import_module(f"whisperscope.cli.{name}")
         module.add_parser(subparsers)
@@ -90,12 +98,15 @@ def build_parser(argv: list[str] | None = None):
 
 
 def _main(argv: list[str]) -> int:
+    from whisperscope.cli.window_options import WINDOW_FLAGS
     from whisperscope.errors import AnalysisCancelled, WhisperScopeError
     from whisperscope.termination import terminations_raised
 
-    # `whisperscope FILE` and `whisperscope` open the window; anything else is a subcommand.
-    if not argv or argv[0] == "--" or (argv[0] not in SUBCOMMAND_MODULES
-                                       and not argv[0].startswith("-")):
+    # `whisperscope FILE`, `whisperscope --reference REF FILE` and `whisperscope` open the
+    # window; anything else is a subcommand.
+    first = argv[0].split("=", 1)[0] if argv else ""
+    if not argv or argv[0] == "--" or first in WINDOW_FLAGS or (
+            argv[0] not in SUBCOMMAND_MODULES and not argv[0].startswith("-")):
         return _open_window(argv)
     args = build_parser(argv).parse_args(argv)
     if args.command is None:
@@ -115,7 +126,7 @@ def _main(argv: list[str]) -> int:
 
 def _parser_class():
     """argparse's parser, with a hint for a file name that starts with '-' (subparsers
-    inherit the class)."""
+    inherit the class), and a usage error as one line, not the whole usage first."""
     import argparse
 
     class HintingParser(argparse.ArgumentParser):
@@ -127,9 +138,17 @@ def _parser_class():
                 self.exit(EXIT_USER_ERROR, f"whisperscope: error: '{dashed}' is read as an "
                           "option; to name a file that starts with '-', put -- before it "
                           f"(-- {dashed}) or write ./{dashed}\n")
-            super().error(message)
+            argv = HintingParser.argv
+            prog = f"whisperscope {argv[0]}" if argv and argv[0] in SUBCOMMAND_MODULES \
+                else self.prog
+            self.exit(EXIT_USER_ERROR, f"whisperscope: error: {message} (see {prog} --help)\n")
 
     return HintingParser
+
+
+def one_line_parser(**kwargs):
+    """An argparse parser whose usage errors are one line and exit code 2."""
+    return _parser_class()(**kwargs)
 
 
 def _dash_file(argv: list[str]) -> str | None:
