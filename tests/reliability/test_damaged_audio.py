@@ -24,7 +24,8 @@ RATE = 16000
 STRETCH = re.compile(r"damaged (\d+\.\d+)–(\d+\.\d+) s")
 ENCODERS = {".mp3": ["-c:a", "libmp3lame", "-b:a", "64k"],
             ".aac": ["-c:a", "aac", "-b:a", "64k"],
-            ".opus": ["-c:a", "libopus", "-b:a", "32k"]}
+            ".opus": ["-c:a", "libopus", "-b:a", "32k"],
+            ".ogg": ["-c:a", "libvorbis", "-q:a", "4"]}
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +99,56 @@ def test_truncated_files_say_so(corpus, capfd, suffix):
     n = len(cut.samples) - RATE // 5
     assert _lag(clean.samples[:n], cut.samples[:n]) == 0
     np.testing.assert_allclose(cut.samples[:n], clean.samples[:n], atol=0.02)
+
+
+def _deleted(data: bytes) -> bytes:
+    third = len(data) // 3
+    return data[:third] + data[third + 3000:]
+
+
+def _junk_at(at: float):
+    def damage(data: bytes) -> bytes:
+        start = int(len(data) * at)
+        return data[:start] + np.random.default_rng(3).bytes(3000) + data[start + 3000:]
+    return damage
+
+
+@pytest.mark.parametrize(("suffix", "damage", "stretch_from"), [
+    (".mp3", _deleted, 2.0),  # 3 KB gone, not overwritten: the Xing frame count says how much
+    (".ogg", _junk_at(0.4), 2.0),  # Vorbis: ffmpeg's timestamps need mending (placement)
+    (".opus", _junk_at(0.02), 0.0),  # the first pages: libopusfile read on a second early
+])
+def test_more_kinds_of_damage_shift_nothing(corpus, tmp_path, capfd, suffix, damage,
+                                            stretch_from):
+    clean = load_audio(corpus["clean" + suffix])
+    path = tmp_path / ("damaged" + suffix)
+    path.write_bytes(damage(corpus["clean" + suffix].read_bytes()))
+    damaged = load_audio(path)
+    assert capfd.readouterr().err == ""
+    start, end = _stretch(damaged.warnings)
+    assert start >= stretch_from - 0.5 and end < clean.duration - 1.0
+    after = slice(int(end * RATE) + RATE // 5, len(clean.samples) - RATE // 10)
+    assert _lag(clean.samples[after], damaged.samples[after]) == 0
+    # the same sound (not the same samples: soundfile read the undamaged Ogg files,
+    # ffmpeg the damaged ones)
+    assert np.corrcoef(clean.samples[after], damaged.samples[after])[0, 1] > 0.99
+
+
+def test_junk_at_the_start_of_an_mp3_is_refused(corpus, tmp_path):
+    """A decoder skips junk before the first frame without a word, and with it the frame
+    that says how much delay to drop: where the audio begins cannot be known."""
+    data = corpus["clean.mp3"].read_bytes()
+    path = tmp_path / "damaged.mp3"
+    path.write_bytes(data[:200] + np.random.default_rng(4).bytes(2000) + data[2200:])
+    with pytest.raises(AudioError, match="damaged at its start"):
+        load_audio(path)
+    # zeros after the ID3 tag are padding, not damage: read as the file is
+    assert data[:3] == b"ID3"
+    tag = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(data[6:10]))
+    path.write_bytes(data[:tag] + bytes(2000) + data[tag:])
+    padded = load_audio(path)
+    assert padded.warnings == ()
+    np.testing.assert_array_equal(padded.samples, load_audio(corpus["clean.mp3"]).samples)
 
 
 def test_damage_whose_size_cannot_be_known_is_refused(corpus, tmp_path):

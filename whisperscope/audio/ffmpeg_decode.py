@@ -31,6 +31,7 @@ from whisperscope.errors import AudioError
 
 RAW_STREAMS = ("mp3", "aac")  # ffprobe's format names for streams without timestamps
 REPAIRED = (*RAW_STREAMS, "flac")  # streams whose damaged bytes are mended in a copy first
+ABSOLUTE_TIMESTAMPS = ("ogg", "flac")  # timestamps that count from 0 whatever was lost
 # a CRC mismatch is an error (the frame is left out and placed as silence), not noise
 DECODER_OPTIONS = ("-err_detect", "crccheck")
 
@@ -105,6 +106,10 @@ def read(path: Path, stream: Stream, name: str, *, check_size: Callable[[float],
             cut = flac is not None and flac.cut_at_end
         elif kind is not None:
             scan = mpeg_frames.scan_file(path, kind)
+            if scan is not None and scan.junk_at_start:
+                raise AudioError(f"'{name}' is damaged at its start: where its audio begins "
+                                 "cannot be known, so every time would be wrong. Refused; "
+                                 "re-encode or re-download the file")
             if scan is not None and scan.claimed_frames:
                 claimed = scan.claimed_frames * scan.samples_per_frame / scan.rate
             if scan is not None and scan.gaps:
@@ -159,8 +164,12 @@ def _decode(source: Path, stream: Stream, ffmpeg: str, check_size: Callable[[flo
     rate, channels = stream.rate, stream.channels
     pcm = ["-map", "0:a:0", "-vn", "-sn", "-dn", "-c:a", "pcm_f32le", "-ar", str(rate),
            "-ac", str(channels)]
+    # Ogg granule positions and FLAC frame numbers count from the stream's true start:
+    # kept as they are, lost frames at the start stay a hole (ffmpeg would otherwise
+    # start the timeline at the first frame it could read)
+    absolute = ["-copyts"] if stream.format_name in ABSOLUTE_TIMESTAMPS else []
     cmd = [ffmpeg, "-nostdin", "-v", "error", "-protocol_whitelist", "file", *DECODER_OPTIONS,
-           "-i", _target(source), *pcm, "-f", "f32le", "pipe:1",
+           *absolute, "-i", _target(source), *pcm, "-f", "f32le", "pipe:1",
            *pcm, "-f", "framecrc", "-y", _target(frame_list)]
     frame_bytes = 4 * channels
     buf = bytearray(int((stream.seconds or 60.0) * rate * 1.01 + rate) * frame_bytes)

@@ -32,7 +32,8 @@ import soundfile as sf
 import soxr
 
 from whisperscope.audio import damage, ffmpeg_decode
-from whisperscope.audio.container_end import ogg_is_cut
+from whisperscope.audio.container_end import ogg_is_cut, ogg_is_damaged
+from whisperscope.audio.mpeg_frames import starts_cleanly
 from whisperscope.audio.stderr_capture import captured_stderr
 from whisperscope.errors import AudioError
 from whisperscope.session.model import AudioInfo
@@ -308,14 +309,15 @@ class _Decoded:
     declared: int = 0  # frames the header claims (0: no claim)
     chatter: str = ""  # what the decoding library printed on stderr
     cut: bool = False  # the container does not end as a complete one does
+    broken: bool = False  # its structure is damaged where this decoder reads on silently
     format: str = ""  # soundfile's name for the container
 
     @property
     def suspect(self) -> bool:
         """Signs that frames were lost or skipped, so the frames read back to back may not
         be at their own times: an error, the library's notes, fewer frames than claimed,
-        a container that ends mid-way."""
-        return (self.failed_midway or bool(self.chatter.strip()) or self.cut
+        a container that ends mid-way or is broken inside."""
+        return (self.failed_midway or bool(self.chatter.strip()) or self.cut or self.broken
                 or len(self.frames) < self.declared)
 
 
@@ -326,6 +328,10 @@ def _without_ffmpeg(decoded: _Decoded, name: str) -> _Decoded:
     was read (libmpg123 resyncing): where is unknown, so that is refused."""
     got = len(decoded.frames) / decoded.rate
     detail = damage.decoder_detail(decoded.chatter)
+    if decoded.broken:
+        raise AudioError(f"'{name}' is damaged, and where its audio belongs cannot be told "
+                         "without ffmpeg: refused, since its times would be wrong. Install "
+                         "ffmpeg to read around the damage")
     if detail and not decoded.failed_midway:
         raise AudioError(f"'{name}' is damaged (the decoder said: {detail}) and where it "
                          "skipped audio cannot be told without ffmpeg: refused, since later "
@@ -360,7 +366,11 @@ def _read_soundfile(path: Path, limit: int, name: str) -> _Decoded | None:
         decoded = _read_soundfile_quietly(path, limit, name)
     if decoded is not None:
         decoded.chatter = chatter.text
-        decoded.cut = decoded.format == "OGG" and ogg_is_cut(path)
+        if decoded.format == "OGG":
+            decoded.cut = ogg_is_cut(path)
+            decoded.broken = ogg_is_damaged(path)
+        elif decoded.format == "MP3":
+            decoded.broken = not starts_cleanly(path)
     return decoded
 
 

@@ -76,6 +76,7 @@ class FrameScan:
     claimed_frames: int | None  # the Xing/VBRI frame count (MP3), if the file has one
     template: Header | None  # a good frame's header, for the silent frames
     start_skip: int = 0  # samples a decoder drops at the start (LAME tag's delay + 529)
+    junk_at_start: bool = False  # bytes other than zeros before the first frame: damage
 
 
 def mp3_header(b: bytes | memoryview, at: int) -> Header | None:
@@ -160,25 +161,33 @@ def scan(data: bytes | memoryview, kind: str) -> FrameScan | None:
             break
         gaps.append((at, resume, frames))
         at = resume
-    mean_length = lengths / max(frames, 1)
-    placed = tuple(Gap(a, b, before, _lost_frames(b - a, mean_length, len(gaps), claimed,
-                                                  frames, constant=len(rate_codes) == 1 and cbr,
-                                                  cut_at_end=cut_at_end))
-                   for a, b, before in gaps)
+    lost = _lost_frames([b - a for a, b, _ in gaps], lengths / max(frames, 1),
+                        None if cut_at_end or claimed is None else claimed - frames,
+                        constant=len(rate_codes) == 1 and cbr)
+    placed = tuple(Gap(a, b, before, n) for (a, b, before), n in zip(gaps, lost, strict=True))
+    junk = bytes(data[start:first - (template.length if claimed is not None else 0)])
     return FrameScan(frames, template.samples, template.rate, placed, cut_at_end,
-                     claimed, template, start_skip)
+                     claimed, template, start_skip, junk_at_start=bool(junk.strip(b"\0")))
 
 
-def _lost_frames(size: int, mean_length: float, n_gaps: int, claimed: int | None,
-                 frames: int, *, constant: bool, cut_at_end: bool) -> int | None:
-    """How many frames `size` damaged bytes held: exact at a constant bitrate (every frame
-    the same size, give or take a padding byte); from the Xing/VBRI count when this is the
-    only gap; else unknown."""
-    if constant:
-        return max(1, round(size / mean_length))
-    if claimed is not None and n_gaps == 1 and not cut_at_end and claimed > frames:
-        return claimed - frames
-    return None
+def _lost_frames(sizes: list[int], mean_length: float, missing: int | None, *,
+                 constant: bool) -> list[int | None]:
+    """How many frames each damaged stretch of `sizes` bytes held. `missing`: how many
+    frames the Xing/VBRI count says are not there (None: no count, or the file is cut
+    short, so some are missing at its end).
+
+    One stretch and a count: the count says it, also when bytes were deleted rather than
+    overwritten. Otherwise, at a constant bitrate, each stretch's bytes over the frame size
+    (exact, give or take a padding byte), unless a count says they add up to something else
+    (bytes deleted somewhere: which stretch lost them is unknown). Otherwise unknown."""
+    if missing is not None and len(sizes) == 1:
+        return [missing if missing > 0 else None]
+    if not constant:
+        return [None] * len(sizes)
+    counts = [max(1, round(size / mean_length)) for size in sizes]
+    if missing is not None and sum(counts) != missing:
+        return [None] * len(sizes)
+    return counts
 
 
 def scan_file(path: Path, kind: str) -> FrameScan | None:
@@ -330,3 +339,18 @@ def _aac_lc_silence(channels: int) -> bytes:
     bits += "111"
     bits += "0" * (-len(bits) % 8)
     return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+def starts_cleanly(path: Path) -> bool:
+    """Whether a raw MP3's first frames follow its ID3v2 tag (or any zero padding) at
+    once. A decoder skips junk there without a word, and everything after starts early."""
+    with open(path, "rb") as f:
+        head = f.read(10)
+        start = 0
+        if len(head) == 10 and head[:3] == b"ID3":
+            start = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10]))
+            start += 10 if head[5] & 0x10 else 0
+        f.seek(start)
+        data = f.read(1 << 16)
+    at = len(data) - len(data.lstrip(b"\0"))
+    return _chains(data, at, len(data), mp3_header, None, CHAIN) or not data

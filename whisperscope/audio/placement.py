@@ -41,19 +41,32 @@ def place(starts: list[int | None], sizes: list[int], *, max_length: int,
     """Place frames of `sizes` samples whose timestamps say they start at `starts` (samples
     from the recording's origin; None where the decoder gave none).
 
+    Timestamps are only so exact: a container that keeps milliseconds rounds them
+    (`jitter`), ffmpeg's Vorbis timestamps are off by part of a block where the block size
+    changes (`_vouched` mends those), and an encoder's delay may leave the first frame a
+    little after 0. A start closer than half a frame to where the frame before ended, or
+    than `jitter`, is taken as back to back (a lost frame leaves a hole of at least one
+    frame), and a first frame within its own length of 0 is where the timeline starts.
+
     A frame with no timestamp, one that would start before 0 or end past `max_length`, and
     one that overlaps frames already placed (a timestamp that contradicts its neighbours)
     is dropped. A frame that jumped ahead and is followed by one that starts before it
-    ends is the one dropped: a single bad timestamp must not push the rest out. Starts
-    within `jitter` samples of where the frame before ended are taken as back to back (a
-    container that keeps times in milliseconds rounds them)."""
+    ends is the one dropped: a single bad timestamp must not push the rest out."""
+    starts = _vouched(starts, sizes, jitter)
+    first = next((s for s in starts if s is not None), None)
+    # an encoder's delay, not a lost frame: the timeline starts with the first frame
+    origin = first if first is not None and 0 < first < sizes[starts.index(first)] else 0
     targets: list[int] = [-1] * len(starts)
     kept: list[int] = []  # indices of placed frames, in order
     end = 0
     for i, (start, size) in enumerate(zip(starts, sizes, strict=True)):
-        if start is None or start < 0 or start + size > max_length:
+        if start is None:
             continue
-        if kept and abs(start - end) <= jitter:
+        start -= origin
+        if start < 0 or start + size > max_length:
+            continue
+        slack = max(jitter, min(size, sizes[kept[-1]]) // 2) if kept else jitter
+        if kept and abs(start - end) <= slack:
             start = end  # rounding, not a gap
         if start < end:
             last = kept[-1]
@@ -88,6 +101,20 @@ def apply(frames: np.ndarray, placement: Placement) -> np.ndarray:
         if target >= 0:
             out[target:target + size] = frames[source:source + size]
         source += size
+    return out
+
+
+def _vouched(starts: list[int | None], sizes: list[int], jitter: int) -> list[int | None]:
+    """Each frame's start as the next frame's timestamp says (its start less this frame's
+    length), where the two nearly agree: ffmpeg's Vorbis timestamps are a part-block late
+    on the frame where the block size changes, and right again on the frame after."""
+    out = list(starts)
+    for i in range(len(starts) - 1):
+        here, after = starts[i], starts[i + 1]
+        if here is not None and after is not None:
+            vouched = after - sizes[i]
+            if vouched != here and abs(vouched - here) <= max(jitter, sizes[i] // 2):
+                out[i] = vouched
     return out
 
 
