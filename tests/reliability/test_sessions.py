@@ -320,7 +320,7 @@ def test_a_manifest_of_cheap_bytes_and_costly_objects_is_refused(tmp_path, small
         assert bomb.stat().st_size < 1024**2
         peak, outcome = _open_in_fresh_interpreter(bomb)
         assert outcome.startswith("SessionError") and says in outcome, outcome
-        assert peak < GiB
+        assert peak < GiB / 2  # counting the objects costs a few times the text, no more
 
 
 @pytest.mark.parametrize(("edit", "says"), [
