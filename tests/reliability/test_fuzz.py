@@ -251,7 +251,7 @@ def test_fuzz_audio_loader(tmp_path, server):
         suffix, data = seeds[int(rng.integers(len(seeds)))]
         return _write(tmp_path / f"case{suffix}", mutate(data, rng))
 
-    _run_cases(server, "audio", 30 * len(seeds), make, seed=14, named="case")
+    _run_cases(server, "audio", 20 * len(seeds), make, seed=14, named="case")
 
 
 def test_fuzz_session_reader(tmp_path, small_analysis, server):

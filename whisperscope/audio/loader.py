@@ -120,7 +120,12 @@ def _load_file(path: Path, shown: Path, sha256: str | None, limit: int) -> Loade
     if decoded is None or decoded.suspect:
         # damaged, truncated or unknown to soundfile: ffmpeg, which puts every frame at
         # its own time, or refuses when that time cannot be known
+        has_ffmpeg = None not in ffmpeg_decode.tools()
+        if decoded is not None and has_ffmpeg:
+            decoded.frames = decoded.frames[:0].copy()  # not two copies of an hour at once
         placed = _read_ffmpeg(path, limit, soundfile_failed=decoded is None, name=name)
+        if placed is None and decoded is not None and has_ffmpeg:
+            decoded = _read_soundfile(path, limit, name)  # ffmpeg could not read it after all
         decoded = placed if placed is not None else _without_ffmpeg(decoded, name)
     assert decoded is not None
     if len(decoded.frames) == 0 and decoded.failed_midway:
