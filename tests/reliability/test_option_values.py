@@ -67,6 +67,15 @@ def test_the_command_render_and_a_corpus_refuse_them(tmp_path, run_cli, assert_o
     assert_one_clear_line(result, 2, "threads must be")
 
 
+def test_a_corpus_refuses_an_absurd_number_of_workers(tmp_path, capsys):
+    from whisperscope.cli import main
+
+    (tmp_path / "corpus").mkdir()
+    code = main(["align", str(tmp_path / "corpus"), "--output-dir", str(tmp_path / "out"),
+                 "--jobs", "100000"])
+    assert code == 2 and "--jobs must be 1 to 1024" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("settings", [
     AnalysisSettings(temperatures=(math.nan,)),
     AnalysisSettings(temperatures=tuple(i / 1000 for i in range(1001))),

@@ -15,6 +15,7 @@ from pathlib import Path
 from whisperscope.errors import WhisperScopeError
 
 _BATCH_ONLY = ("overwrite", "jobs", "dask", "dask_return")
+MAX_JOBS = 1024  # worker processes, each with a model in memory
 
 
 def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,8 +51,9 @@ def is_corpus_run(args: argparse.Namespace) -> bool:
                                 "inputs use --output-dir OUT")
     if args.output_dir is None:
         raise WhisperScopeError("a folder, a list or several inputs need --output-dir OUT")
-    if args.jobs < 0:
-        raise WhisperScopeError("--jobs must be 1 or more (0: fit the machine)")
+    if not 0 <= args.jobs <= MAX_JOBS:
+        raise WhisperScopeError(f"--jobs must be 1 to {MAX_JOBS} (0: fit the machine), "
+                                f"not {args.jobs}")
     if args.dask_return and not args.dask:
         raise WhisperScopeError("--dask-return needs --dask ADDRESS")
     if args.dask and args.jobs:
