@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from whisperscope.engine.ct2_reader import read_ct2
+from whisperscope.engine.models.ct2_reader import read_ct2
 from whisperscope.session.store import MANIFEST, save_session
 
 CASE_TIMEOUT_S = 120.0  # a hang, not a slow case: the slowest real case takes a few seconds
@@ -36,9 +36,9 @@ MAX_CASE_PEAK = 1024**3  # ... and its peak, all in
 _SERVER = r"""
 import json, os, select, signal, sys
 from whisperscope.audio.loader import load_audio
-from whisperscope.engine.ct2_reader import read_ct2
-from whisperscope.engine.transcript import (TranscriptError, check_length, read_transcript,
-                                            transcript_words)
+from whisperscope.engine.models.ct2_reader import read_ct2
+from whisperscope.engine.timing.transcript import (TranscriptError, check_length,
+                                                   read_transcript, transcript_words)
 from whisperscope.errors import AudioError, ModelError
 from whisperscope.session.store import SessionError, load_session
 

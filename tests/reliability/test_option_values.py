@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from whisperscope.engine.decode_options import (
+from whisperscope.engine.decoding.options import (
     check_settings,
     check_threads,
     fallback_temperatures,

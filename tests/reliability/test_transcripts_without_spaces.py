@@ -10,7 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from whisperscope.engine.transcript import TranscriptError, check_length, transcript_words
+from whisperscope.engine.timing.transcript import (
+    TranscriptError,
+    check_length,
+    transcript_words,
+)
 
 CHINESE = "孩子们在花园里玩耍。请在天黑之前打开窗户。"
 

@@ -74,7 +74,7 @@ def test_beam_search_a_prompt_and_a_threshold_switched_off(dialog):
     ("best_of", "0", "best_of must be a whole number from 1 to 64"),
     ("length_penalty", "2", "length_penalty must be between 0 and 1"),
     ("temperature", "warm", "Temperature: cannot read 'warm'"),
-    # the checks the command line makes, in the same words (engine/decode_options.py)
+    # the checks the command line makes, in the same words (engine/decoding/options.py)
     ("temperature", "nan", "temperature must be from 0 (greedy) to 10, not nan"),
     ("temperature_increment_on_fallback", "1e-12", "makes 1,000,001,000,000 temperatures"),
     ("no_speech_threshold", "nan", "no_speech_threshold must be a probability"),

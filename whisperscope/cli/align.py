@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING
 
 from whisperscope.cli.corpus import add_corpus_arguments, is_corpus_run, run_corpus
 from whisperscope.cli.whisper_options import add_whisper_options, settings_from_args
+from whisperscope.session.exporters import FORMATS
 
 if TYPE_CHECKING:
     from whisperscope.session.model import AnalysisSettings
-
-TEXT_FORMATS = ("json", "srt", "vtt", "tsv", "textgrid", "npz")
 
 
 def add_parser(subparsers) -> None:
@@ -27,11 +26,17 @@ def add_parser(subparsers) -> None:
     )
     add_engine_arguments(parser, several=True)
     parser.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
-    parser.add_argument("--format", choices=TEXT_FORMATS, help="output format")
+    parser.add_argument("--format", choices=tuple(FORMATS), help="output format")
     parser.add_argument("--word-level", action="store_true",
                         help="SRT/VTT: one cue per word instead of per segment")
     parser.add_argument("--highlight-words", action="store_true",
                         help="SRT/VTT: underline each word as it is spoken")
+    for name, meaning in (("max-line-width", "characters in a line"),
+                          ("max-line-count", "lines in a cue (with --max-line-width)"),
+                          ("max-words-per-line", "words in a cue (without --max-line-width)")):
+        parser.add_argument(f"--{name}", f"--{name.replace('-', '_')}", type=int, metavar="N",
+                            dest=name.replace("-", "_"),
+                            help=f"SRT/VTT: at most N {meaning}, by whisper's rules")
     parser.add_argument("--no-refine", action="store_true",
                         help="plain openai-whisper DTW boundaries (for comparison)")
     parser.add_argument("--transcript", metavar="TEXT",
@@ -62,9 +67,9 @@ def add_engine_arguments(parser: argparse.ArgumentParser, several: bool = False)
 
 
 def check_engine_args(args) -> AnalysisSettings:
-    """The settings the arguments ask for, every value checked (decode_options), before
+    """The settings the arguments ask for, every value checked (engine/decoding/options.py), before
     anything is loaded: a bad value is one line, not a traceback after the model loaded."""
-    from whisperscope.engine.decode_options import check_threads
+    from whisperscope.engine.decoding.options import check_threads
 
     check_threads(args.threads)
     return settings_from_args(args)
@@ -92,7 +97,7 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
     from whisperscope.engine.run import run_to_completion
 
     print_warnings(audio.warnings)
-    progress = None if quiet else _ProgressBar()
+    progress = None if quiet else ProgressBar()
     try:
         analysis = run_to_completion(
             audio, model, settings or settings_from_args(args), alignment=alignment,
@@ -108,7 +113,7 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
 def transcript_from_args(args, audio_path: Path) -> str | None:
     """The transcript text `--transcript` names for `audio_path`, read and checked now,
     before any model is loaded (TranscriptError, exit code 2, when it is unusable)."""
-    from whisperscope.engine.transcript import (
+    from whisperscope.engine.timing.transcript import (
         TranscriptError,
         read_transcript,
         transcript_words,
@@ -143,14 +148,16 @@ def warn_unaligned(analysis, quiet: bool = False) -> None:
 
 def alignment_from_args(args):
     """The AlignmentOptions the arguments ask for."""
-    from whisperscope.engine.alignment import AlignmentOptions
+    from whisperscope.engine.timing.options import AlignmentOptions
 
     return AlignmentOptions(refine=not args.no_refine)
 
 
 def export_options(args) -> dict:
     """The exporter options the arguments set (exporters.check_options says if they fit)."""
-    return {"word_level": args.word_level, "highlight_words": args.highlight_words}
+    return {"word_level": args.word_level, "highlight_words": args.highlight_words,
+            "max_line_width": args.max_line_width, "max_line_count": args.max_line_count,
+            "max_words_per_line": args.max_words_per_line}
 
 
 def run(args) -> int:
@@ -190,7 +197,7 @@ def run(args) -> int:
     return 0
 
 
-class _ProgressBar:
+class ProgressBar:
     """tqdm on stderr, driven by the engine's Progress events."""
 
     def __init__(self) -> None:

@@ -98,7 +98,7 @@ def add_whisper_options(parser: argparse.ArgumentParser) -> None:
 def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
     """The AnalysisSettings the parsed options ask for; raises WhisperScopeError (one line
     for the user) for a combination whisper rejects."""
-    from whisperscope.engine.decode_options import check_settings, fallback_temperatures
+    from whisperscope.engine.decoding.options import check_settings, fallback_temperatures
 
     temperatures = fallback_temperatures(args.temperature,
                                          args.temperature_increment_on_fallback)

@@ -20,8 +20,10 @@ def add_window_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"),
                         help="where the model runs (default: the last used)")
     parser.add_argument("--reference", metavar="REF",
-                        help="word times to compare with: a Praat TextGrid (word tier), a "
-                             "TIMIT .wrd, Audacity labels (.txt) or WhisperScope JSON")
+                        help="word times to compare with: a Praat TextGrid (word tier), "
+                             "ELAN .eaf, .srt, .vtt, whisper / WhisperX / stable-ts / "
+                             "WhisperScope JSON, Audacity labels (.txt, .aud), .tsv or "
+                             "TIMIT .wrd")
 
 
 def window_help() -> str:

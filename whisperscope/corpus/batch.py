@@ -9,6 +9,7 @@ OUT/failures.tsv, and the rest go on.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -20,8 +21,8 @@ from whisperscope.errors import ModelError, WhisperScopeError
 from whisperscope.session.atomic import describe_os_error, remove_stale_parts
 
 # the output suffix of each format (Praat, and so MFA, spell TextGrid with capitals)
-OUTPUT_SUFFIXES = {"json": ".json", "srt": ".srt", "vtt": ".vtt", "tsv": ".tsv",
-                   "textgrid": ".TextGrid", "npz": ".npz"}
+OUTPUT_SUFFIXES = {"json": ".json", "srt": ".srt", "vtt": ".vtt", "txt": ".txt", "tsv": ".tsv",
+                   "textgrid": ".TextGrid", "eaf": ".eaf", "aud": ".aud", "npz": ".npz"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,19 @@ class Summary:
         return 1 if self.failures else 0
 
 
+def _refuse_transcript_places(sources, outputs: list[Path]) -> None:
+    """WhisperScopeError when an output would be a recording's X.txt / X.lab beside it:
+    in MFA's corpus layout that is its transcript (a plain-text run into the corpus itself
+    would replace, or skip as done, the user's transcripts)."""
+    for source, output in zip(sources, outputs, strict=True):
+        if output.suffix.lower() in discovery.TRANSCRIPT_SUFFIXES and (
+                os.path.normcase(str(output.with_suffix("")))
+                == os.path.normcase(str(source.path.absolute().with_suffix("")))):
+            raise WhisperScopeError(
+                f"{output} is where {source.path.name}'s transcript goes; write "
+                f"{output.suffix} files to another --output-dir")
+
+
 def run_batch(inputs: Sequence[str], config: JobConfig, options: BatchOptions) -> Summary:
     started = time.monotonic()
     sources = discovery.find_sources(inputs)
@@ -55,6 +69,7 @@ def run_batch(inputs: Sequence[str], config: JobConfig, options: BatchOptions) -
                                 + ", ".join(str(i) for i in inputs))
     out_dir = options.out_dir.expanduser().absolute()
     outputs = discovery.output_paths(sources, out_dir, OUTPUT_SUFFIXES[config.fmt])
+    _refuse_transcript_places(sources, outputs)
     _prepare_out_dir(out_dir)
     work = plan.make_plan(sources, outputs, options.overwrite)
     remove_stale_parts(job.output for job in work.pending)
@@ -122,7 +137,7 @@ def _on_accelerator(device: str) -> bool:
     """Whether the model runs on a GPU (one process keeps it busy). Asks torch for "auto"."""
     if device == "cpu":
         return False
-    from whisperscope.engine.devices import resolve_device
+    from whisperscope.engine.models.devices import resolve_device
 
     return resolve_device(device) != "cpu"
 

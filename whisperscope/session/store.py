@@ -46,7 +46,7 @@ import numpy as np
 
 from whisperscope import __version__
 from whisperscope.audio.loader import file_sha256
-from whisperscope.engine.decode_options import LARGEST_VOCABULARY, check_settings
+from whisperscope.engine.decoding.options import LARGEST_VOCABULARY, check_settings
 from whisperscope.errors import WhisperScopeError
 from whisperscope.session.atomic import atomic_write_with
 from whisperscope.session.attention_store import AttentionStore, release_pages

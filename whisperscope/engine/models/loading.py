@@ -1,7 +1,7 @@
-"""Find and load a Whisper model: a path (any format `model_files` reads), a Hugging Face hub
+"""Find and load a Whisper model: a path (any format `files` reads), a Hugging Face hub
 id in the local cache, or a name: openai-whisper checkpoint, bundled CTranslate2 package, or
 openai-whisper's own download, in that order (docs/ARCHITECTURE.md, "Models").
-The alignment heads are chosen by `model_heads.choose_alignment_heads`.
+The alignment heads are chosen by `heads.choose_alignment_heads`.
 
 Importing this module is cheap (no torch); `load_model` imports torch and whisper. Nothing
 is cached between calls: the UI may load another model, and the old one must be freed.
@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from whisperscope.engine.devices import resolve_device, uses_fp16
-from whisperscope.engine.model_names import KNOWN_MODEL_NAMES, official_name
-from whisperscope.errors import ModelError
+from whisperscope.engine.models.devices import resolve_device, uses_fp16
+from whisperscope.engine.models.names import KNOWN_MODEL_NAMES, official_name
+from whisperscope.errors import ModelError, exception_reason
 from whisperscope.session.model import ModelInfo
 
 if TYPE_CHECKING:
     import torch
     from whisper.model import Whisper
 
-    from whisperscope.engine.model_files import FoundWeights
+    from whisperscope.engine.models.files import FoundWeights
 
 # the file whisper's downloader writes for names that are aliases of another file
 _CHECKPOINT_FILE = {"large": "large-v3.pt", "turbo": "large-v3-turbo.pt"}
@@ -129,7 +129,7 @@ def load_model(
     """Load a Whisper model by name ("tiny.en", "base", ...), path or hub id, ready on `device`.
 
     A path may be an openai-whisper `.pt` checkpoint, a CTranslate2 folder (or its
-    `model.bin`), or a Hugging Face transformers folder (safetensors); see `model_files`. An
+    `model.bin`), or a Hugging Face transformers folder (safetensors); see `files`. An
     "owner/name" that is not a path is a Hugging Face hub id, taken from the local cache
     (downloaded first only with `hub_download`, and never when HF_HUB_OFFLINE is set). A
     name is looked up as `~/.cache/whisper/NAME.pt`, then as a bundled package, then (known
@@ -137,8 +137,8 @@ def load_model(
     one message that lists what was tried and how to get the model. On CUDA the weights are
     float16.
     """
-    from whisperscope.engine.hf_cache import is_hub_id, resolve_hub_model
-    from whisperscope.engine.model_files import load_path
+    from whisperscope.engine.models.files import load_path
+    from whisperscope.engine.models.hf_cache import is_hub_id, resolve_hub_model
 
     target = resolve_device(device)
     text = os.fspath(name_or_path)
@@ -155,7 +155,7 @@ def load_model(
 
 
 def _load_name(name: str, download: bool) -> FoundWeights:
-    from whisperscope.engine.model_files import load_checkpoint, load_ct2
+    from whisperscope.engine.models.files import load_checkpoint, load_ct2
 
     tried: list[str] = []
     cache = whisper_cache_dir()
@@ -204,7 +204,7 @@ def _load_name(name: str, download: bool) -> FoundWeights:
 def _download(name: str, cache: Path) -> FoundWeights:
     import whisper
 
-    from whisperscope.engine.model_files import FoundWeights
+    from whisperscope.engine.models.files import FoundWeights
 
     model = whisper.load_model(name, device="cpu", download_root=str(cache))
     path = cache / _CHECKPOINT_FILE.get(name, f"{name}.pt")
@@ -212,8 +212,8 @@ def _download(name: str, cache: Path) -> FoundWeights:
 
 
 def _finish(found: FoundWeights, name: str, device: str) -> LoadedModel:
-    from whisperscope.engine.ct2_convert import alignment_heads_of, set_alignment_heads
-    from whisperscope.engine.model_heads import choose_alignment_heads
+    from whisperscope.engine.models.ct2_convert import alignment_heads_of, set_alignment_heads
+    from whisperscope.engine.models.heads import choose_alignment_heads
 
     model = found.model
     dims = model.dims
@@ -295,9 +295,3 @@ def _looks_like_path(text: str) -> bool:
         or text.endswith((".pt", ".bin", ".safetensors", ".json"))
         or Path(text).exists()
     )
-
-
-def exception_reason(exc: BaseException) -> str:
-    """One short line for an exception: its type and the first line of its message."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
