@@ -328,7 +328,7 @@ def test_a_manifest_of_cheap_bytes_and_costly_objects_is_refused(tmp_path, small
 
 @pytest.mark.parametrize(("edit", "says"), [
     (_set(["analysis", "audio", "duration"], -5.0), "duration"),
-    (_set(["analysis", "words", 0, "end"], -1.0), "not an ordered span"),
+    (_set(["analysis", "segments", 0, "words", 0, "end"], -1.0), "not an ordered span"),
     (_set(["analysis", "tokens", 0, "start"], 0.9), "not an ordered span"),  # after its end
     (_set(["analysis", "segments", 0, "end"], 1e6), "not an ordered span"),  # past the end
     (_set(["windows", 0, "start"], -30.0), "outside"),
