@@ -28,10 +28,10 @@ class UnsafeSession(ValueError):
     """The archive asks for more than a session may (members, bytes, depth)."""
 
 
-# Measured (bench/RESULTS.md, "Session limits"): an hour of dense read speech analysed with
-# tiny.en (11,524 tokens, 9,340 words, 130 windows) saves a 5.62 MB manifest whose parsed
-# objects take 14.6 MB (json_cost says 45.2 MB, an upper bound); the whole session loads
-# at a peak of 145 MB.
+# Measured (bench/session_size.py, bench/RESULTS.md): an hour of dense read speech
+# analysed with tiny.en (11,524 tokens, 9,340 words, 130 windows) saves a 5.62 MB manifest
+# whose parsed objects take 14.6 MB (json_cost says 45.2 MB, an upper bound); the whole
+# session loads at a peak of 121 MB.
 HOUR_MANIFEST_BYTES = 5.62e6
 HOUR_MANIFEST_COST = 45.2e6
 SESSION_HOURS = 8  # the longest session the limits let through
