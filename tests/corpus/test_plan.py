@@ -9,9 +9,9 @@ import pytest
 
 from whisperscope.corpus.discovery import Source
 from whisperscope.corpus.local import MEMORY_PER_WORKER, worker_layout
-from whisperscope.corpus.plan import is_up_to_date, make_plan, remove_stale_parts
+from whisperscope.corpus.plan import is_up_to_date, make_plan
 from whisperscope.corpus.report import clock, failures_tsv
-from whisperscope.session.atomic import atomic_open
+from whisperscope.session.atomic import atomic_open, remove_stale_parts
 
 SECOND = 1_000_000_000
 

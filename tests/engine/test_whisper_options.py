@@ -80,7 +80,7 @@ def test_none_switches_a_threshold_or_the_fallback_off():
 @pytest.mark.parametrize("argv, message", [
     (["--patience", "2"], "patience needs beam_size"),
     (["--length-penalty", "1.5"], "length_penalty must be between 0 and 1"),
-    (["--beam-size", "0"], "beam_size must be at least 1"),
+    (["--beam-size", "0"], "beam_size must be a whole number from 1 to 64"),
     (["--suppress-tokens", "1,x"], "suppress_tokens must be comma-separated"),
     (["--clip-timestamps", "5,2"], "clip_timestamps"),
 ])

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from whisperscope.cli.corpus import add_corpus_arguments, is_corpus_run, run_corpus
 from whisperscope.cli.whisper_options import add_whisper_options, settings_from_args
 from whisperscope.session.exporters import FORMATS
+
+if TYPE_CHECKING:
+    from whisperscope.session.model import AnalysisSettings
 
 
 def add_parser(subparsers) -> None:
@@ -62,6 +66,15 @@ def add_engine_arguments(parser: argparse.ArgumentParser, several: bool = False)
     add_whisper_options(parser)
 
 
+def check_engine_args(args) -> AnalysisSettings:
+    """The settings the arguments ask for, every value checked (engine/decoding/options.py), before
+    anything is loaded: a bad value is one line, not a traceback after the model loaded."""
+    from whisperscope.engine.decoding.options import check_threads
+
+    check_threads(args.threads)
+    return settings_from_args(args)
+
+
 def load_from_args(args):
     """(audio, model) as the shared engine arguments say; raises WhisperScopeError."""
     from whisperscope.engine.run import load_inputs
@@ -75,7 +88,8 @@ def load_from_args(args):
 
 
 def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, mel=None,
-                      transcript: str | None = None, keep_attention: bool = True):
+                      transcript: str | None = None, keep_attention: bool = True,
+                      settings: AnalysisSettings | None = None):
     """Run the engine on loaded `audio` and `model` with the arguments' settings and a
     progress bar on stderr; return the Analysis (raises WhisperScopeError on failure).
     `keep_attention=False` for an output that reads no attention (see `analyze`)."""
@@ -86,7 +100,7 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
     progress = None if quiet else ProgressBar()
     try:
         analysis = run_to_completion(
-            audio, model, settings_from_args(args), alignment=alignment,
+            audio, model, settings or settings_from_args(args), alignment=alignment,
             on_event=progress.update if progress else None, mel=mel, transcript=transcript,
             keep_attention=keep_attention)
     finally:
@@ -150,21 +164,26 @@ def run(args) -> int:
     from whisperscope.cli.output_paths import check_output, write_bytes, write_with
     from whisperscope.engine.run import mel_and_release
     from whisperscope.session import exporters
+    from whisperscope.session.atomic import remove_stale_parts
 
     if is_corpus_run(args):
         return run_corpus(args)
     args.audio = args.audio[0]
     target = check_output(args.output, [args.audio])  # before a long analysis, not after
     named = target.path is not None and not target.stream
+    if named:
+        remove_stale_parts([target.path])  # what a killed run writing it left behind
     fmt = args.format or (exporters.guess_format(args.output) if named else "json")
     options = export_options(args)
     exporters.check_options(fmt, **options)
+    settings = check_engine_args(args)
     transcript = transcript_from_args(args, args.audio)
     audio, model = load_from_args(args)
     mel, audio = mel_and_release(audio, model)
     analysis = analyse_from_args(args, audio, model, alignment_from_args(args), args.quiet,
                                  mel=mel, transcript=transcript,
-                                 keep_attention=exporters.reads_attention(fmt))
+                                 keep_attention=exporters.reads_attention(fmt),
+                                 settings=settings)
     del mel  # the exports need only the analysis
     warn_unaligned(analysis)
     if not target.stream:

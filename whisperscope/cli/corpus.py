@@ -15,6 +15,7 @@ from pathlib import Path
 from whisperscope.errors import WhisperScopeError
 
 _BATCH_ONLY = ("overwrite", "jobs", "dask", "dask_return")
+MAX_JOBS = 1024  # worker processes, each with a model in memory
 
 
 def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,8 +51,9 @@ def is_corpus_run(args: argparse.Namespace) -> bool:
                                 "inputs use --output-dir OUT")
     if args.output_dir is None:
         raise WhisperScopeError("a folder, a list or several inputs need --output-dir OUT")
-    if args.jobs < 0:
-        raise WhisperScopeError("--jobs must be 1 or more (0: fit the machine)")
+    if not 0 <= args.jobs <= MAX_JOBS:
+        raise WhisperScopeError(f"--jobs must be 1 to {MAX_JOBS} (0: fit the machine), "
+                                f"not {args.jobs}")
     if args.dask_return and not args.dask:
         raise WhisperScopeError("--dask-return needs --dask ADDRESS")
     if args.dask and args.jobs:
@@ -72,7 +74,7 @@ def _corpus_transcript(args: argparse.Namespace) -> str | None:
 
 def run_corpus(args: argparse.Namespace) -> int:
     """Run the batch the arguments describe; return the exit code."""
-    from whisperscope.cli.align import alignment_from_args, export_options, settings_from_args
+    from whisperscope.cli.align import alignment_from_args, check_engine_args, export_options
     from whisperscope.corpus.batch import BatchOptions, run_batch
     from whisperscope.corpus.report import clock
     from whisperscope.corpus.worker import JobConfig
@@ -82,7 +84,7 @@ def run_corpus(args: argparse.Namespace) -> int:
     exporters.check_options(fmt, **export_options(args))  # before any analysis
     config = JobConfig(model=args.model, device=args.device, fmt=fmt,
                        export_options=tuple(export_options(args).items()),
-                       settings=settings_from_args(args), alignment=alignment_from_args(args),
+                       settings=check_engine_args(args), alignment=alignment_from_args(args),
                        threads=args.threads, transcript=_corpus_transcript(args))
     options = BatchOptions(out_dir=args.output_dir, overwrite=args.overwrite, jobs=args.jobs,
                            dask=args.dask, dask_return=args.dask_return, quiet=args.quiet)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
-
 from whisperscope.session.model import AnalysisSettings
 
 _DEFAULTS = AnalysisSettings()
@@ -100,17 +98,14 @@ def add_whisper_options(parser: argparse.ArgumentParser) -> None:
 def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
     """The AnalysisSettings the parsed options ask for; raises WhisperScopeError (one line
     for the user) for a combination whisper rejects."""
-    from whisperscope.engine.decoding.options import check_settings
+    from whisperscope.engine.decoding.options import check_settings, fallback_temperatures
 
-    temperature = args.temperature
-    step = args.temperature_increment_on_fallback
-    temperatures = (temperature,)
-    if step is not None and step > 0:  # whisper: np.arange(t, 1.0 + 1e-6, step)
-        temperatures = tuple(round(float(t), 6) for t in np.arange(temperature, 1.0 + 1e-6, step))
+    temperatures = fallback_temperatures(args.temperature,
+                                         args.temperature_increment_on_fallback)
     clips = args.clip_timestamps
     settings = AnalysisSettings(
         language=getattr(args, "language", None),
-        temperatures=temperatures or (temperature,),
+        temperatures=temperatures,
         clip_timestamps=() if clips == (0.0,) else clips,
         **{name: getattr(args, name) for name in _SAME_NAMES},
     )

@@ -18,7 +18,7 @@ from pathlib import Path
 from whisperscope.corpus import discovery, local, plan, report
 from whisperscope.corpus.worker import FileResult, JobConfig
 from whisperscope.errors import ModelError, WhisperScopeError
-from whisperscope.session.atomic import describe_os_error
+from whisperscope.session.atomic import describe_os_error, remove_stale_parts
 
 # the output suffix of each format (Praat, and so MFA, spell TextGrid with capitals)
 OUTPUT_SUFFIXES = {"json": ".json", "srt": ".srt", "vtt": ".vtt", "txt": ".txt", "tsv": ".tsv",
@@ -72,7 +72,7 @@ def run_batch(inputs: Sequence[str], config: JobConfig, options: BatchOptions) -
     _refuse_transcript_places(sources, outputs)
     _prepare_out_dir(out_dir)
     work = plan.make_plan(sources, outputs, options.overwrite)
-    plan.remove_stale_parts(job.output for job in work.pending)
+    remove_stale_parts(job.output for job in work.pending)
     failures: list[tuple[Path, str]] = []
     report.write_failures(out_dir, failures)  # this run's list, empty so far
 

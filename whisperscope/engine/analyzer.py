@@ -117,7 +117,7 @@ def analyze(
     No autograd: every forward pass runs under its own `torch.no_grad()`, so the caller's
     grad mode is untouched while this generator is suspended at a yield."""
     try:
-        check_settings(settings)
+        check_settings(settings, model.model.dims.n_vocab)
         events = _run(audio, model, settings, cancel or CancelToken(), alignment, mel,
                       transcript, keep_attention)
         yield from _with_warnings(events, audio)
