@@ -102,7 +102,7 @@ def run_in_workers(jobs: Sequence[FileJob], config: JobConfig, n_workers: int
             pool.shutdown(wait=True, cancel_futures=True)
         # a worker died: every file in flight lost its result; some were written anyway
         for job in running.values():
-            if _written_since(job.output, started_ns):
+            if all(_written_since(path, started_ns) for path in job.outputs):
                 yield FileResult(job.source, job.output, seconds=job.seconds)
             elif job.source in retried:
                 yield FileResult(job.source, job.output, error=WORKER_DIED)
