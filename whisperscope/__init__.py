@@ -1,8 +1,8 @@
-"""WhisperScope: see what Whisper hears."""
+"""WhisperScope: see what Whisper hears.
 
-from whisperscope import numba_on_demand
+Importing it changes nothing in the importing process: no import hooks, no patched
+modules. Our own processes (the command line, the window, the engine process, corpus
+workers) defer numba themselves (`numba_on_demand.install()` at their entry points).
+"""
 
 __version__ = "0.1.0"
-
-# before anything imports whisper, which imports numba (LLVM: 115 MB) for code never run here
-numba_on_demand.install()

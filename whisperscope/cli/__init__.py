@@ -38,7 +38,12 @@ def run() -> None:
     ends the process by SIGINT (-2) instead of with main's 130, about one Ctrl+C in four
     during the imports. Every `finally` has run by then (the interrupt came back through
     them to main), so the process ends here, with the code documented, unless it has worker
-    processes (`--jobs`): the interpreter's own shutdown stops them, so it must run."""
+    processes (`--jobs`): the interpreter's own shutdown stops them, so it must run.
+
+    This is our own process, so numba is deferred here (see `numba_on_demand`)."""
+    from whisperscope import numba_on_demand
+
+    numba_on_demand.install()  # before anything imports whisper
     code = main()
     if code == EXIT_CANCELLED and not _has_children():
         import os

@@ -119,7 +119,11 @@ def _written_since(output: Path, since_ns: int) -> bool:
 
 
 def _start_worker() -> None:
-    """In each worker: Ctrl+C is the main process's to handle; SIGTERM exits cleanly."""
+    """In each worker: Ctrl+C is the main process's to handle; SIGTERM exits cleanly; numba
+    is deferred (our own process, whisper not yet imported: see `numba_on_demand`)."""
+    from whisperscope import numba_on_demand
+
+    numba_on_demand.install()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
 

@@ -101,6 +101,9 @@ class _SharedCancel(CancelToken):
 def _serve(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
     """The child's main: import the engine, then answer both pipes until the parent closes
     them."""
+    from whisperscope import numba_on_demand
+
+    numba_on_demand.install()  # our own process: before whisper is imported
     import torch
 
     if threads:
