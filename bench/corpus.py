@@ -37,7 +37,8 @@ def whisperscope(*args) -> float:
 
 
 def timed_words(path: Path) -> list[tuple[str, float, float]]:
-    return [(w["text"], w["start"], w["end"]) for w in json.loads(path.read_text())["words"]]
+    segments = json.loads(path.read_text())["segments"]
+    return [(w["word"], w["start"], w["end"]) for s in segments for w in s["words"]]
 
 
 def without_elapsed(path: Path) -> bytes:

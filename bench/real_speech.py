@@ -8,8 +8,15 @@ noise at 25 dB SNR, and consecutive utterances joined by 0.4 s pauses into recor
 least 60 s (long60: speech running across 30 s windows). Words are matched to the truth by
 text; see bench/timit.py.
 
+The pause stress set (`stressG`: every pair of one speaker's utterances, 224, joined by G s
+of digital silence; `stressGn50`: the gap filled with white noise at -50 dBFS) is large
+enough to find a failure that hits 1 file in 16: the record runs stress7 and stress13 whole
+and a quarter of the pairs at 1, 3 and 20 s and in noise (`--every 4` on those); a quick
+run takes one pair in 8 (`--every 8`). Each table is followed by its worst file and word.
+
     .venv/bin/python bench/real_speech.py [--timit DIR] [--model tiny.en --model base]
-        [--variants clean,pair7,pair13,pink25,long60] [--transcript] [--ablation] [--limit N]
+        [--variants clean,pair7,pair13,pink25,long60,stress7,stress13,...] [--every K]
+        [--systems whisperscope,whisper,given] [--transcript] [--ablation] [--limit N]
 
 --transcript adds WhisperScope given each utterance's own sentence (forced alignment).
 --ablation times the clean set with each refinement switched off in turn.
@@ -29,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import timit  # noqa: E402
 
 from whisperscope.audio.loader import LoadedAudio  # noqa: E402
-from whisperscope.engine.alignment import AlignmentOptions  # noqa: E402
 from whisperscope.engine.models import load_model  # noqa: E402
 from whisperscope.engine.run import run_to_completion  # noqa: E402
+from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.session.model import AnalysisSettings  # noqa: E402
 
 
@@ -57,7 +64,8 @@ def openai_whisper_system(u: timit.Utterance, model):
             for s in result["segments"] for w in s.get("words", [])]
 
 
-def variants(corpus: list[timit.Utterance], names: list[str]) -> dict[str, list]:
+def variants(corpus: list[timit.Utterance], names: list[str], every: int = 1
+             ) -> dict[str, list]:
     make = {
         "clean": lambda: corpus,
         "pair7": lambda: timit.joined_pairs(corpus, 7.0),
@@ -65,7 +73,15 @@ def variants(corpus: list[timit.Utterance], names: list[str]) -> dict[str, list]
         "pink25": lambda: [timit.with_pink_noise(u, 25.0, seed=i) for i, u in enumerate(corpus)],
         "long60": lambda: timit.joined_runs(corpus, 60.0),
     }
-    return {name: make[name]() for name in names}
+    out = {}
+    for name in names:
+        if name.startswith("stress"):  # stressG or stressGn50: see the docstring
+            gap, _, noise = name[len("stress"):].partition("n")
+            out[name] = timit.every_pair(corpus, float(gap),
+                                         -float(noise) if noise else None, every)
+        else:
+            out[name] = make[name]()
+    return out
 
 
 ABLATION = {
@@ -74,6 +90,7 @@ ABLATION = {
     "alignment pass on word pieces": {"alignment_units": "pieces"},
     "the model's alignment heads, not the best-scored one": {"choose_heads": False},
     "no pause states": {"pause_states": False},
+    "no islands (one pass over a window's long silences)": {"islands": False},
     "no open end (sound after the text stretches it)": {"open_end": False},
     "median filter 7 (whisper's)": {"pass_medfilt_width": 7},
     "no silence trimming or pause states": {"refine": False},
@@ -90,6 +107,10 @@ def main() -> int:
     parser.add_argument("--ablation", action="store_true")
     parser.add_argument("--limit", type=int, default=0, help="first N utterances only")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--every", type=int, default=1,
+                        help="keep one stress pair in K (the quick run: 8)")
+    parser.add_argument("--systems", default="whisperscope,whisper",
+                        help="of whisperscope, whisper, given (given: also --transcript)")
     args = parser.parse_args()
     if not args.timit.is_dir():
         print(f"no TIMIT folder at {args.timit}", file=sys.stderr)
@@ -98,27 +119,37 @@ def main() -> int:
     corpus = timit.read_corpus(args.timit)
     if args.limit:
         corpus = corpus[: args.limit]
-    sets = variants(corpus, args.variants.split(","))
+    sets = variants(corpus, args.variants.split(","), args.every)
     print(f"TIMIT folder {args.timit}: {len(corpus)} utterances, "
           f"{sum(len(u.words) for u in corpus)} words; variants "
           + ", ".join(f"{k} ({len(v)} files)" for k, v in sets.items()))
     for model_name in args.model or ["tiny.en", "base"]:
         model = load_model(model_name, "cpu")
-        systems = {"WhisperScope": whisperscope_system(AlignmentOptions()),
-                   "openai-whisper": openai_whisper_system}
-        if args.transcript:
+        chosen = set(args.systems.split(",")) | ({"given"} if args.transcript else set())
+        systems = {}
+        if "whisperscope" in chosen:
+            systems["WhisperScope"] = whisperscope_system(AlignmentOptions())
+        if "whisper" in chosen:
+            systems["openai-whisper"] = openai_whisper_system
+        if "given" in chosen:
             systems["WhisperScope, given the transcript"] = whisperscope_system(
                 AlignmentOptions(), transcript=True)
         print(f"\nmodel {model_name}\n{timit.TABLE_HEADER}")
+        footnotes = []
         for variant, utterances in sets.items():
             for system, run in systems.items():
                 score, started = timit.Score(), time.monotonic()
-                for u in utterances:
+                for k, u in enumerate(utterances, 1):
                     score.add(u, run(u, model))
+                    if k % 25 == 0:
+                        print(f"<!-- {variant} {system}: {k}/{len(utterances)} -->",
+                              file=sys.stderr, flush=True)
                 for row in timit.table_rows(variant, system, score):
                     print(row, flush=True)
+                footnotes.append(timit.worst_line(variant, system, score))
                 print(f"<!-- {variant} {system}: {time.monotonic() - started:.0f} s -->",
                       file=sys.stderr)
+        print("\n" + "\n".join(f"- {line}" for line in footnotes), flush=True)
         if args.ablation:
             print(f"\nablation, model {model_name}, clean set\n{timit.TABLE_HEADER}")
             for label, change in ABLATION.items():

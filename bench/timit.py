@@ -88,6 +88,37 @@ def joined_pairs(corpus: list[Utterance], pause: float, per_speaker: int = 2) ->
     return pairs
 
 
+def every_pair(corpus: list[Utterance], pause: float, noise_dbfs: float | None = None,
+               every: int = 1) -> list[Utterance]:
+    """The pause stress set: every pair of one speaker's utterances (28 per speaker of 8)
+    joined by `pause` s of digital silence, or of white noise at `noise_dbfs` dBFS. Of each
+    pair {a, b} (sorted), every other one is joined b + a, so that each utterance follows
+    the pause about as often as it precedes it: the word after a pause is the hard one.
+    `every`: keep one pair in `every` (the quick run's sample)."""
+    by_speaker: dict[str, list[Utterance]] = {}
+    for u in corpus:
+        by_speaker.setdefault(u.name.split("/")[0], []).append(u)
+    pairs = []
+    for utterances in by_speaker.values():
+        for i, a in enumerate(utterances):
+            for b in utterances[i + 1:]:
+                pairs.append((b, a) if len(pairs) % 2 else (a, b))
+    rng = np.random.default_rng(0)
+    out = []
+    for a, b in pairs[::every]:
+        n = round(pause * SAMPLE_RATE)
+        gap = (np.zeros(n, np.float32) if noise_dbfs is None
+               else (rng.standard_normal(n) * 10 ** (noise_dbfs / 20)).astype(np.float32))
+        offset = a.duration + pause
+        words = a.words + tuple(RefWord(w.text, w.start + offset, w.end + offset)
+                                for w in b.words)
+        fill = "" if noise_dbfs is None else f"~{noise_dbfs:g}dBFS"
+        out.append(Utterance(f"{a.name}+{b.name.split('/')[-1]}@{pause:g}s{fill}",
+                             np.concatenate([a.samples, gap, b.samples]), words,
+                             f"{a.text} {b.text}", ((a.duration, offset),)))
+    return out
+
+
 def joined_runs(corpus: list[Utterance], seconds: float = 60.0, pause: float = 0.4
                 ) -> list[Utterance]:
     """Consecutive utterances (sorted order, so mostly one speaker's) joined by `pause` s of
@@ -172,6 +203,8 @@ class Score:
     in_silence: int = 0  # found words whose middle lies inside an inserted silence
     n_files: int = 0
     unplaced: int = 0  # found words with no usable time (NaN)
+    squeezed: int = 0  # matched words found under 40 ms long that truly last 80 ms or more
+    worst: tuple[float, str, str] = (0.0, "", "")  # largest |start or end error|, file, word
 
     def add(self, u: Utterance, found) -> None:
         self.n_files += 1
@@ -186,6 +219,10 @@ class Score:
             self.starts.append(hyp.start - ref.start)
             self.ends.append(hyp.end - ref.end)
             far |= abs(hyp.start - ref.start) > 1.0 or abs(hyp.end - ref.end) > 1.0
+            self.squeezed += hyp.end - hyp.start < 0.04 <= 0.08 <= ref.end - ref.start
+            error = max(abs(hyp.start - ref.start), abs(hyp.end - ref.end))
+            if error > self.worst[0]:
+                self.worst = (error, u.name, ref.text)
         self.far_files += far
         for lo, hi in u.silences:
             self.in_silence += sum(lo + 0.02 < (w.start + w.end) / 2 < hi - 0.02 for w in found)
@@ -203,14 +240,21 @@ class Score:
         return {"start": self._edge(self.starts), "end": self._edge(self.ends),
                 "matched": len(self.starts), "reference": self.n_reference,
                 "wer": 100 * self.edits / max(self.n_reference, 1), "far": self.far_files,
-                "files": self.n_files, "in_silence": self.in_silence}
+                "files": self.n_files, "in_silence": self.in_silence,
+                "squeezed": self.squeezed, "worst": self.worst}
 
 
 TABLE_HEADER = (
     "| variant | system | matched | edge | mean abs ms | median ms | signed ms | <=20 ms "
-    "| <=50 ms | <=100 ms | files >1 s off | words in silence | WER % |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| <=50 ms | <=100 ms | files >1 s off | words in silence | squeezed | WER % |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
+
+
+def worst_line(variant: str, system: str, score: Score) -> str:
+    """The file and word with the largest error, as a footnote to the table."""
+    error, name, word = score.summary()["worst"]
+    return f"worst {variant} / {system}: {1000 * error:.0f} ms, '{word}' in {name}"
 
 
 def table_rows(variant: str, system: str, score: Score) -> list[str]:
@@ -222,5 +266,5 @@ def table_rows(variant: str, system: str, score: Score) -> list[str]:
             f"| {variant} | {system} | {s['matched']}/{s['reference']} | {edge} | "
             f"{1000 * e['mean']:.0f} | {1000 * e['median']:.0f} | {1000 * e['signed']:+.0f} | "
             f"{e['20']:.0f}% | {e['50']:.0f}% | {e['100']:.0f}% | {s['far']}/{s['files']} | "
-            f"{s['in_silence']} | {s['wer']:.1f} |")
+            f"{s['in_silence']} | {s['squeezed']} | {s['wer']:.1f} |")
     return rows

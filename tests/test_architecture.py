@@ -72,7 +72,7 @@ def _without_gui(code: str, timeout: float = 120) -> subprocess.CompletedProcess
 
 
 @pytest.mark.model
-def test_align_runs_without_the_gui_extra(tmp_path):
+def test_align_and_the_api_run_without_the_gui_extra(tmp_path):
     out = tmp_path / "sample.json"
     sample = files("whisperscope.resources") / "sample.flac"
     result = _without_gui(
@@ -80,11 +80,12 @@ def test_align_runs_without_the_gui_extra(tmp_path):
         "from whisperscope.cli import main\n"
         f"code = main(['align', {str(sample)!r}, '--model', 'tiny.en', '-q', '--output',\n"
         f"             {str(out)!r}, '--beam_size', 'None', '--clip_timestamps', '0,4'])\n"
+        f"api = whisperscope.transcribe({str(sample)!r}, model='tiny.en')\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in\n"
         f"          {GUI_PACKAGES!r} and sys.modules[m] is not None]\n"
-        "print(code, loaded)\n", timeout=300)
+        "print(code, loaded, api['segments'][0]['words'][0]['word'])\n", timeout=300)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "0 []"
+    assert result.stdout.split() == ["0", "[]", "The"]
     assert json.loads(out.read_text())["text"].strip().startswith("The children")
 
 

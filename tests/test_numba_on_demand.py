@@ -69,7 +69,9 @@ def test_a_numba_submodule_first_imports_the_real_package_once():
 def test_importing_whisperscope_changes_nothing_in_the_process():
     lines = run("import sys\n"
                 "hooks = list(sys.meta_path)\n"
-                "import whisperscope, whisperscope.cli, whisperscope.engine.analyzer\n"
+                "import whisperscope, whisperscope.api, whisperscope.cli\n"
+                "import whisperscope.engine.analyzer\n"
+                "whisperscope.transcribe, whisperscope.load_model  # the API, loaded by name\n"
                 "numba = sys.modules['numba']  # whisper imported the real one\n"
                 "print(sys.meta_path == hooks, type(numba).__name__, numba.__file__ != None)\n")
     assert lines == ["True module True"]

@@ -19,3 +19,9 @@ class AnalysisCancelled(WhisperScopeError):
 
 class ExportError(WhisperScopeError):
     """An export or save could not be written; existing files are untouched."""
+
+
+def exception_reason(exc: BaseException) -> str:
+    """One short line for an exception: its type and the first line of its message."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__

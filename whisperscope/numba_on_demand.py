@@ -2,7 +2,7 @@
 
 `whisper.timing` imports numba and decorates its own DTW with it (`dtw_cpu`, `backtrace`),
 which only `whisper.transcribe(word_timestamps=True)` calls; WhisperScope times words with
-its own DTW (`engine/alignment.py`, numpy). Importing numba loads LLVM: 115 MB resident in
+its own DTW (`engine/timing/dtw.py`, numpy). Importing numba loads LLVM: 115 MB resident in
 every process that imports whisper (`import numba` after torch: RSS 266 -> 380 MB, most of
 it libllvmlite's pages), about an eighth of `align`'s peak on 10 min with base.
 

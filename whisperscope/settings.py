@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from whisperscope.engine.decode_options import check_settings
-from whisperscope.engine.devices import DEVICE_CHOICES as DEVICES
+from whisperscope.engine.decoding.options import check_settings
+from whisperscope.engine.models.devices import DEVICE_CHOICES as DEVICES
 from whisperscope.errors import WhisperScopeError
 from whisperscope.session.model import AnalysisSettings
 

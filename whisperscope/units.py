@@ -60,3 +60,14 @@ def samples_to_seconds(samples: int | float) -> float:
 
 def seconds_to_samples(seconds: float) -> int:
     return round(seconds * SAMPLE_RATE)
+
+
+def seconds_to_milliseconds(seconds: float) -> int:
+    """Whole milliseconds, rounded as openai-whisper's writers round them (`round(t * 1000)`),
+    so every format agrees on every time (round(t, 3) differs by 1 ms at some halves)."""
+    return round(float(seconds) * 1000.0)
+
+
+def milliseconds_to_seconds(milliseconds: int | float) -> float:
+    """Seconds of a time in milliseconds (ELAN's, whisper's TSV)."""
+    return milliseconds / 1000.0

@@ -252,7 +252,10 @@ def test_usage_errors_exit_2_before_any_analysis(good_corpus, tmp_path):
                  (good_corpus, "--output-dir", tmp_path / "o", "--dask-return"),
                  (tmp_path / "nowhere", "--output-dir", tmp_path / "o"),
                  (good_corpus, "--output-dir", tmp_path / "o", "--format", "json",
-                  "--word-level")):
+                  "--word-level"),
+                 (good_corpus, "--output-dir", good_corpus, "--format", "txt")):
         result = whisperscope("align", *args, "--model", "tiny.en", timeout=60)
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, args
+    assert "transcript goes" in result.stderr  # the last: X.txt beside X.wav
+    assert not list(good_corpus.rglob("*.txt"))

@@ -3,20 +3,24 @@
 import numpy as np
 import pytest
 
-from whisperscope.engine.alignment import (
-    AlignmentOptions,
+from whisperscope.engine.timing.decoder_rows import (
     TokenSpan,
+    dtw_spans,
+    give_punctuation_to_next,
+    refine_spans,
+)
+from whisperscope.engine.timing.dtw import (
     alignment_matrix,
     dtw,
-    dtw_spans,
-    encoder_frames,
-    give_punctuation_to_next,
     median_filter,
+    normalise_heads,
+    row_start_frames,
+)
+from whisperscope.engine.timing.options import AlignmentOptions
+from whisperscope.engine.timing.voicing import (
+    encoder_frames,
     mel_level_db,
     next_sound,
-    normalise_heads,
-    refine_spans,
-    row_start_frames,
     voiced_frames,
 )
 
@@ -183,7 +187,7 @@ def test_levels_tell_speech_from_silence_and_from_steady_noise():
 def test_levels_a_chunk_at_a_time_are_the_whole_recordings_to_the_bit():
     """An hour's levels are made in chunks (the float64 temporaries of the whole were
     ~700 MB): each frame's level is the one computed over all frames at once."""
-    from whisperscope.engine.alignment import LEVEL_CHUNK_FRAMES
+    from whisperscope.engine.timing.voicing import LEVEL_CHUNK_FRAMES
 
     rng = np.random.default_rng(3)
     mel = rng.uniform(-0.5, 1.5, (80, 2 * LEVEL_CHUNK_FRAMES + 77)).astype(np.float32)

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 from whisper.tokenizer import get_tokenizer
 
-from whisperscope.engine.alignment import best_aligned_head, unit_starts, word_frames
-from whisperscope.engine.alignment_pass import _word_chunks
-from whisperscope.engine.alignment_units import SPACE, spell
+from whisperscope.engine.timing.boundaries import unit_starts, word_frames
+from whisperscope.engine.timing.forced_pass import _word_chunks
+from whisperscope.engine.timing.heads import best_aligned_head
+from whisperscope.engine.timing.spelling import SPACE, spell
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +138,7 @@ def test_the_text_end_band_keeps_the_last_word_before_the_untranscribed_speech()
 
 
 def test_text_end_band_bounds_only_the_last_segment_by_its_end(tokenizer):
-    from whisperscope.engine.timing import TimedToken, WordGroup, text_end_band
+    from whisperscope.engine.timing.window import TimedToken, WordGroup, text_end_band
 
     units = spell(tokenizer, ["hi", " yo", " ok"])
     tokens = [TimedToken(1, 0, " hi", 0, 0, 1, 0), TimedToken(4, 0, " yo", 0, 0, 1, 1),

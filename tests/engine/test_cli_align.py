@@ -32,7 +32,7 @@ def sample_json(tmp_path_factory):
 
 def test_align_writes_words_with_times_and_shows_progress(sample_json):
     data, stderr = sample_json
-    words = data["words"]
+    words = [w for segment in data["segments"] for w in segment["words"]]
     assert len(words) >= 5
     assert all(w["start"] <= w["end"] for w in words)
     assert "%" in stderr  # the progress bar went to stderr
@@ -113,3 +113,27 @@ def test_the_window_without_a_display_is_a_clear_message():
                             text=True, timeout=60, env=env)
     assert result.returncode == 2
     assert "no display" in result.stderr and "whisperscope align" in result.stderr
+
+
+def test_subtitles_that_fit_with_whispers_flags(tmp_path):
+    from importlib.resources import files
+
+    import srt
+
+    out = tmp_path / "sample.srt"
+    sample = files("whisperscope.resources") / "sample.flac"
+    result = whisperscope("align", str(sample), "--model", "tiny.en", "-q", "-o", str(out),
+                          "--max_line_width", "20", "--max-line-count", "2")
+    assert result.returncode == 0, result.stderr
+    cues = list(srt.parse(out.read_text()))
+    assert max(len(line) for c in cues for line in c.content.splitlines()) <= 20
+    assert max(len(c.content.splitlines()) for c in cues) == 2
+    assert "garden" in " ".join(c.content for c in cues)
+
+
+def test_a_bad_line_limit_is_refused_before_the_analysis(tmp_path):
+    result = whisperscope("align", "nonexistent.wav", "--max-line-width", "0", "-o",
+                          str(tmp_path / "x.srt"))
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("max-line-width must be a whole number of 1 or "
+                                          "more, not 0")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from whisperscope.cli import build_parser
-from whisperscope.cli.align import WHISPER_APPEND, WHISPER_PREPEND, export_options
+from whisperscope.cli.align import export_options
 from whisperscope.cli.output_formats import resolve_outputs, short_output_is_file
 from whisperscope.cli.whisper_options import settings_from_args
 from whisperscope.errors import ExportError
@@ -22,6 +22,8 @@ from whisperscope.session.export_sets import formats_for, options_by_format, out
 from whisperscope.session.model import AnalysisSettings
 
 SAMPLE = Path(str(files("whisperscope.resources") / "sample.flac"))
+PREPEND = "\"'“¿([{-"  # whisper.transcribe's defaults, as `whisper --help` shows them
+APPEND = "\"'.。,，!！?？:：”)]}、"
 
 
 def whisperscope(*args, timeout=300):
@@ -65,8 +67,8 @@ def test_a_whisper_command_line_means_what_it_means_to_whisper():
         "--condition_on_previous_text", "False", "--fp16", "False",
         "--temperature_increment_on_fallback", "0.5", "--compression_ratio_threshold", "2.2",
         "--logprob_threshold", "-0.9", "--no_speech_threshold", "0.5",
-        "--word_timestamps", "True", "--prepend_punctuations", WHISPER_PREPEND,
-        "--append_punctuations", WHISPER_APPEND, "--highlight_words", "True",
+        "--word_timestamps", "True", "--prepend_punctuations", PREPEND,
+        "--append_punctuations", APPEND, "--highlight_words", "True",
         "--max_line_width", "42", "--max_line_count", "2", "--max_words_per_line", "3",
         "--threads", "2", "--clip_timestamps", "1,5", "--hallucination_silence_threshold", "2")
     assert settings_from_args(args) == AnalysisSettings(
@@ -122,9 +124,7 @@ def test_dash_o_is_a_folder_unless_it_names_one_file(tmp_path):
 def test_output_format_all():
     assert formats_for("srt") == ("srt",)
     everything = formats_for("all")
-    assert {"json", "srt", "vtt", "tsv", "textgrid"} <= set(everything)
-    assert everything[:len(set(everything) & {"txt", "vtt", "srt", "tsv", "json"})] == tuple(
-        f for f in ("txt", "vtt", "srt", "tsv", "json") if f in everything)  # whisper's first
+    assert everything == ("txt", "vtt", "srt", "tsv", "json", "textgrid", "eaf")
     assert output_suffix("textgrid") == ".TextGrid" and output_suffix("srt") == ".srt"
     args = parse("-f", "all")
     assert (args.output_dir, args.formats) == (Path("."), everything)  # whisper's default
@@ -141,10 +141,13 @@ def test_each_format_gets_its_share_of_the_options():
         options_by_format(("json",), {"highlight_words": True})  # one format: said at once
     with pytest.raises(ExportError, match="highlight"):
         options_by_format(("json", "textgrid"), {"highlight_words": True})  # taken by none
+    for formats in (("srt",), ("json", "srt", "vtt")):  # the exporter's own check, in all
+        with pytest.raises(ExportError, match="max-line-width must be a whole number"):
+            options_by_format(formats, {"max_line_width": 0})
 
 
 @pytest.mark.parametrize("argv", [
-    ["--device", "tpu"], ["--max_line_width", "0"], ["--fp16", "maybe"],
+    ["--device", "tpu"], ["--max_line_width", "x"], ["--fp16", "maybe"],
     ["--prepend_punctuations", "'"], ["-f", "docx"]])
 def test_a_value_whisper_would_refuse_is_a_usage_error(argv):
     with pytest.raises(SystemExit) as stop:
@@ -158,30 +161,43 @@ def test_the_language_none_detects():
 
 @pytest.mark.model
 def test_output_format_all_writes_every_format_into_the_folder(tmp_path):
+    import pympi
     import srt
 
     out = tmp_path / "out"
     result = whisperscope("align", SAMPLE, "--model", "tiny.en", "-f", "all", "-o", out,
-                          "--highlight_words", "True", "--verbose", "True")
+                          "--max_line_width", "42", "--max_line_count", "2",
+                          "--verbose", "True")
     assert result.returncode == 0, result.stderr
-    expected = {f"sample{output_suffix(fmt)}" for fmt in formats_for("all")}
-    assert {p.name for p in out.iterdir()} == expected  # nothing else (no failures.tsv)
+    assert {p.name for p in out.iterdir()} == {  # nothing else (no failures.tsv)
+        "sample.txt", "sample.vtt", "sample.srt", "sample.tsv", "sample.json",
+        "sample.TextGrid", "sample.eaf"}
     data = json.loads((out / "sample.json").read_text())
     assert data["settings"]["beam_size"] == 5 and data["settings"]["best_of"] == 5
+    words = [w for segment in data["segments"] for w in segment["words"]]
     cues = list(srt.parse((out / "sample.srt").read_text()))
-    highlighted = [cue for cue in cues if "<u>" in cue.content]  # highlight_words reached it
-    assert len(highlighted) == len(data["words"]), cues  # one cue per word spoken
+    lines = [line for cue in cues for line in cue.content.splitlines()]
+    assert cues and max(len(line) for line in lines) <= 42  # the line options reached it
+    assert max(len(cue.content.splitlines()) for cue in cues) <= 2
+    assert " ".join(lines).split() == "".join(w["word"] for w in words).split()
     assert (out / "sample.TextGrid").read_text().startswith('File type = "ooTextFile"')
+    eaf = pympi.Elan.Eaf(str(out / "sample.eaf"))
+    (tier,) = [t for t in eaf.get_tier_names() if t.lower().startswith("word")]
+    annotations = sorted(eaf.get_annotation_data_for_tier(tier))
+    assert [(a[0], a[1]) for a in annotations] == [
+        (round(w["start"] * 1000), round(w["end"] * 1000)) for w in words]
     # --verbose True: each segment as whisper prints it, on stderr
     assert re.search(r"^\[00:00\.\d{3} --> 00:0\d\.\d{3}\]  The children", result.stderr,
                      re.MULTILINE), result.stderr
     # as whisper: one recording is written again every time (a corpus resumes instead)
     before = (out / "sample.srt").stat().st_mtime_ns
     again = whisperscope("align", SAMPLE, "--model", "tiny.en", "--output_format", "srt",
-                         "--output_dir", out, "-q", "--beam_size", "None")
+                         "--output_dir", out, "-q", "--beam_size", "None",
+                         "--highlight_words", "True")
     assert again.returncode == 0, again.stderr
     assert (out / "sample.srt").stat().st_mtime_ns > before
-    assert "<u>" not in (out / "sample.srt").read_text()
+    highlighted = [c for c in srt.parse((out / "sample.srt").read_text()) if "<u>" in c.content]
+    assert len(highlighted) == len(words)  # highlight_words reached it: a cue per word
 
 
 @pytest.mark.model

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from whisperscope.engine.ct2_convert import (
+from whisperscope.engine.models.ct2_convert import (
     alignment_heads_of,
     default_alignment_heads,
     read_alignment_heads,
@@ -15,7 +15,7 @@ from whisperscope.engine.ct2_convert import (
     whisper_dims,
     whisper_from_ct2,
 )
-from whisperscope.engine.ct2_reader import read_ct2
+from whisperscope.engine.models.ct2_reader import read_ct2
 from whisperscope.errors import ModelError
 
 ALIAS = {"decoder/projection/weight": "decoder/embeddings/weight"}

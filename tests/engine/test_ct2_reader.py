@@ -9,7 +9,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from whisperscope.engine.ct2_reader import read_ct2
+from whisperscope.engine.models.ct2_reader import read_ct2
 from whisperscope.errors import ModelError
 
 MB = 1024 * 1024
@@ -202,7 +202,7 @@ def _file_pages_mb() -> float:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
 def test_dropped_pages_leave_memory_and_the_values_stay_readable(write_ct2):
-    from whisperscope.engine.ct2_reader import drop_pages
+    from whisperscope.engine.models.ct2_reader import drop_pages
 
     big = np.arange(24 * 2**20 // 2, dtype=np.float16)  # 24 MB
     model = read_ct2(write_ct2({"big/weight": big}))

@@ -15,13 +15,13 @@ import whisper
 from whisper.decoding import DecodingOptions
 from whisper.model import ModelDimensions, Whisper, disable_sdpa
 
-from whisperscope.engine import alignment
-from whisperscope.engine.decoder import CachedDecoder
-from whisperscope.engine.window_decoding import (
+from whisperscope.engine.decoding.decoder import CachedDecoder
+from whisperscope.engine.decoding.window_decoding import (
     GeneratedToken,
     HypothesisSwitched,
     decode_window,
 )
+from whisperscope.engine.timing import dtw as alignment
 
 EOT = 50256
 HEADS = ((1, 0), (1, 3), (0, 2))

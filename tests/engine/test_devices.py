@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from whisperscope.engine.devices import available_devices, resolve_device, uses_fp16
 from whisperscope.engine.models import load_model
+from whisperscope.engine.models.devices import available_devices, resolve_device, uses_fp16
 from whisperscope.errors import ModelError
 
 

@@ -47,7 +47,7 @@ def test_kept_attention_is_the_full_attentions_cut(small_whisper):
     """`keep_attention` cuts each layer as it is made: the same numbers as cutting after."""
     import torch
 
-    from whisperscope.engine.decoder import CachedDecoder
+    from whisperscope.engine.decoding.decoder import CachedDecoder
 
     features = torch.randn(1, 8, 16)
     tokens = torch.tensor([[1, 5, 7, 9, 11, 3]])
@@ -62,7 +62,7 @@ def test_kept_attention_is_the_full_attentions_cut(small_whisper):
 def test_chunked_target_logprobs_equal_log_softmax():
     import torch
 
-    from whisperscope.engine.alignment_pass import _target_logprobs
+    from whisperscope.engine.timing.forced_pass import _target_logprobs
 
     torch.manual_seed(1)
     logits = torch.randn(70, 500) * 5

@@ -8,14 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from whisperscope.engine.model_heads import (
+from whisperscope.engine.models import load_model
+from whisperscope.engine.models.heads import (
     SAVED_HEADS_FILE,
     official_heads,
     save_alignment_heads,
     saved_heads_path,
 )
-from whisperscope.engine.model_names import official_name
-from whisperscope.engine.models import load_model
+from whisperscope.engine.models.names import official_name
 from whisperscope.errors import ModelError
 
 from ._model_layouts import random_whisper, write_checkpoint, write_transformers

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from whisperscope.engine.ct2_convert import whisper_from_ct2
-from whisperscope.engine.ct2_dequantize import dequantize
-from whisperscope.engine.ct2_reader import read_ct2
 from whisperscope.engine.models import load_model
+from whisperscope.engine.models.ct2_convert import whisper_from_ct2
+from whisperscope.engine.models.ct2_dequantize import dequantize
+from whisperscope.engine.models.ct2_reader import read_ct2
 from whisperscope.errors import ModelError
 
 from ._model_layouts import (

@@ -12,16 +12,15 @@ import numpy as np
 import pytest
 import torch
 
-from whisperscope.engine import hf_cache
-from whisperscope.engine.model_catalog import (
+from whisperscope.engine.models import hf_cache, load_model
+from whisperscope.engine.models.catalog import (
     BUNDLED,
     HF_CACHE,
     WHISPER_CACHE,
     discover_models,
     hf_cache_models,
 )
-from whisperscope.engine.model_heads import SAVED_HEADS_FILE
-from whisperscope.engine.models import load_model
+from whisperscope.engine.models.heads import SAVED_HEADS_FILE
 from whisperscope.errors import ModelError
 
 from ._model_layouts import hf_cache_repo, random_whisper, write_checkpoint, write_transformers
@@ -201,7 +200,7 @@ def test_no_cache_no_entries(clean_env, tmp_path):
 
 
 def test_discovery_imports_no_torch(clean_env, tmp_path):
-    code = ("import sys; from whisperscope.engine.model_catalog import discover_models; "
+    code = ("import sys; from whisperscope.engine.models.catalog import discover_models; "
             "discover_models(); print('torch' in sys.modules, 'whisper' in sys.modules)")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
@@ -212,7 +211,7 @@ def test_discovery_imports_no_torch(clean_env, tmp_path):
 def test_an_allowed_download_that_fails_says_why(clean_env, tmp_path):
     """--allow-download goes through huggingface_hub; here its endpoint is a closed local
     port, so the attempt fails at once and says so in one message (nothing half-written)."""
-    code = ("from whisperscope.engine.hf_cache import resolve_hub_model\n"
+    code = ("from whisperscope.engine.models.hf_cache import resolve_hub_model\n"
             "try:\n    resolve_hub_model('Systran/faster-whisper-tiny', allow_download=True)\n"
             "except Exception as e:\n    print(type(e).__name__, e)\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path),

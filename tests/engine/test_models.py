@@ -13,7 +13,6 @@ import torch
 import whisper
 
 from whisperscope.engine.models import (
-    KNOWN_MODEL_NAMES,
     LoadedModel,
     best_offline_model,
     bundled_models,
@@ -21,6 +20,7 @@ from whisperscope.engine.models import (
     load_model,
     whisper_cache_dir,
 )
+from whisperscope.engine.models.names import KNOWN_MODEL_NAMES
 from whisperscope.errors import ModelError
 
 PANGRAM = "the quick brown fox jumps over the lazy dog"

@@ -11,15 +11,11 @@ from whisper.tokenizer import get_tokenizer
 
 from whisperscope.audio.loader import load_audio
 from whisperscope.audio.spectrogram import whisper_input_mel
-from whisperscope.engine.alignment import (
-    best_aligned_head,
-    encoder_frames,
-    mel_level_db,
-    voiced_frames,
-)
-from whisperscope.engine.alignment_pass import HeadRequest, run_alignment_pass
-from whisperscope.engine.alignment_units import spell
-from whisperscope.engine.decoder import CachedDecoder
+from whisperscope.engine.decoding.decoder import CachedDecoder
+from whisperscope.engine.timing.forced_pass import HeadRequest, run_alignment_pass
+from whisperscope.engine.timing.heads import best_aligned_head
+from whisperscope.engine.timing.spelling import spell
+from whisperscope.engine.timing.voicing import encoder_frames, mel_level_db, voiced_frames
 from whisperscope.units import WINDOW_MEL_FRAMES
 
 WORDS = (" Gas", " is", " colorless,", " odorless", " and", " tasteless;", " it", " is",

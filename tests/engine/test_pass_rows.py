@@ -1,4 +1,4 @@
-"""The alignment pass's matrix on the heatmap's token rows (engine/pass_rows.py): pooling on
+"""The alignment pass's matrix on the heatmap's token rows (engine/timing/pass_rows.py): pooling on
 a planted matrix, then the real tiny.en on the bundled sample and a timit-dev utterance."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from whisper.tokenizer import get_tokenizer
 
-from whisperscope.engine.alignment_units import spell
-from whisperscope.engine.pass_rows import (
+from whisperscope.engine.timing.pass_rows import (
     frame_shares,
     pool_token_rows,
     token_units,
     word_unit_ends,
 )
+from whisperscope.engine.timing.spelling import spell
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,20 @@ import numpy as np
 import pytest
 from whisper.tokenizer import get_tokenizer
 
+from whisperscope.engine.decoding.window_decoding import DecodedWindow
 from whisperscope.engine.hallucination import (
     SegmentWords,
     TimedPiece,
     cut_hallucinations,
     is_segment_anomaly,
 )
-from whisperscope.engine.timing import TimedSegment, TimedWord, WindowTiming
-from whisperscope.engine.transcribe_rules import _Prompts, _seek_and_keep, _seek_clips, _taking_time
-from whisperscope.engine.window_decoding import DecodedWindow
+from whisperscope.engine.timing.window import TimedSegment, TimedWord, WindowTiming
+from whisperscope.engine.transcribe_rules import (
+    _Prompts,
+    _seek_and_keep,
+    _seek_clips,
+    _taking_time,
+)
 from whisperscope.session.model import AnalysisSettings
 
 TOKENIZER = get_tokenizer(False)

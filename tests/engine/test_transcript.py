@@ -2,7 +2,7 @@
 
 import pytest
 
-from whisperscope.engine.transcript import (
+from whisperscope.engine.timing.transcript import (
     TranscriptError,
     check_length,
     read_transcript,

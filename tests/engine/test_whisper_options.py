@@ -111,7 +111,8 @@ def test_align_decodes_with_the_options_and_records_them(tmp_path):
     assert data["settings"]["temperatures"] == [0.0]
     assert data["settings"]["clip_timestamps"] == [8.0]
     assert data["settings"]["no_speech_threshold"] is None
-    assert data["words"] and min(w["start"] for w in data["words"]) >= 8.0
+    words = [w for segment in data["segments"] for w in segment["words"]]
+    assert words and min(w["start"] for w in words) >= 8.0
 
 
 def test_a_bad_option_is_one_line_and_exit_code_2():

@@ -148,8 +148,8 @@ def test_a_translated_window_is_whispers_decode_token_for_token(foreign, base):
     from whisper.decoding import DecodingOptions, DecodingTask, decode
 
     from whisperscope.audio.spectrogram import whisper_input_mel
-    from whisperscope.engine.decoder import CachedDecoder
-    from whisperscope.engine.window_decoding import decode_window
+    from whisperscope.engine.decoding.decoder import CachedDecoder
+    from whisperscope.engine.decoding.window_decoding import decode_window
 
     mel = torch.from_numpy(whisper_input_mel(foreign[0].samples, 80)[:, :3000])
     options = DecodingOptions(task="translate", language="de", temperature=0.0, fp16=False)

@@ -200,9 +200,10 @@ def test_align_sample_offline(installed, tmp_path: Path):
     result = json.loads(out.read_text())
     assert result["model"]["name"] == "tiny.en"
     assert result["text"].strip() == truth["text"]
-    words = [w["text"].strip(" .,") for w in result["words"]]
+    timed = [w for segment in result["segments"] for w in segment["words"]]
+    words = [w["word"].strip(" .,") for w in timed]
     assert words == [w["text"].strip(" .,") for w in truth["words"]]
-    first_after_pause = result["words"][7]  # "Please", after the 7 s pause
+    first_after_pause = timed[7]  # "Please", after the 7 s pause
     assert abs(first_after_pause["start"] - truth["words"][7]["start"]) < 0.5
 
 

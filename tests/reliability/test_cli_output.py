@@ -86,7 +86,7 @@ def test_a_fifo_is_written_as_a_stream(sample, tmp_path, run_cli):
     result = run_cli("align", sample, "--model", "tiny.en", "-q", "-o", fifo)
     data, _ = reader.communicate(timeout=60)
     assert result.returncode == 0, result.stderr
-    assert json.loads(data)["words"]
+    assert json.loads(data)["segments"][0]["words"]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # not replaced by a regular file
 
 

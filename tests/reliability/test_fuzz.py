@@ -16,7 +16,7 @@ import pytest
 import soundfile as sf
 
 from whisperscope.audio.loader import load_audio
-from whisperscope.engine.ct2_reader import read_ct2
+from whisperscope.engine.models.ct2_reader import read_ct2
 from whisperscope.errors import AudioError, ModelError
 from whisperscope.session.store import MANIFEST, SessionError, load_session, save_session
 

@@ -88,7 +88,7 @@ def build_analysis(spec, duration: float, audio_path: str = "/nonexistent/speech
             index=s_index, start=spec_words[0][1], end=spec_words[-1][2],
             text="".join(w[0] for w in spec_words), words=tuple(word_indices), window=window,
             avg_logprob=float(rng.uniform(-0.8, -0.1)), no_speech_prob=0.01,
-            temperature=0.0, compression_ratio=1.3))
+            temperature=0.0, compression_ratio=1.3, seek=round(w_start * 100)))
 
     windows = []
     for w, w_start in enumerate(window_starts):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import json
 import re
@@ -59,7 +60,7 @@ def test_json_validates_and_round_trips(any_analysis, tmp_path):
     assert data["audio"]["path"] == a.audio.path
     assert data["model"]["name"] == a.model.name
     assert data["settings"]["initial_prompt"] == a.settings.initial_prompt
-    assert data["text"] == a.text
+    assert data["text"] == "".join(s.text for s in a.segments)  # whisper's, not stripped
 
     back = json_format.read(path)
     assert back.audio == a.audio and back.model == a.model and back.settings == a.settings
@@ -71,6 +72,75 @@ def test_json_validates_and_round_trips(any_analysis, tmp_path):
     assert [w.tokens for w in a.words] == [w.tokens for w in back.words]
     assert [t.probability for t in a.tokens] == [t.probability for t in back.tokens]
     assert len(data["windows"]) == len(a.windows)
+    assert [s.words for s in back.segments] == [s.words for s in a.segments]
+    assert [w.segment for w in back.words] == [w.segment for w in a.words]
+    assert [s.seek for s in back.segments] == [
+        round(a.windows[s.window].start * 100) for s in a.segments]
+
+
+WHISPER_SEGMENT_KEYS = ["id", "seek", "start", "end", "text", "tokens", "temperature",
+                        "avg_logprob", "compression_ratio", "no_speech_prob", "words"]
+
+
+def test_json_is_whispers_result_with_ours_beside_it(analysis):
+    data = json.loads(exporters.to_text(analysis, "json"))
+    assert {"text", "segments", "language"} <= set(data)
+    assert data["language"] == "en"
+    for segment, ours in zip(data["segments"], analysis.segments, strict=True):
+        assert [k for k in segment if k in WHISPER_SEGMENT_KEYS] == WHISPER_SEGMENT_KEYS
+        assert segment["id"] == ours.index
+        assert segment["tokens"] == [k.token_id for k in analysis.tokens
+                                     if k.segment == ours.index]
+        words = [analysis.words[i] for i in ours.words]
+        assert [w["word"] for w in segment["words"]] == [w.text for w in words]
+        assert [(w["start"], w["end"]) for w in segment["words"]] == [
+            (ms(w.start) / 1000, ms(w.end) / 1000) for w in words]  # ms, not whisper's 10 ms
+        assert [w["probability"] for w in segment["words"]] == [w.probability for w in words]
+        for word, ours_word in zip(segment["words"], words, strict=True):
+            assert [analysis.tokens[k].text for k in word["token_indices"]] == [
+                analysis.tokens[k].text for k in ours_word.tokens]
+    assert data["segments"][2]["seek"] == 3000  # the second window starts at 30 s
+
+
+def test_json_says_which_times_were_moved_by_hand(analysis):
+    data = json.loads(exporters.to_text(analysis, "json", edited_words={3, 1},
+                                        edited_tokens=[4]))
+    jsonschema.validate(data, json_format.SCHEMA)
+    assert data["edits"] == {"words": [1, 3], "tokens": [4]}
+    assert "edits" not in json.loads(exporters.to_text(analysis, "json"))
+    with pytest.raises(ExportError, match="does not apply to srt"):
+        exporters.to_text(analysis, "srt", edited_words={1})
+
+
+def test_json_seek_of_an_older_analysis_comes_from_its_window(analysis):
+    older = dataclasses.replace(analysis, segments=[
+        dataclasses.replace(s, seek=None) for s in analysis.segments])
+    data = json.loads(exporters.to_text(older, "json"))
+    assert [s["seek"] for s in data["segments"]] == [0, 0, 3000]
+
+
+def test_json_version_1_still_loads(analysis):
+    """A file written before whisper's layout (flat words with `text`, linked by index)."""
+    v1 = {"format": "whisperscope.analysis", "version": 1, "audio": {
+        "path": "a.wav", "sha256": "", "duration": 2.0, "sample_rate": 16000, "channels": 1},
+        "model": {"name": "tiny.en", "source": "x", "device": "cpu", "dtype": "float32",
+                  "multilingual": False, "alignment_heads": [[1, 0]]},
+        "settings": {}, "language": "en", "text": "Hi there.",
+        "segments": [{"index": 0, "start": 0.1, "end": 0.9, "text": " Hi there.",
+                      "words": [0, 1], "window": 0, "avg_logprob": -0.2}],
+        "words": [{"index": 0, "text": " Hi", "start": 0.1, "end": 0.4, "probability": 0.9,
+                   "tokens": [0], "segment": 0},
+                  {"index": 1, "text": " there.", "start": 0.4, "end": 0.9,
+                   "probability": 0.8, "tokens": [1], "segment": 0}],
+        "tokens": [{"index": i, "token_id": 10 + i, "text": t, "start": s, "end": e,
+                    "probability": 0.9, "window": 0, "row": i + 1, "segment": 0}
+                   for i, (t, s, e) in enumerate([(" Hi", 0.1, 0.4), (" there.", 0.4, 0.9)])]}
+    back = json_format.analysis_from_dict(v1)
+    assert [(w.text, w.start, w.end, w.tokens) for w in back.words] == [
+        (" Hi", 0.1, 0.4, (0,)), (" there.", 0.4, 0.9, (1,))]
+    assert back.segments[0].words == (0, 1) and back.segments[0].avg_logprob == -0.2
+    again = json.loads(json_format.to_text(back))
+    assert again["version"] == 2 and again["segments"][0]["words"][1]["word"] == " there."
 
 
 def test_json_schema_rejects_a_broken_file(analysis, tmp_path):
@@ -297,7 +367,8 @@ def test_npz_rejects_mismatched_capture(analysis, tmp_path):
 
 @pytest.mark.parametrize("name, fmt", [("a.JSON", "json"), ("b.srt", "srt"), ("c.vtt", "vtt"),
                                        ("d.tsv", "tsv"), ("e.TextGrid", "textgrid"),
-                                       ("f.npz", "npz")])
+                                       ("f.npz", "npz"), ("g.eaf", "eaf"), ("h.aud", "aud"),
+                                       ("i.txt", "txt")])
 def test_guess_format(name, fmt):
     assert exporters.guess_format(name) == fmt
 

@@ -63,10 +63,10 @@ def test_reads_timit_audacity_and_our_json(tmp_path):
 
 
 @pytest.mark.parametrize("name, text, message", [
-    ("x.doc", "", "cannot tell"), ("x.wrd", "12 x word\n", "not a readable timit"),
-    ("x.txt", "no tabs here\n", "not a readable audacity"), ("x.json", "{", "json"),
+    ("x.doc", "", "cannot tell"), ("x.wrd", "12 x word\n", "not a readable TIMIT"),
+    ("x.txt", "no tabs here\n", "not a readable Audacity"), ("x.json", "{", "json"),
     ("x.wrd", "", "holds no words"), ("x.txt", "2.0\t1.0\tbackwards\n", "impossible"),
-    ("x.TextGrid", "not a grid", "textgrid"),
+    ("x.TextGrid", "not a grid", "TextGrid"),
 ])
 def test_bad_references_are_one_clear_error(tmp_path, name, text, message):
     path = tmp_path / name

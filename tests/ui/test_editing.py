@@ -102,7 +102,11 @@ def test_edits_are_kept_in_sessions_and_exports(qtbot, make_window, tmp_path):
     assert end == pytest.approx(word.end - 0.1, abs=0.01)
     out = tmp_path / "out.json"
     assert session_actions.export_to(window, str(out), "json")
-    assert json.loads(out.read_text())["words"][1]["end"] == pytest.approx(end, abs=1e-3)
+    data = json.loads(out.read_text())
+    words = [w for s in data["segments"] for w in s["words"]]
+    assert words[1]["end"] == pytest.approx(end, abs=1e-3)
+    assert 1 in data["edits"]["words"]
+    assert data["edits"]["words"] == sorted(window.workbench.editor.edited_words)
     grid = tmp_path / "out.TextGrid"
     assert session_actions.export_to(window, str(grid), "textgrid")
     assert f"xmax = {round(end, 3)}" in grid.read_text()

@@ -32,22 +32,21 @@ def planted_full(n_rows: int = 10, n_frames: int = 300) -> np.ndarray:
     return full
 
 
-def test_scores_prefer_peaked_forward_moving_attention():
-    from whisperscope.ui.head_scores import alignment_score, monotonicity, peakedness
+def test_the_grid_scores_heads_as_the_engine_chooses_them():
+    """One head score: the grid's (timing/heads.py) prefers what the engine's pass picks."""
+    from whisperscope.engine.timing.heads import head_alignment_scores
 
-    eye = np.eye(20)
-    assert peakedness(eye) == pytest.approx(1.0) and monotonicity(eye) == 1.0
-    assert peakedness(np.ones((20, 20))) == pytest.approx(0.0)
-    assert monotonicity(eye[::-1]) == 0.0
-    sink = np.zeros((20, 20))
+    eye = np.eye(20, dtype=np.float32)
+    sink = np.zeros((20, 20), np.float32)
     sink[:, 0] = 1.0  # every token looks at the first frame: peaked, but no alignment
-    assert peakedness(sink) == pytest.approx(1.0) and alignment_score(sink) == 0.0
-    noise = np.random.default_rng(0).uniform(size=(20, 20))
-    assert alignment_score(eye) > 0.9 > 0.2 > alignment_score(noise)
+    flat = np.full((20, 20), 1 / 20, np.float32)
+    scores = head_alignment_scores(np.stack([sink, flat, eye])[None], None)[0]
+    assert np.argmax(scores) == 2 and scores[2] == pytest.approx(1.0)
+    assert scores[0] < 0.3 and scores[1] < 0.1
 
 
 def test_retiming_with_the_planted_head_finds_its_spans():
-    from whisperscope.ui.head_scores import retime_with_heads
+    from whisperscope.engine.timing.retime import retime_with_heads
 
     analysis, _ = synthetic_analysis("/tmp/fake.wav")
     times = retime_with_heads(analysis, {0: planted_full()}, [PLANTED])

@@ -76,7 +76,7 @@ def test_a_bad_reference_is_a_message(qtbot, make_window, tmp_path):
     bad = tmp_path / "ref.wrd"
     bad.write_text("not timit\n")
     assert not window.workbench.load_reference(str(bad))
-    assert "not a readable timit" in window.error_box.text()
+    assert "not a readable TIMIT" in window.error_box.text()
     window.error_box.close()
 
 

@@ -16,6 +16,11 @@ from whisperscope.cli.whisper_options import (
     settings_from_args,
     str2bool,
 )
+from whisperscope.engine.timing.punctuation import (
+    APPEND_PUNCTUATIONS,
+    PREPEND_PUNCTUATIONS,
+    WHISPER_APPEND_PUNCTUATIONS,
+)
 from whisperscope.errors import ExportError
 from whisperscope.session.export_sets import LINE_OPTIONS, line_option_warnings
 
@@ -77,18 +82,10 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
             ("max_line_count", "the most lines in a subtitle cue (with --max_line_width)"),
             ("max_words_per_line", "the most words in a subtitle cue (without "
              "--max_line_width)")):
-        group.add_argument(*option_names(name), dest=name, type=positive_int, metavar="N",
+        group.add_argument(*option_names(name), dest=name, type=optional_int, metavar="N",
                            help=f"SRT/VTT: {help_text} (default: None)")
     group.add_argument("--word-level", action="store_true",
                        help="SRT/VTT/TSV: one cue or row per word instead of per segment")
-
-
-def positive_int(text: str) -> int | None:
-    """argparse type of the line options: a whole number >= 1, or None (whisper's off)."""
-    value = optional_int(text)
-    if value is not None and value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser, several: bool = False) -> None:
@@ -120,25 +117,24 @@ def add_engine_arguments(parser: argparse.ArgumentParser, several: bool = False)
     parser.add_argument("--word_timestamps", "--word-timestamps", type=str2bool,
                         default=True, metavar="BOOL",
                         help="accepted for whisper's sake: words are always timed here")
-    for name, default in (("prepend_punctuations", WHISPER_PREPEND),
-                          ("append_punctuations", WHISPER_APPEND)):
-        parser.add_argument(*option_names(name), dest=name, default=default,
-                            type=_whisper_default_only(name, default), metavar="CHARS",
+    for name, accepted in (("prepend_punctuations", (PREPEND_PUNCTUATIONS,)),
+                           ("append_punctuations", (WHISPER_APPEND_PUNCTUATIONS,
+                                                    APPEND_PUNCTUATIONS))):
+        parser.add_argument(*option_names(name), dest=name, default=accepted[0],
+                            type=_one_of(name, accepted), metavar="CHARS",
                             help="accepted with whisper's default only: words keep their "
                             "punctuation as whisper attaches it")
     add_whisper_options(parser)
 
 
-# whisper's defaults for the punctuation its word timing merges into the next / last word
-WHISPER_PREPEND = "\"'“¿([{-"
-WHISPER_APPEND = "\"'.。,，!！?？:：”)]}、"
+def _one_of(name: str, accepted: tuple[str, ...]):
+    """argparse type of an option only whisper's default of which applies here (the
+    punctuation table of engine/timing/punctuation.py)."""
 
-
-def _whisper_default_only(name: str, default: str):
     def check(text: str) -> str:
-        if text != default:
+        if text not in accepted:
             raise argparse.ArgumentTypeError(
-                f"only whisper's default ({default}) is supported: words keep their "
+                f"only whisper's default ({accepted[0]}) is supported: words keep their "
                 "punctuation as whisper attaches it")
         return text
 
@@ -149,7 +145,7 @@ def _whisper_default_only(name: str, default: str):
 def device_choice(text: str) -> str:
     """argparse type of --device: auto, cpu, cuda, cuda:N or mps (whether this machine has
     it is checked when the model loads)."""
-    from whisperscope.engine.devices import is_device_name
+    from whisperscope.engine.models.devices import is_device_name
 
     if not is_device_name(text):
         raise argparse.ArgumentTypeError(
@@ -180,7 +176,7 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
     print_warnings(audio.warnings)
     progress = None
     if not quiet:
-        progress = _SegmentPrinter() if args.verbose else _ProgressBar()
+        progress = _SegmentPrinter() if args.verbose else ProgressBar()
     try:
         analysis = run_to_completion(
             audio, model, settings_from_args(args), alignment=alignment,
@@ -196,7 +192,7 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
 def transcript_from_args(args, audio_path: Path) -> str | None:
     """The transcript text `--transcript` names for `audio_path`, read and checked now,
     before any model is loaded (TranscriptError, exit code 2, when it is unusable)."""
-    from whisperscope.engine.transcript import (
+    from whisperscope.engine.timing.transcript import (
         TranscriptError,
         read_transcript,
         transcript_words,
@@ -230,7 +226,7 @@ def warn_unaligned(analysis, quiet: bool = False) -> None:
 
 def alignment_from_args(args):
     """The AlignmentOptions the arguments ask for."""
-    from whisperscope.engine.alignment import AlignmentOptions
+    from whisperscope.engine.timing.options import AlignmentOptions
 
     return AlignmentOptions(refine=not args.no_refine)
 
@@ -312,7 +308,7 @@ def _write(analysis, target: OutputTarget, fmt: str, options: dict) -> None:
         write_with(target, lambda path: exporters.export(analysis, path, fmt, **options))
 
 
-class _ProgressBar:
+class ProgressBar:
     """tqdm on stderr, driven by the engine's Progress events."""
 
     def __init__(self) -> None:

@@ -116,7 +116,7 @@ def optional_language(text: str) -> str | None:
 def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
     """The AnalysisSettings the parsed options ask for; raises WhisperScopeError (one line
     for the user) for a combination whisper rejects."""
-    from whisperscope.engine.decode_options import check_settings
+    from whisperscope.engine.decoding.options import check_settings
 
     temperature = args.temperature
     step = args.temperature_increment_on_fallback

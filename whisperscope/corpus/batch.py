@@ -9,6 +9,7 @@ OUT/failures.tsv, and the rest go on.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -45,6 +46,19 @@ class Summary:
         return 1 if self.failures else 0
 
 
+def _refuse_transcript_places(sources, outputs: list[Path]) -> None:
+    """WhisperScopeError when an output would be a recording's X.txt / X.lab beside it:
+    in MFA's corpus layout that is its transcript (a plain-text run into the corpus itself
+    would replace, or skip as done, the user's transcripts)."""
+    for source, output in zip(sources, outputs, strict=True):
+        if output.suffix.lower() in discovery.TRANSCRIPT_SUFFIXES and (
+                os.path.normcase(str(output.with_suffix("")))
+                == os.path.normcase(str(source.path.absolute().with_suffix("")))):
+            raise WhisperScopeError(
+                f"{output} is where {source.path.name}'s transcript goes; write "
+                f"{output.suffix} files to another --output-dir")
+
+
 def run_batch(inputs: Sequence[str], config: JobConfig, options: BatchOptions) -> Summary:
     started = time.monotonic()
     sources = discovery.find_sources(inputs)
@@ -54,6 +68,8 @@ def run_batch(inputs: Sequence[str], config: JobConfig, options: BatchOptions) -
     out_dir = options.out_dir.expanduser().absolute()
     by_format = [discovery.output_paths(sources, out_dir, output_suffix(fmt))
                  for fmt in config.formats]
+    for outputs in by_format:
+        _refuse_transcript_places(sources, outputs)
     _prepare_out_dir(out_dir)
     work = plan.make_plan(sources, list(zip(*by_format, strict=True)), options.overwrite)
     plan.remove_stale_parts(path for job in work.pending for path in job.outputs)
@@ -120,7 +136,7 @@ def _on_accelerator(device: str) -> bool:
     """Whether the model runs on a GPU (one process keeps it busy). Asks torch for "auto"."""
     if device == "cpu":
         return False
-    from whisperscope.engine.devices import resolve_device
+    from whisperscope.engine.models.devices import resolve_device
 
     return resolve_device(device) != "cpu"
 

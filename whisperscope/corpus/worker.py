@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from whisperscope.corpus.plan import FileJob
-from whisperscope.engine.alignment import AlignmentOptions
+from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.errors import ExportError, ModelError, WhisperScopeError
 from whisperscope.session.atomic import atomic_write_bytes, describe_os_error
 from whisperscope.session.model import AnalysisSettings
@@ -143,7 +143,7 @@ def _analyse(source: Path, model: LoadedModel, config: JobConfig,
     transcript = None
     if config.transcript == "auto":
         from whisperscope.corpus.discovery import transcript_for
-        from whisperscope.engine.transcript import TranscriptError, read_transcript
+        from whisperscope.engine.timing.transcript import TranscriptError, read_transcript
 
         found = transcript_for(source)
         if found is None:

@@ -24,17 +24,15 @@ import torch
 from whisper.tokenizer import LANGUAGES, get_tokenizer
 
 from whisperscope.audio.spectrogram import whisper_input_mel
-from whisperscope.engine.alignment import (
-    AlignmentOptions,
-    encoder_frames,
-    mel_level_db,
-    voiced_frames,
-)
-from whisperscope.engine.alignment_pass import run_alignment_pass
-from whisperscope.engine.alignment_units import spell
 from whisperscope.engine.cancel import CancelToken
-from whisperscope.engine.decode_options import check_settings, decoding_options
-from whisperscope.engine.decoder import CachedDecoder
+from whisperscope.engine.decoding.decoder import CachedDecoder
+from whisperscope.engine.decoding.options import check_settings, decoding_options
+from whisperscope.engine.decoding.window_decoding import (
+    DecodedWindow,
+    GeneratedToken,
+    HypothesisSwitched,
+    decode_window,
+)
 from whisperscope.engine.events import (
     AnalysisStarted,
     EngineEvent,
@@ -46,22 +44,25 @@ from whisperscope.engine.events import (
     WindowRetried,
     WindowStarted,
 )
-from whisperscope.engine.forced_window import (
-    force_words,
-)
-from whisperscope.engine.hallucination import (
-    last_word_end,
-)
+from whisperscope.engine.hallucination import last_word_end
 from whisperscope.engine.heap import give_back_freed_memory
 from whisperscope.engine.models import LoadedModel
 from whisperscope.engine.plausibility import implausible_words
 from whisperscope.engine.silence_skip import skip_silence, skippable_silence
-from whisperscope.engine.timing import (
+from whisperscope.engine.timing.forced_pass import run_alignment_pass
+from whisperscope.engine.timing.forced_window import force_words
+from whisperscope.engine.timing.hearing import silence_level, silence_padded
+from whisperscope.engine.timing.island_passes import island_passes
+from whisperscope.engine.timing.options import AlignmentOptions
+from whisperscope.engine.timing.pass_frames import pass_heads
+from whisperscope.engine.timing.spelling import spell
+from whisperscope.engine.timing.transcript import check_length, transcript_words, window_share
+from whisperscope.engine.timing.voicing import encoder_frames, mel_level_db, voiced_frames
+from whisperscope.engine.timing.window import (
     TimedSegment,
     WindowTiming,
     decoded_words,
     pair_end_frame,
-    pass_heads,
     time_window,
 )
 from whisperscope.engine.transcribe_rules import (
@@ -71,13 +72,6 @@ from whisperscope.engine.transcribe_rules import (
     _seek_clips,
     _segment_words,
     _taking_time,
-)
-from whisperscope.engine.transcript import check_length, transcript_words, window_share
-from whisperscope.engine.window_decoding import (
-    DecodedWindow,
-    GeneratedToken,
-    HypothesisSwitched,
-    decode_window,
 )
 from whisperscope.engine.window_record import record_window, token_text
 from whisperscope.errors import AnalysisCancelled, AudioError, ModelError, WhisperScopeError
@@ -115,7 +109,7 @@ def analyze(
     `mel`: the recording's padded log-mel if the caller already has it (see
     `audio.spectrogram.whisper_input_mel`); it is used when its band count fits the model.
     `transcript`: the known text of the recording; its words are timed instead of the
-    decoded ones (engine/transcript.py says how they are spread over the windows).
+    decoded ones (engine/timing/transcript.py says how they are spread over the windows).
     `keep_attention=False`: the Analysis keeps no attention arrays (its windows keep their
     shapes), each WindowDone still carries its window's: for a run whose output reads none
     (text formats) or whose events take them elsewhere (the engine's process). An hour of
@@ -202,6 +196,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     # which 10 ms frames hold sound, judged on the whole recording's levels (for timing),
     # and the stricter test of which may be skipped undecoded
     level_db = mel_level_db(mel[:, :content_frames].numpy())
+    silence = silence_level(mel)
     voiced_10ms = voiced_frames(level_db, alignment.silence_db)
     audible_10ms = ~skippable_silence(level_db)
     window = 0
@@ -223,6 +218,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             if not torch.isfinite(features).all():  # corrupt weights: fail now, not after minutes
                 raise ModelError(_corrupt_model_message(model))
             decoder = CachedDecoder(whisper_model, features)
+            hearing = _TimingDecoder(whisper_model, mel, seek, segment_size, silence, dtype,
+                                     decoder, alignment)
 
             decoded = yield from _decode_with_fallback(
                 decoder, tokenizer, settings, prompts.next(), head_ids, n_frames, window,
@@ -233,10 +230,13 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 kept: list[TimedSegment] = []
                 seek = previous_seek + segment_size
             else:
-                aligned = _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames,
-                                          alignment, pass_heads(alignment, head_ids, voiced))
+                aligned = _alignment_pass(hearing.decoder(), decoded, tokenizer, segment_size,
+                                          n_frames, alignment,
+                                          pass_heads(alignment, head_ids, voiced))
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
-                                     alignment, aligned, tuple(head_ids))
+                                     alignment, aligned, tuple(head_ids), islands=island_passes(
+                                         hearing.decoder(), tokenizer, aligned, voiced,
+                                         alignment, head_ids))
                 seek, kept, skipped = _seek_and_keep(
                     timing, decoded, tokenizer, settings, previous_seek, segment_size,
                     last_speech_timestamp, duration, content_frames)
@@ -264,7 +264,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 if skipped:
                     timing, kept = WindowTiming((), (), (), segment_size), []
                 else:
-                    forced = force_words(decoder, tokenizer, words_here, head_ids, n_frames,
+                    forced = force_words(hearing.decoder(), tokenizer, words_here, head_ids,
+                                         n_frames,
                                          decoded.no_speech_prob, alignment.alignment_units,
                                          pass_heads(alignment, head_ids, voiced))
                     yield from _forced_rows(forced.decoded, tokenizer, window, window_start,
@@ -276,7 +277,9 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                     decoded = forced.decoded
                     timing = time_window(decoded, tokenizer, window_start, segment_size,
                                          voiced, alignment, forced.timing_pass, tuple(head_ids),
-                                         forced.words, text_end)
+                                         forced.words, text_end, island_passes(
+                                             hearing.decoder(), tokenizer, forced.timing_pass,
+                                             voiced, alignment, head_ids))
                     kept = list(timing.segments)
             if not skipped:
                 prompts.add(*prompt_source)
@@ -286,7 +289,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             yield done
             # this window's decoder (its key/value caches, one per beam) and alignment pass
             # go before the next one's are made, and the pages they freed with them
-            decoder = aligned = features = None
+            decoder = aligned = features = hearing = None
             give_back_freed_memory()
             seek = max(seek, previous_seek + 1)  # always move on
             window += 1
@@ -296,6 +299,27 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     analysis.elapsed = time.monotonic() - started
     yield Progress(duration, duration, analysis.elapsed)
     yield Finished(analysis)
+
+
+class _TimingDecoder:
+    """The decoder the timing passes use, made when first asked for: the decoding's own,
+    or for a window shorter than 30 s one over the window padded with silence
+    (timing/hearing.py)."""
+
+    def __init__(self, whisper_model, mel, seek, segment_size, silence, dtype, decoder,
+                 alignment: AlignmentOptions):
+        self._made = decoder if (segment_size >= WINDOW_MEL_FRAMES
+                                 or not alignment.silence_padding) else None
+        self._make = (whisper_model, mel, seek, segment_size, silence, dtype)
+
+    def decoder(self) -> CachedDecoder:
+        if self._made is None:
+            whisper_model, mel, seek, size, silence, dtype = self._make
+            window = silence_padded(mel[:, seek: seek + size], silence)
+            with torch.no_grad():
+                features = whisper_model.encoder(window[None].to(whisper_model.device, dtype))
+            self._made = CachedDecoder(whisper_model, features)
+        return self._made
 
 
 def _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames, alignment, heads):

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from whisperscope.audio.spectrogram import whisper_input_mel
-from whisperscope.engine.decoder import CachedDecoder
+from whisperscope.engine.decoding.decoder import CachedDecoder
 from whisperscope.engine.models import LoadedModel
 from whisperscope.session.model import WindowAttention
 from whisperscope.units import WINDOW_MEL_FRAMES, seconds_to_mel_frames

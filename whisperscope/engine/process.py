@@ -137,8 +137,8 @@ def _reply(conn, fn, *args) -> bool:
 
 def _serve_analysis(conn, cancel_event, state: dict) -> None:
     from whisperscope.engine.analyzer import analyze
-    from whisperscope.engine.devices import available_devices
     from whisperscope.engine.models import best_offline_model, load_model
+    from whisperscope.engine.models.devices import available_devices
 
     def set_audio(light, n_samples):
         samples = _receive_array(conn, (n_samples,))

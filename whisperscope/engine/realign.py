@@ -2,14 +2,12 @@
 
 A word's text edited by hand changes what the window says, so the window's words (with the
 edit) are forced through the decoder again on the same audio, exactly as a known transcript
-is (forced_window.py), and the window's tokens, words and segments are replaced in a copy
-of the Analysis; every later index is shifted by the difference. Other windows keep their
-times to the millisecond. Qt-free.
+is (timing/forced_window.py); `window_splice.splice_done` puts the new records in place of
+the window's in a copy of the Analysis, every later index shifted by the difference. Other
+windows keep their times to the millisecond. Qt-free.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -17,37 +15,20 @@ from whisper.audio import N_FRAMES
 from whisper.tokenizer import get_tokenizer
 
 from whisperscope.audio.spectrogram import whisper_input_mel
-from whisperscope.engine.alignment import (
-    AlignmentOptions,
-    encoder_frames,
-    mel_level_db,
-    voiced_frames,
-)
-from whisperscope.engine.decoder import CachedDecoder
+from whisperscope.engine.decoding.decoder import CachedDecoder
 from whisperscope.engine.events import WindowDone
-from whisperscope.engine.forced_window import force_words
 from whisperscope.engine.models import LoadedModel
-from whisperscope.engine.timing import pass_heads, time_window
+from whisperscope.engine.timing.forced_window import force_words
+from whisperscope.engine.timing.hearing import silence_level, silence_padded
+from whisperscope.engine.timing.island_passes import island_passes
+from whisperscope.engine.timing.options import AlignmentOptions
+from whisperscope.engine.timing.pass_frames import pass_heads
+from whisperscope.engine.timing.voicing import encoder_frames, mel_level_db, voiced_frames
+from whisperscope.engine.timing.window import time_window
 from whisperscope.engine.window_record import record_window
-from whisperscope.engine.window_splice import RealignRequest, realign_request, splice_done
+from whisperscope.engine.window_splice import RealignRequest
 from whisperscope.session.model import Analysis
 from whisperscope.units import seconds_to_mel_frames
-
-
-def realign_window(
-    analysis: Analysis,
-    window_index: int,
-    words: Sequence[str],
-    samples: np.ndarray,
-    model: LoadedModel,
-    alignment: AlignmentOptions = AlignmentOptions(),
-    mel: np.ndarray | None = None,
-) -> Analysis:
-    """A copy of `analysis` whose window `window_index` holds `words` (as written, each
-    after a space), timed by a forced pass on that window's audio; `samples` is the
-    recording at 16 kHz, `mel` its padded log-mel if already computed."""
-    request = realign_request(analysis, window_index, words)
-    return splice_done(analysis, realign_records(request, samples, model, alignment, mel))
 
 
 def realign_records(
@@ -69,7 +50,9 @@ def realign_records(
     seek = seconds_to_mel_frames(window.start)
     segment_size = min(N_FRAMES, content_frames - seek)
     segment = mel_t[:, seek: seek + segment_size]
-    segment = torch.nn.functional.pad(segment, (0, N_FRAMES - segment.shape[-1]))
+    # the timing passes hear silence after the window's end, as the analysis's did
+    silence = silence_level(mel_t) if alignment.silence_padding else 0.0
+    segment = silence_padded(segment, silence)
     voiced_10ms = voiced_frames(mel_level_db(mel_t[:, :content_frames].numpy()),
                                 alignment.silence_db)
     voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
@@ -85,7 +68,9 @@ def realign_records(
                              head_ids, window.n_frames, request.no_speech_prob,
                              alignment.alignment_units, pass_heads(alignment, head_ids, voiced))
         timing = time_window(forced.decoded, tokenizer, window.start, segment_size, voiced,
-                             alignment, forced.timing_pass, head_ids, forced.words)
+                             alignment, forced.timing_pass, head_ids, forced.words,
+                             islands=island_passes(decoder, tokenizer, forced.timing_pass,
+                                                   voiced, alignment, head_ids))
     # the window's records as if it were the only one (only the scratch's lists are used)
     scratch = Analysis(None, model.info, None, request.language)
     return record_window(scratch, request.index, window.start, window.n_frames,

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from whisperscope.engine.alignment import AlignmentOptions
 from whisperscope.engine.analyzer import analyze
 from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.events import EngineEvent, Failed, Finished
+from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.errors import (
     AnalysisCancelled,
     AudioError,

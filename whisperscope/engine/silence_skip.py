@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from whisperscope.engine.alignment import ABSOLUTE_SILENCE_DB, next_sound
+from whisperscope.engine.timing.voicing import ABSOLUTE_SILENCE_DB, next_sound
 
 SKIP_SILENCE_FRAMES = 150  # a window opening on more silence than this skips it...
 LEAD_IN_FRAMES = 40  # ...up to this much before the next sound

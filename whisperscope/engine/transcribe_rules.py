@@ -4,14 +4,14 @@ carried from window to window, where the next window starts and which segments s
 
 from __future__ import annotations
 
+from whisperscope.engine.decoding.window_decoding import DecodedWindow
 from whisperscope.engine.hallucination import (
     SegmentWords,
     TimedPiece,
     cut_hallucinations,
     last_word_end,
 )
-from whisperscope.engine.timing import TimedSegment, WindowTiming
-from whisperscope.engine.window_decoding import DecodedWindow
+from whisperscope.engine.timing.window import TimedSegment, WindowTiming
 from whisperscope.session.model import AnalysisSettings
 from whisperscope.units import mel_frames_to_seconds, seconds_to_mel_frames
 

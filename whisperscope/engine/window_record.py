@@ -7,11 +7,15 @@ from dataclasses import replace
 
 import numpy as np
 
+from whisperscope.engine.decoding.window_decoding import DecodedWindow
 from whisperscope.engine.events import WindowDone
-from whisperscope.engine.forced_window import DOUBTFUL_WINDOW_PROBABILITY, UNALIGNED_PROBABILITY
-from whisperscope.engine.timing import WindowTiming
-from whisperscope.engine.window_decoding import DecodedWindow
+from whisperscope.engine.timing.forced_window import (
+    DOUBTFUL_WINDOW_PROBABILITY,
+    UNALIGNED_PROBABILITY,
+)
+from whisperscope.engine.timing.window import WindowTiming
 from whisperscope.session.model import Analysis, Segment, TokenTiming, WindowAttention, Word
+from whisperscope.units import seconds_to_mel_frames
 
 
 def _pass_fields(timing: WindowTiming) -> dict:
@@ -90,7 +94,8 @@ def record_window(analysis: Analysis, window, window_start, n_frames,
             index=index, start=seg.start, end=seg.end, text=seg.text, words=members,
             window=window, avg_logprob=decoded.avg_logprob,
             no_speech_prob=decoded.no_speech_prob, temperature=decoded.temperature,
-            compression_ratio=decoded.compression_ratio))
+            compression_ratio=decoded.compression_ratio,
+            seek=seconds_to_mel_frames(window_start)))
     analysis.windows.append(attention if keep_attention else without_arrays(attention))
     analysis.tokens.extend(tokens)
     analysis.words.extend(words)

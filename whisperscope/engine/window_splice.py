@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from whisperscope.engine.events import WindowDone
-from whisperscope.engine.transcript import TranscriptError
+from whisperscope.engine.timing.transcript import TranscriptError
 from whisperscope.session.model import Analysis, Segment, TokenTiming, WindowAttention, Word
 
 

@@ -40,8 +40,9 @@ def export_suffixes() -> set[str]:
 
 def options_by_format(formats: tuple[str, ...], options: dict) -> dict[str, dict]:
     """Each format's share of `options`: an option goes to the formats that take it (the
-    line options to SRT and VTT). For one format, any set option it does not take is an
-    ExportError (exporters.check_options); for several, only one that none of them takes."""
+    line options to SRT and VTT), each share checked by its exporter (a limit below 1).
+    For one format, any set option it does not take is an ExportError
+    (exporters.check_options); for several, only one that none of them takes."""
     if len(formats) == 1:
         exporters.check_options(formats[0], **options)
     shares = {fmt: {name: value for name, value in options.items()
@@ -49,6 +50,8 @@ def options_by_format(formats: tuple[str, ...], options: dict) -> dict[str, dict
     for name, value in options.items():
         if value and not any(name in share for share in shares.values()):
             exporters.check_options(formats[0], **{name: value})  # raises, naming it
+    for fmt, share in shares.items():
+        exporters.check_options(fmt, **share)
     return shares
 
 

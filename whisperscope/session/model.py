@@ -50,6 +50,8 @@ class Segment:
     no_speech_prob: float = 0.0
     temperature: float = 0.0
     compression_ratio: float = 0.0
+    seek: int | None = None  # whisper's `seek`: the decoding window's start in mel frames
+    # (None in analyses from before it was kept: exports take it from the window)
 
 
 @dataclass
@@ -74,7 +76,7 @@ class WindowAttention:
     # the tokens fed before the first generated one (SOT sequence, previous text); kept
     # so a teacher-forced pass can recompute any layer/head of this window exactly
     pass_rows: np.ndarray | None = None  # (len(text_rows), n_frames) float16: the matrix
-    # the alignment pass's DTW timed the words on, as shares of frames (engine/pass_rows.py),
+    # the alignment pass's DTW timed the words on, as shares of frames (engine/timing/pass_rows.py),
     # row i for the token at `text_rows[i]`; None when the pass was off or skipped here
     pass_heads: tuple[tuple[int, int], ...] = ()  # (layer, head) that pass averaged
 

@@ -1,9 +1,12 @@
 """Reference word times (a human or forced alignment) and how far the analysis is from them.
 
-Reads a Praat TextGrid (its word tier), TIMIT `.wrd` (sample numbers at 16 kHz), Audacity
-labels (start, end, label; tab-separated seconds) or WhisperScope's own JSON export. Words
-are matched by text as the benches match them (`text_match.match_by_text`: lower-case, letters,
-digits and apostrophes, difflib's matching runs in order). Qt-free.
+Reads any file the importers read (`session/importers`): whisper, WhisperX, stable-ts or
+WhisperScope JSON, SRT, VTT, a Praat TextGrid (its word tier), ELAN EAF, Audacity labels,
+whisper's / our TSV and TIMIT `.wrd`. Its words tier is the reference; a file with only
+longer labels (subtitle cues, utterances) gives its words times spread over each label, and
+its `kind` says so. Words are matched by text as the benches match them
+(`text_match.match_by_text`: lower-case, letters, digits and apostrophes, difflib's matching
+runs in order). Qt-free.
 
     reference = read_reference("talk.TextGrid")
     comparison = compare(analysis.words, reference)
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -23,19 +25,22 @@ from pathlib import Path
 
 import numpy as np
 
-from whisperscope.errors import WhisperScopeError
 from whisperscope.session.atomic import atomic_write_text
+from whisperscope.session.importers import (
+    DESCRIPTION,
+    READERS,
+    ImportFileError,
+    read_document,
+    timed_words,
+)
 from whisperscope.text_match import match_by_text
 
-TIMIT_RATE = 16000  # TIMIT .wrd files count samples at 16 kHz
-WORD_TIERS = ("words", "word", "wrd", "orthography", "ort", "transcript")
-SILENCES = {"", "sil", "sp", "spn", "<sil>", "<p:>", "#", "h#", "pau", "epi"}
 TOLERANCES = (0.020, 0.050, 0.100)  # seconds: the shares the summary reports
-SUFFIXES = {".textgrid": "textgrid", ".wrd": "timit", ".json": "json", ".txt": "audacity",
-            ".labels": "audacity", ".tsv": "audacity"}
+SUFFIXES = tuple(READERS)  # what a reference may be, by suffix (lower case)
+SPREAD = " (cue times spread over their words)"
 
 
-class ReferenceFileError(WhisperScopeError):
+class ReferenceFileError(ImportFileError):
     """The reference file cannot be read as word times."""
 
 
@@ -49,7 +54,7 @@ class RefWord:
 @dataclass(frozen=True)
 class Reference:
     path: str
-    kind: str  # "textgrid" | "timit" | "audacity" | "json"
+    kind: str  # the document's kind, e.g. "textgrid", "whisper JSON", "srt" (+ SPREAD)
     words: tuple[RefWord, ...]
 
     @property
@@ -57,86 +62,24 @@ class Reference:
         return Path(self.path).name
 
 
-# --- readers ------------------------------------------------------------------------------
+# --- reading ------------------------------------------------------------------------------
 def read_reference(path: str | Path) -> Reference:
     """The word times in `path`, read by its suffix. Raises ReferenceFileError."""
     path = Path(path)
-    kind = SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        raise ReferenceFileError(f"cannot tell what kind of reference {path.name} is; use a "
-                             "Praat .TextGrid, a TIMIT .wrd, Audacity labels (.txt) or "
-                             "WhisperScope .json")
+    if path.suffix.lower() not in READERS:
+        raise ReferenceFileError(f"cannot tell what kind of reference {path.name} is; use "
+                                 + DESCRIPTION)
     if not path.is_file():
         raise ReferenceFileError(f"no such reference file: {path}")
-    reader = {"textgrid": _read_textgrid, "timit": _read_timit, "audacity": _read_audacity,
-              "json": _read_json}[kind]
     try:
-        words = reader(path)
-    except ReferenceFileError:
-        raise
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError) as error:
-        raise ReferenceFileError(f"{path.name} is not a readable {kind} reference "
-                             f"({type(error).__name__}: {error})") from error
-    words = [w for w in words if w.text.strip().lower() not in SILENCES]
+        document = read_document(path)
+    except ImportFileError as error:
+        raise ReferenceFileError(str(error)) from error
+    words, spread = timed_words(document)
     if not words:
         raise ReferenceFileError(f"{path.name} holds no words")
-    bad = next((w for w in words if not (math.isfinite(w.start) and math.isfinite(w.end)
-                                         and 0 <= w.start <= w.end)), None)
-    if bad is not None:
-        raise ReferenceFileError(f"{path.name}: '{bad.text}' has impossible times "
-                             f"({bad.start} to {bad.end})")
-    words.sort(key=lambda w: (w.start, w.end))
-    return Reference(str(path), kind, tuple(words))
-
-
-def _read_textgrid(path: Path) -> list[RefWord]:
-    import textgrid as tg
-    from textgrid.exceptions import TextGridError
-
-    try:
-        grid = tg.TextGrid.fromFile(str(path))
-    except TextGridError as error:
-        raise ValueError(str(error)) from error
-    tiers = [t for t in grid.tiers if isinstance(t, tg.IntervalTier)]
-    if not tiers:
-        raise ReferenceFileError(f"{path.name} has no interval tier")
-    tier = next((t for t in tiers if (t.name or "").strip().lower() in WORD_TIERS), tiers[0])
-    return [RefWord(i.mark.strip(), float(i.minTime), float(i.maxTime)) for i in tier]
-
-
-def _read_timit(path: Path) -> list[RefWord]:
-    words = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = line.split()
-        if len(parts) < 3:
-            raise ValueError(f"line {n} is not 'start end word'")
-        words.append(RefWord(" ".join(parts[2:]), int(parts[0]) / TIMIT_RATE,
-                             int(parts[1]) / TIMIT_RATE))
-    return words
-
-
-def _read_audacity(path: Path) -> list[RefWord]:
-    words = []
-    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
-        if not line.strip() or line.startswith("\\"):  # "\" lines: a label's frequencies
-            continue
-        parts = line.split("\t")
-        if len(parts) < 2:
-            raise ValueError(f"line {n} is not 'start<TAB>end<TAB>label'")
-        label = parts[2].strip() if len(parts) > 2 else ""
-        words.append(RefWord(label, float(parts[0]), float(parts[1])))
-    return words
-
-
-def _read_json(path: Path) -> list[RefWord]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    items = data.get("words") if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        raise ValueError("no 'words' list")
-    return [RefWord(str(w.get("text", w.get("word", ""))).strip(), float(w["start"]),
-                    float(w["end"])) for w in items]
+    return Reference(str(path), document.kind + (SPREAD if spread else ""),
+                     tuple(RefWord(w.text.strip(), w.start, w.end) for w in words))
 
 
 # --- comparison ---------------------------------------------------------------------------

@@ -34,7 +34,8 @@ class WindowActions:
         self.align_transcript = action("&Align Transcript…", "Ctrl+T", "Time the words of "
                                        "a known transcript (UTF-8 text) on this recording")
         self.load_reference = action("Load &Reference…", None, "Word times to compare with: "
-                                     "Praat TextGrid, TIMIT .wrd, Audacity labels, JSON")
+                                     "TextGrid, ELAN, SRT, VTT, whisper JSON, Audacity "
+                                     "labels, TSV, .wrd")
         self.export_comparison = action("Export &Comparison…", None,
                                         "The word errors against the reference, as CSV")
         self.quit = action("&Quit", keys.Quit)

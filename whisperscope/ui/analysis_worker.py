@@ -96,7 +96,7 @@ class Engine:
         return analyze(audio, model, settings, cancel, mel=mel, transcript=transcript)
 
     def available_devices(self) -> dict[str, bool]:
-        from whisperscope.engine.devices import available_devices
+        from whisperscope.engine.models.devices import available_devices
 
         return available_devices()
 

@@ -43,8 +43,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--model", help="model for this run (default: the last used)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     parser.add_argument("--reference", metavar="REF",
-                        help="word times to compare with: a Praat TextGrid (word tier), a "
-                             "TIMIT .wrd, Audacity labels (.txt) or WhisperScope JSON")
+                        help="word times to compare with: a Praat TextGrid (word tier), "
+                             "ELAN .eaf, .srt, .vtt, whisper / WhisperX / stable-ts / "
+                             "WhisperScope JSON, Audacity labels (.txt, .aud), .tsv or "
+                             "TIMIT .wrd")
     return parser.parse_args(argv)
 
 

@@ -19,9 +19,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDockWidget
 
+from whisperscope.engine.timing.heads import head_alignment_scores
+from whisperscope.engine.timing.retime import retime_with_heads
 from whisperscope.session.attention_store import release_pages
 from whisperscope.ui.attention_rows import HeadChoice
-from whisperscope.ui.head_scores import head_scores, retime_with_heads
 from whisperscope.ui.heads_panel import HeadsPanel
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def span_cells(full: np.ndarray, rows: np.ndarray, f0: int, f1: int
     """Each head's attention over the given token rows and frames f0..f1: (cells resized to
     CELL with rows scaled to their peak, scores on the full-resolution rows)."""
     part = np.asarray(full[:, :, rows, f0:f1], np.float32)
-    scores = head_scores(part)
+    scores = head_alignment_scores(part, None)  # the engine's own score (timing/heads.py)
     peak = np.maximum(part.max(axis=-1, keepdims=True), 1e-12)
     scaled = part / peak
     ys = np.minimum((np.arange(CELL[0]) * part.shape[2] / CELL[0]).astype(int),

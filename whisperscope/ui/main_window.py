@@ -68,10 +68,10 @@ def sample_path() -> str:
 
 
 def _model_choices(last: str) -> tuple[list[str], str, dict[str, str]]:
-    """The models found on this machine (engine.model_catalog) with a tooltip each, and the
+    """The models found on this machine (engine.models.catalog) with a tooltip each, and the
     one to preselect: the last used, else the best bundled."""
-    from whisperscope.engine.model_catalog import discover_models
     from whisperscope.engine.models import best_offline_model
+    from whisperscope.engine.models.catalog import discover_models
 
     try:
         entries = discover_models()

@@ -136,6 +136,10 @@ def export_to(window: MainWindow, path: str, fmt: str, **options) -> bool:
             else:
                 from whisperscope.session.exporters import export
 
+                if fmt == "json":  # which times were moved by hand, beside them
+                    editor = window.workbench.editor
+                    options = {**options, "edited_words": editor.edited_words,
+                               "edited_tokens": editor.edited_tokens}
                 export(window.workbench.analysis, path, fmt, **options)  # with the edits
     except (WhisperScopeError, OSError) as error:
         window.show_error("Export failed", str(error))

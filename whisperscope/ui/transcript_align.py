@@ -17,7 +17,7 @@ from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QFileDialog
 
 from whisperscope.engine.events import Finished
-from whisperscope.engine.transcript import (
+from whisperscope.engine.timing.transcript import (
     TranscriptError,
     check_length,
     read_transcript,

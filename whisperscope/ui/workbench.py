@@ -28,8 +28,8 @@ from whisperscope.ui.tier_view import REFERENCE, TOKENS, WORDS
 if TYPE_CHECKING:
     from whisperscope.ui.main_window import MainWindow
 
-REFERENCE_FILTER = ("Word times (*.TextGrid *.textgrid *.wrd *.txt *.labels *.tsv *.json);;"
-                    "All files (*)")
+REFERENCE_FILTER = ("Word times (*.TextGrid *.textgrid *.eaf *.srt *.vtt *.json *.wrd *.txt "
+                    "*.aud *.labels *.tsv);;All files (*)")
 
 
 class Workbench(QObject):

@@ -4,13 +4,17 @@
     export(analysis, out, "vtt", word_level=True, highlight_words=True)
     to_text(analysis, "json")                          # text formats, e.g. for stdout
 
-| format   | module      | options                                  |
-| -------- | ----------- | ---------------------------------------- |
-| json     | json.py     |                                          |
-| srt, vtt | _subtitles  | word_level, highlight_words              |
-| tsv      | tsv.py      | word_level                               |
-| textgrid | textgrid.py | (always a words tier and a tokens tier)  |
-| npz      | npz.py      | captured={(layer, head): [per window]}   |
+| format   | module      | options                                                    |
+| -------- | ----------- | ---------------------------------------------------------- |
+| json     | json.py     | (whisper's result, plus ours)                              |
+| srt, vtt | _subtitles  | word_level, highlight_words, max_line_width,               |
+|          |             | max_line_count, max_words_per_line (whisper's rules)       |
+| txt      | txt.py      | (whisper's plain text)                                     |
+| tsv      | tsv.py      | word_level                                                 |
+| textgrid | textgrid.py | (always a words tier and a tokens tier)                    |
+| eaf      | eaf.py      | tiers={name: [(start, end, label)]} beside words and tokens |
+| aud      | aud.py      | word_level (Audacity labels)                               |
+| npz      | npz.py      | captured={(layer, head): [per window]}                     |
 
 An option that does not apply to a format is ignored when it is falsy (False, None), so the
 CLI can pass its flags to every format; a set one that does not apply is an ExportError.
@@ -24,16 +28,20 @@ from types import ModuleType
 
 from whisperscope.errors import ExportError
 from whisperscope.session.model import Analysis
+from whisperscope.units import seconds_to_milliseconds
 
 FORMATS: dict[str, str] = {
     "json": "JSON (segments, words, tokens, model, settings)",
     "srt": "SubRip subtitles",
     "vtt": "WebVTT subtitles",
+    "txt": "plain text, one line per segment",
     "tsv": "tab-separated start/end (ms) and text",
     "textgrid": "Praat TextGrid (words and tokens tiers)",
+    "eaf": "ELAN annotation (words and tokens tiers)",
+    "aud": "Audacity labels",
     "npz": "NumPy archive of the cross-attention",
 }
-TEXT_FORMATS = ("json", "srt", "vtt", "tsv", "textgrid")
+TEXT_FORMATS = ("json", "srt", "vtt", "txt", "tsv", "textgrid", "eaf", "aud")
 
 
 def reads_attention(fmt: str) -> bool:
@@ -45,7 +53,7 @@ def reads_attention(fmt: str) -> bool:
 def milliseconds(seconds: float) -> int:
     """Whole milliseconds, rounded as openai-whisper's writers round them, so every format
     agrees on every time (round(t, 3) differs by 1 ms at some halves: 31.2345)."""
-    return round(float(seconds) * 1000.0)
+    return seconds_to_milliseconds(seconds)
 
 
 def format_module(fmt: str) -> ModuleType:
@@ -91,8 +99,13 @@ def to_text(analysis: Analysis, fmt: str, **options) -> str:
 
 
 def check_options(fmt: str, **options) -> None:
-    """Raise ExportError now if `options` do not fit `fmt` (e.g. before a long analysis)."""
-    _options_for(fmt, format_module(fmt), options)
+    """Raise ExportError now if `options` do not fit `fmt` (e.g. before a long analysis):
+    an option the format does not take, or a value its `check_options` refuses."""
+    module = format_module(fmt)
+    kept = _options_for(fmt, module, options)
+    check = getattr(module, "check_options", None)
+    if check is not None:
+        check(**kept)
 
 
 def _options_for(fmt: str, module: ModuleType, options: dict) -> dict:

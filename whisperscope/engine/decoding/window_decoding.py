@@ -23,7 +23,7 @@ from whisper.decoding import DecodingOptions, DecodingTask, GreedyDecoder, Infer
 from whisper.utils import compression_ratio
 
 from whisperscope.engine.cancel import CancelToken
-from whisperscope.engine.decoder import CachedDecoder
+from whisperscope.engine.decoding.decoder import CachedDecoder
 from whisperscope.units import ENCODER_FRAME_SECONDS
 
 TIME_PRECISION = ENCODER_FRAME_SECONDS  # seconds per timestamp-token step (<|0.02|>)

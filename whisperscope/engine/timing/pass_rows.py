@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from whisperscope.engine.alignment_units import AlignmentUnits
+from whisperscope.engine.timing.spelling import AlignmentUnits
 
 
 def frame_shares(matrix: np.ndarray) -> np.ndarray:

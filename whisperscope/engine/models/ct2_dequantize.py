@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from whisperscope.engine.ct2_reader import CT2Model
+from whisperscope.engine.models.ct2_reader import CT2Model
 from whisperscope.errors import ModelError
 
 SCALE_SUFFIX = "_scale"

@@ -13,14 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-PREPEND_PUNCTUATIONS = "\"'“¿([{-"
-APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、;"
+from whisperscope.engine.timing.punctuation import is_punctuation
+
 SPACE = -1  # word index of a unit that belongs to no word: a space or punctuation
 
-
-def is_punctuation(text: str) -> bool:
-    """True when `text` holds nothing but punctuation and spaces (it makes no sound)."""
-    return not text.strip(PREPEND_PUNCTUATIONS + APPEND_PUNCTUATIONS + " ")
 
 
 @dataclass(frozen=True)

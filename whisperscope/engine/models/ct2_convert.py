@@ -19,8 +19,8 @@ import torch
 from torch.overrides import TorchFunctionMode
 from whisper.model import ModelDimensions, Whisper
 
-from whisperscope.engine.ct2_dequantize import dequantize
-from whisperscope.engine.ct2_reader import CT2Model, drop_pages
+from whisperscope.engine.models.ct2_dequantize import dequantize
+from whisperscope.engine.models.ct2_reader import CT2Model, drop_pages
 from whisperscope.errors import ModelError
 
 AlignmentHeads = tuple[tuple[int, int], ...]

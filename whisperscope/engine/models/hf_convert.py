@@ -34,7 +34,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from whisperscope.engine.tokenizer_check import check_tokenizer_files, check_vocab_size
+from whisperscope.engine.models.tokenizer_check import check_tokenizer_files, check_vocab_size
 from whisperscope.errors import ModelError
 
 if TYPE_CHECKING:  # torch and whisper load only with weights: model discovery stays cheap
@@ -185,7 +185,7 @@ def hf_dims(config: dict, state: dict[str, torch.Tensor], source: str) -> ModelD
 def whisper_from_hf(folder: Path) -> Whisper:
     """A float32 CPU `Whisper` with the folder's weights (strict load); its default
     alignment heads (the caller sets better ones)."""
-    from whisperscope.engine.ct2_convert import load_whisper_state
+    from whisperscope.engine.models.ct2_convert import load_whisper_state
 
     source = str(folder)
     config = read_json(folder / "config.json")

@@ -1,8 +1,9 @@
 """Turn one decoded window into timed tokens, words and segments.
 
 Segments follow openai-whisper's `transcribe` (consecutive timestamp tokens close a segment);
-token times come from the cross-attention alignment in `alignment.py`; words group tokens
-with the tokenizer's own word splitting and whisper's punctuation merging.
+token times come from the cross-attention: a teacher-forced pass (forced_pass.py) timed by
+DTW with pause states (boundaries.py), or the decoding's own rows (decoder_rows.py); words
+group tokens with the tokenizer's own word splitting and whisper's punctuation merging.
 """
 
 from __future__ import annotations
@@ -13,22 +14,25 @@ import numpy as np
 from whisper.timing import WordTiming, merge_punctuations
 from whisper.tokenizer import Tokenizer
 
-from whisperscope.engine.alignment import (
-    AlignmentOptions,
+from whisperscope.engine.decoding.window_decoding import TIME_PRECISION, DecodedWindow
+from whisperscope.engine.timing.decoder_rows import (
     TokenSpan,
-    alignment_matrix,
     dtw_spans,
     give_punctuation_to_next,
     refine_spans,
-    unit_starts,
-    word_frames,
 )
-from whisperscope.engine.alignment_pass import AlignmentPass, HeadRequest
-from whisperscope.engine.pass_rows import frame_shares, pool_token_rows, token_units
-from whisperscope.engine.window_decoding import TIME_PRECISION, DecodedWindow
+from whisperscope.engine.timing.dtw import alignment_matrix
+from whisperscope.engine.timing.forced_pass import AlignmentPass
+from whisperscope.engine.timing.islands import IslandPass
+from whisperscope.engine.timing.options import AlignmentOptions
+from whisperscope.engine.timing.pass_frames import PassFrames, pass_frames
+from whisperscope.engine.timing.pass_rows import frame_shares, pool_token_rows, token_units
+from whisperscope.engine.timing.punctuation import (
+    APPEND_PUNCTUATIONS,
+    PREPEND_PUNCTUATIONS,
+    is_punctuation,
+)
 
-PREPEND_PUNCTUATIONS = "\"'“¿([{-"
-APPEND_PUNCTUATIONS = "\"'.。,，!！?？:：”)]}、"
 MAX_PAUSE_INSIDE_WORD = 0.3  # seconds
 
 
@@ -80,7 +84,7 @@ class PassMatrix:
     heads: tuple[tuple[int, int], ...]  # (layer, head) averaged into it
     unit_starts: tuple[int, ...]  # DTW start frame of each row
     token_rows: np.ndarray | None = None  # (n_tokens, n_frames) float16: `matrix` pooled
-    #   onto the window's text tokens (engine/pass_rows.py), for the heatmap
+    #   onto the window's text tokens (pass_rows.py), for the heatmap
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ def time_window(
     head_ids: tuple[tuple[int, int], ...] = (),
     given_words: tuple[tuple[str, int], ...] | None = None,
     text_end: int | None = None,
+    islands: tuple[IslandPass, ...] = (),
 ) -> WindowTiming:
     """Place every text token of the window in time from its cross-attention: that of
     `aligned`, a teacher-forced pass over `decoded_words(...)`, when given, else the
@@ -155,7 +160,9 @@ def time_window(
     groups the tokens into a transcript's words instead of the tokenizer's word splitting.
     `text_end` (encoder frames): where the decoding that found those words stopped at a
     timestamp pair (`pair_end_frame`), for a forced text that has no timestamps of its own;
-    no letter may run more than `options.text_end_margin` past it."""
+    no letter may run more than `options.text_end_margin` past it. `islands`: passes over
+    the window's islands of speech (island_passes.py), which then time their words in
+    place of `aligned`."""
     ids = list(decoded.token_ids)
     raw_segments, seek = split_segments(ids, tokenizer, n_mel_frames)
     text_rows = [r for r, t in enumerate(ids) if t < tokenizer.eot]
@@ -178,7 +185,7 @@ def time_window(
             band = np.tile(np.array([0, n_frames]), (len(aligned.units) + 1, 1))
             band[:-1, 1] = min(text_end + options.text_end_margin, n_frames)
         tokens, pass_matrix = _tokens_from_pass(tokens, groups, aligned, voiced, window_start,
-                                                options, head_ids, band)
+                                                options, head_ids, band, islands)
         words = _time_words(groups, tokens)
         segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
         return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, pass_matrix)
@@ -187,7 +194,7 @@ def time_window(
     matrix = alignment_matrix(decoded.attention[:, dtw_rows], options.medfilt_width)
     if options.refine and voiced is not None:
         voiced = voiced[: matrix.shape[1]]
-        silent = [_is_punctuation(texts[r]) for r in text_rows]
+        silent = [is_punctuation(texts[r]) for r in text_rows]
         spans, merged = give_punctuation_to_next(dtw_spans(matrix, voiced), matrix, silent)
         spans = refine_spans(spans, merged, voiced, options)
     else:
@@ -247,36 +254,19 @@ def _segments(raw_segments, tokens, words, tokenizer, window_start) -> list[Time
     return segments
 
 
-def pass_heads(options: AlignmentOptions, head_ids, voiced: np.ndarray | None
-               ) -> HeadRequest:
-    """What an alignment pass must keep for `time_window` to time a window with `options`:
-    its best-scored head, or the model's alignment heads `head_ids`."""
-    if _choose_heads(options, head_ids):
-        return HeadRequest(choose=True, voiced=voiced)
-    return HeadRequest(keep=tuple(head_ids))
-
-
-def _choose_heads(options: AlignmentOptions, head_ids) -> bool:
-    return options.choose_heads or not head_ids
-
-
 def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_start,
-                      options: AlignmentOptions, head_ids, band=None):
-    """Token times from the alignment pass: each word's span from its characters, split
-    between the word's tokens where each token's first character starts."""
+                      options: AlignmentOptions, head_ids, band=None, islands=()):
+    """Token times from the alignment pass (or its islands' passes): each word's span from
+    its characters, split between the word's tokens where each token's first character
+    starts."""
     units = aligned.units
     if voiced is not None:
         voiced = voiced[: aligned.weights.shape[-1]]
-    heads = (aligned.chosen,) if _choose_heads(options, head_ids) else tuple(head_ids)
-    chosen = np.stack([aligned.head(layer, head) for layer, head in heads])
-    matrix = alignment_matrix(chosen, options.pass_medfilt_width)
-    pause_rows = None
-    if options.pause_states:
-        pause_rows = np.array([w < 0 for w in units.word_of_unit] + [True])
-    starts = unit_starts(matrix, voiced if options.refine else None, pause_rows,
-                         options.pause_cost, options.open_end, band)
-    spans = word_frames(starts, units.word_of_unit, len(units.words),
-                        voiced if options.refine else None)
+    parts = ([(p, pass_frames(p.aligned, voiced, options, head_ids, _island_band(band, p),
+                              p.island.span)) for p in islands] if islands
+             else [(None, pass_frames(aligned, voiced, options, head_ids, band))])
+    matrix, starts, spans, heads = _joined(parts, len(units), len(units.words),
+                                           aligned.weights.shape[-1])
     timed = list(tokens)
     for k, group in enumerate(groups):
         lo, hi = spans[k] if k < len(spans) else (-1, -1)
@@ -291,7 +281,7 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
         begins, offset = {}, 0
         for i in members:
             text = timed[i].text
-            if not _is_punctuation(text) and firsts:
+            if not is_punctuation(text) and firsts:
                 letter = min(offset + len(text) - len(text.lstrip()), len(firsts) - 1)
                 begins[i] = int(np.clip(starts[firsts[letter]], lo, hi))
             offset += len(text)
@@ -308,6 +298,37 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     view = PassMatrix(units.texts + ("<|endoftext|>",), matrix.astype(np.float16), heads,
                       tuple(int(x) for x in starts), rows)
     return timed, view
+
+
+def _island_band(band: np.ndarray | None, part: IslandPass) -> np.ndarray | None:
+    """The rows of the window's `band` that an island's units and end of text take."""
+    if band is None:
+        return None
+    lo, hi = part.units
+    return np.concatenate([band[lo:hi], band[-1:]])
+
+
+def _joined(parts: list[tuple[IslandPass | None, PassFrames]], n_units: int, n_words: int,
+            n_frames: int):
+    """The window's matrix (n_units + 1, n_frames), unit starts and word spans from its
+    parts: the whole window's pass, or one per island, each in its own rows and frames
+    (the end of text is the last island's)."""
+    if len(parts) == 1 and parts[0][0] is None:
+        frames = parts[0][1]
+        return frames.matrix, frames.starts, list(frames.spans), frames.heads
+    matrix = np.zeros((n_units + 1, n_frames), np.float32)
+    starts = np.zeros(n_units + 1, np.int64)
+    spans: list[tuple[int, int]] = [(-1, -1)] * n_words
+    heads: list[tuple[int, int]] = []
+    for part, frames in parts:
+        (u0, u1), (w0, w1), (f0, f1) = part.units, part.words, frames.frames
+        matrix[u0:u1, f0:f1] = frames.matrix[:-1]
+        matrix[-1, f0:f1] = frames.matrix[-1]
+        starts[u0:u1] = frames.starts[:-1]
+        starts[-1] = frames.starts[-1]
+        spans[w0:w1] = frames.spans
+        heads += [h for h in frames.heads if h not in heads]
+    return matrix, starts, spans, tuple(heads)
 
 
 def text_end_band(units, groups, tokens: list[TimedToken], raw_segments, n_frames: int,
@@ -338,10 +359,6 @@ def text_end_band(units, groups, tokens: list[TimedToken], raw_segments, n_frame
         if owner[i] < 0 or owner[i] in last:
             band[i] = (0, hi)
     return band
-
-
-def _is_punctuation(text: str) -> bool:
-    return not text.strip(PREPEND_PUNCTUATIONS + APPEND_PUNCTUATIONS + " ")
 
 
 def _keep_words_whole(tokens: list[TimedToken], groups: list[WordGroup]) -> list[TimedToken]:
@@ -401,7 +418,7 @@ def _time_words(groups: list[WordGroup], tokens: list[TimedToken]) -> list[Timed
     words: list[TimedWord] = []
     for group in groups:
         # punctuation carries no sound: time the word by its spoken tokens
-        spoken = [i for i in group.tokens if not _is_punctuation(tokens[i].text)]
+        spoken = [i for i in group.tokens if not is_punctuation(tokens[i].text)]
         timed = spoken or list(group.tokens)
         start = tokens[timed[0]].start
         if words and words[-1].segment == group.segment:

@@ -14,14 +14,14 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from whisperscope.engine.model_heads import saved_heads_path
-from whisperscope.engine.model_names import (
+from whisperscope.engine.models.heads import saved_heads_path
+from whisperscope.engine.models.names import (
     KNOWN_MODEL_NAMES,
     MEL128_NAMES,
     is_english_only_name,
     official_name,
 )
-from whisperscope.engine.tokenizer_check import is_multilingual_vocab
+from whisperscope.engine.models.tokenizer_check import is_multilingual_vocab
 
 BUNDLED = "bundled"
 WHISPER_CACHE = "openai-whisper cache"
@@ -101,7 +101,7 @@ def whisper_cache_models() -> list[ModelEntry]:
 
 
 def hf_cache_models() -> list[ModelEntry]:
-    from whisperscope.engine.hf_cache import cached_snapshots
+    from whisperscope.engine.models.hf_cache import cached_snapshots
 
     entries = []
     for repo_id, snapshot, size in cached_snapshots():

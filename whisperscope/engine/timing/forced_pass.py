@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from whisperscope.engine.alignment import head_score_parts, scores_from_parts
-from whisperscope.engine.alignment_units import AlignmentUnits
-from whisperscope.engine.decoder import CachedDecoder
+from whisperscope.engine.decoding.decoder import CachedDecoder
+from whisperscope.engine.timing.heads import head_score_parts, scores_from_parts
+from whisperscope.engine.timing.spelling import AlignmentUnits
 
 PROMPT_UNITS = 64  # context room kept for the previous pass's text when a window is split
 
@@ -60,10 +60,11 @@ class AlignmentPass:
 
 def run_alignment_pass(
     decoder: CachedDecoder, tokenizer, units: AlignmentUnits, n_frames: int,
-    heads: HeadRequest, logprobs: bool = True,
+    heads: HeadRequest, logprobs: bool = True, audio_span: tuple[int, int] | None = None,
 ) -> AlignmentPass:
     """Teacher-force `units` through the window whose encoder output `decoder` holds,
-    keeping the attention of the `heads` asked for.
+    keeping the attention of the `heads` asked for; with `audio_span` (lo, hi) the
+    decoder hears only those encoder frames (one island of speech, islands.py).
     The decoder's cache is reset: run this after the window's decoding is done.
     `logprobs=False` skips projecting the units onto the vocabulary: for a pass that only
     times, that projection (~300 rows x 52k tokens) was most of the pass's cost."""
@@ -75,7 +76,7 @@ def run_alignment_pass(
                          keep_best=len(chunks) == 1)
     scores = []
     for fed, rows, targets in chunks:
-        out = _step(decoder, fed, rows, n_frames, picker, logprobs)
+        out = _step(decoder, fed, rows, n_frames, picker, logprobs, audio_span)
         if logprobs:
             scores.append(_target_logprobs(out.logits[0], torch.tensor(
                 targets, device=out.logits.device)))
@@ -86,7 +87,7 @@ def run_alignment_pass(
         # head known, and its rows are made again (one layer captured, the rest on SDPA)
         again = _HeadPicker((chosen,), False, None, len(decoder.blocks))
         for fed, rows, _ in chunks:
-            _step(decoder, fed, rows, n_frames, again, False)
+            _step(decoder, fed, rows, n_frames, again, False, audio_span)
         kept.update(again.kept())
     order = tuple(dict.fromkeys((*heads.keep, *(() if chosen is None else (chosen,)))))
     return AlignmentPass(units, order, np.stack([kept[h] for h in order]),
@@ -113,13 +114,13 @@ def _chunk_feeds(tokenizer, units: AlignmentUnits, budget: int, reserve: int
 
 
 def _step(decoder: CachedDecoder, fed: list[int], rows: slice, n_frames: int,
-          picker: _HeadPicker, logprobs: bool):
+          picker: _HeadPicker, logprobs: bool, audio_span: tuple[int, int] | None = None):
     decoder.reset(1)
     with torch.no_grad():
         return decoder.step(torch.tensor([fed], device=decoder.cross_keys[0].device),
                             logit_rows=list(range(rows.start, rows.stop)) if logprobs else [],
                             capture_layers=picker.layers(), keep_attention=(rows, n_frames),
-                            attention_sink=picker.add)
+                            attention_sink=picker.add, audio_span=audio_span)
 
 
 class _HeadPicker:

@@ -3,7 +3,7 @@
 Two teacher-forced passes on the window's encoder output: one with the words as Whisper's
 own word pieces, which become the window's tokens and its heatmap rows (the alignment heads'
 attention, as the decoding's rows would be), and one with the words spelled as characters,
-which times them (alignment_pass.py). The pieces' probabilities say whether the audio
+which times them (forced_pass.py). The pieces' probabilities say whether the audio
 supports each word.
 """
 
@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from whisperscope.engine.alignment_pass import AlignmentPass, HeadRequest, run_alignment_pass
-from whisperscope.engine.alignment_units import spell
-from whisperscope.engine.decoder import CachedDecoder
-from whisperscope.engine.window_decoding import DecodedWindow
+from whisperscope.engine.decoding.decoder import CachedDecoder
+from whisperscope.engine.decoding.window_decoding import DecodedWindow
+from whisperscope.engine.timing.forced_pass import AlignmentPass, HeadRequest, run_alignment_pass
+from whisperscope.engine.timing.spelling import spell
 
 # A transcript word whose pieces the model finds less likely than this, on average, given
 # the audio, is flagged `unaligned`. On ../shared/data/timit-dev with base and tiny.en, the

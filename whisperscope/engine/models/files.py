@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from whisperscope.engine.model_names import KNOWN_MODEL_NAMES
+from whisperscope.engine.models.names import KNOWN_MODEL_NAMES
 from whisperscope.errors import ModelError
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def load_path(path: Path, label: str, official: str | None) -> FoundWeights:
 
 
 def _load_folder(folder: Path, label: str, official: str | None) -> FoundWeights:
-    from whisperscope.engine.hf_convert import is_hf_folder
+    from whisperscope.engine.models.hf_convert import is_hf_folder
 
     if (folder / "model.bin").is_file():
         return load_ct2([folder / "model.bin"], folder, label, official)
@@ -79,9 +79,9 @@ def _load_folder(folder: Path, label: str, official: str | None) -> FoundWeights
 def load_ct2(parts: list[Path], folder: Path, label: str, official: str | None) -> FoundWeights:
     """A CTranslate2 model; `folder`'s config.json (may be missing) may give the heads and
     its tokenizer.json is checked against whisper's."""
-    from whisperscope.engine.ct2_convert import whisper_from_ct2
-    from whisperscope.engine.ct2_reader import read_ct2
-    from whisperscope.engine.tokenizer_check import check_tokenizer_files
+    from whisperscope.engine.models.ct2_convert import whisper_from_ct2
+    from whisperscope.engine.models.ct2_reader import read_ct2
+    from whisperscope.engine.models.tokenizer_check import check_tokenizer_files
 
     ct2 = read_ct2(parts)
     dtypes = sorted({array.dtype.name for array in ct2.variables.values() if array.ndim > 1})
@@ -92,7 +92,7 @@ def load_ct2(parts: list[Path], folder: Path, label: str, official: str | None) 
 
 
 def load_hf(folder: Path, label: str, official: str | None) -> FoundWeights:
-    from whisperscope.engine.hf_convert import safetensors_files, whisper_from_hf
+    from whisperscope.engine.models.hf_convert import safetensors_files, whisper_from_hf
 
     model = whisper_from_hf(folder)
     kind = "sharded" if len(safetensors_files(folder)) > 1 else "safetensors"
@@ -105,8 +105,8 @@ def load_checkpoint(path: Path, official: str | None) -> FoundWeights:
     import torch
     from whisper.model import ModelDimensions
 
-    from whisperscope.engine.ct2_convert import load_whisper_state
-    from whisperscope.engine.models import exception_reason
+    from whisperscope.engine.models.ct2_convert import load_whisper_state
+    from whisperscope.errors import exception_reason
 
     try:
         # mmap: the half-precision file is paged in, not copied, while float32 is made

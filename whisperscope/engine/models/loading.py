@@ -1,7 +1,7 @@
-"""Find and load a Whisper model: a path (any format `model_files` reads), a Hugging Face hub
+"""Find and load a Whisper model: a path (any format `files` reads), a Hugging Face hub
 id in the local cache, or a name: openai-whisper checkpoint, bundled CTranslate2 package, or
 openai-whisper's own download, in that order (docs/ARCHITECTURE.md, "Models").
-The alignment heads are chosen by `model_heads.choose_alignment_heads`.
+The alignment heads are chosen by `heads.choose_alignment_heads`.
 
 Importing this module is cheap (no torch); `load_model` imports torch and whisper. Nothing
 is cached between calls: the UI may load another model, and the old one must be freed.
@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from whisperscope.engine.devices import resolve_device, uses_fp16
-from whisperscope.engine.model_names import KNOWN_MODEL_NAMES, official_name
-from whisperscope.errors import ModelError
+from whisperscope.engine.models.devices import resolve_device, uses_fp16
+from whisperscope.engine.models.names import KNOWN_MODEL_NAMES, official_name
+from whisperscope.errors import ModelError, exception_reason
 from whisperscope.session.model import ModelInfo
 
 if TYPE_CHECKING:
     import torch
     from whisper.model import Whisper
 
-    from whisperscope.engine.model_files import FoundWeights
+    from whisperscope.engine.models.files import FoundWeights
 
 # the file whisper's downloader writes for names that are aliases of another file
 _CHECKPOINT_FILE = {"large": "large-v3.pt", "turbo": "large-v3-turbo.pt"}
@@ -131,7 +131,7 @@ def load_model(
     """Load a Whisper model by name ("tiny.en", "base", ...), path or hub id, ready on `device`.
 
     A path may be an openai-whisper `.pt` checkpoint, a CTranslate2 folder (or its
-    `model.bin`), or a Hugging Face transformers folder (safetensors); see `model_files`. An
+    `model.bin`), or a Hugging Face transformers folder (safetensors); see `files`. An
     "owner/name" that is not a path is a Hugging Face hub id, taken from the local cache
     (downloaded first only with `hub_download`, and never when HF_HUB_OFFLINE is set). A
     name is looked up as `~/.cache/whisper/NAME.pt`, then as a bundled package, then (known
@@ -140,8 +140,8 @@ def load_model(
     float16 unless `fp16` is False. `model_dir` replaces `~/.cache/whisper` as the folder of
     openai-whisper checkpoints (whisper's `--model_dir`).
     """
-    from whisperscope.engine.hf_cache import is_hub_id, resolve_hub_model
-    from whisperscope.engine.model_files import load_path
+    from whisperscope.engine.models.files import load_path
+    from whisperscope.engine.models.hf_cache import is_hub_id, resolve_hub_model
 
     target = resolve_device(device)
     text = os.fspath(name_or_path)
@@ -159,7 +159,7 @@ def load_model(
 
 
 def _load_name(name: str, download: bool, cache: Path) -> FoundWeights:
-    from whisperscope.engine.model_files import load_checkpoint, load_ct2
+    from whisperscope.engine.models.files import load_checkpoint, load_ct2
 
     tried: list[str] = []
     candidates = [cache / f"{name}.pt"]
@@ -207,7 +207,7 @@ def _load_name(name: str, download: bool, cache: Path) -> FoundWeights:
 def _download(name: str, cache: Path) -> FoundWeights:
     import whisper
 
-    from whisperscope.engine.model_files import FoundWeights
+    from whisperscope.engine.models.files import FoundWeights
 
     model = whisper.load_model(name, device="cpu", download_root=str(cache))
     path = cache / _CHECKPOINT_FILE.get(name, f"{name}.pt")
@@ -215,8 +215,8 @@ def _download(name: str, cache: Path) -> FoundWeights:
 
 
 def _finish(found: FoundWeights, name: str, device: str, half: bool) -> LoadedModel:
-    from whisperscope.engine.ct2_convert import alignment_heads_of, set_alignment_heads
-    from whisperscope.engine.model_heads import choose_alignment_heads
+    from whisperscope.engine.models.ct2_convert import alignment_heads_of, set_alignment_heads
+    from whisperscope.engine.models.heads import choose_alignment_heads
 
     model = found.model
     dims = model.dims
@@ -298,9 +298,3 @@ def _looks_like_path(text: str) -> bool:
         or text.endswith((".pt", ".bin", ".safetensors", ".json"))
         or Path(text).exists()
     )
-
-
-def exception_reason(exc: BaseException) -> str:
-    """One short line for an exception: its type and the first line of its message."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__

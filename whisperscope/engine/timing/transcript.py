@@ -5,7 +5,7 @@ white space. A long recording is decoded window by window as usual; the decoded 
 window are matched to the transcript words not yet placed (difflib over normalised words),
 and the window takes the transcript words up to the one matched last, so each word lands in
 exactly one window and none is lost or repeated at a window edge. The last window takes the
-rest. Then each window's share is forced through the decoder (alignment_pass.py).
+rest. Then each window's share is forced through the decoder (forced_pass.py).
 
 Pure: no model, no torch.
 """

@@ -91,6 +91,7 @@ class CachedDecoder:
         logit_rows: list[int] | None = None,
         keep_attention: tuple[slice, int] | None = None,
         attention_sink: Callable[[int, Tensor], None] | None = None,
+        audio_span: tuple[int, int] | None = None,
     ) -> StepOutput:
         """Feed `tokens` (shape = (n_batch, n_new)) after those already fed.
 
@@ -110,6 +111,10 @@ class CachedDecoder:
         weights are made (cut by `keep_attention` when given); nothing is kept for the
         output (its cross_attention is None). A pass that keeps a few heads of each layer
         never holds all of them.
+
+        audio_span: (lo, hi) encoder frames the cross-attention may look at; every other
+        frame gets no weight, as if the window held only that stretch of audio (a pass over
+        one island of speech, timing/islands.py). Default: the whole window.
         """
         if self.offset == 0 and tokens.shape[0] != self.n_batch:
             self.reset(tokens.shape[0])
@@ -132,10 +137,16 @@ class CachedDecoder:
                        else sorted(set(capture_layers)))
         stacked = None if attention_sink is not None else _Stacked(len(layers))
         sink = attention_sink or stacked.add
+        audible = None
+        if audio_span is not None:
+            audible = torch.zeros((1, self.cross_keys[0].shape[-2]), dtype=torch.bool,
+                                  device=x.device)  # (queries, keys), broadcast
+            audible[:, max(0, audio_span[0]): audio_span[1]] = True
         for i, block in enumerate(self.blocks):
             x = x + self._self_attention(i, block, block.attn_ln(x), start, end, mask)
             capture = i in layers
-            out, weights = self._cross_attention(i, block, block.cross_attn_ln(x), capture)
+            out, weights = self._cross_attention(i, block, block.cross_attn_ln(x), capture,
+                                                 audible)
             x = x + out
             if capture:
                 if keep_attention is not None:
@@ -170,7 +181,8 @@ class CachedDecoder:
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         return attn.out(self._merge_heads(out))
 
-    def _cross_attention(self, i, block, x, capture: bool) -> tuple[Tensor, Tensor | None]:
+    def _cross_attention(self, i, block, x, capture: bool, audible: Tensor | None = None
+                         ) -> tuple[Tensor, Tensor | None]:
         attn = block.cross_attn
         q = self._split_heads(attn.query(x))
         k, v = self.cross_keys[i], self.cross_values[i]
@@ -178,12 +190,15 @@ class CachedDecoder:
             k = k.expand(q.shape[0], -1, -1, -1)
             v = v.expand(q.shape[0], -1, -1, -1)
         if not capture:
-            out = F.scaled_dot_product_attention(q, k, v)
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=audible)
             return attn.out(self._merge_heads(out)), None
         # as whisper's qkv_attention: q and k each scaled by d^-0.25, so that q·k stays in
         # range in float16 (scaling the product by d^-0.5 afterwards can overflow to inf)
         scale = q.shape[-1] ** -0.25
-        weights = ((q * scale) @ (k * scale).transpose(-1, -2)).float().softmax(dim=-1)
+        scores = ((q * scale) @ (k * scale).transpose(-1, -2)).float()
+        if audible is not None:
+            scores = scores.masked_fill(~audible, float("-inf"))
+        weights = scores.softmax(dim=-1)
         out = weights.to(v.dtype) @ v
         return attn.out(self._merge_heads(out)), weights
 

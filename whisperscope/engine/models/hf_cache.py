@@ -16,8 +16,7 @@ import os
 import re
 from pathlib import Path
 
-from whisperscope.engine.models import exception_reason
-from whisperscope.errors import ModelError
+from whisperscope.errors import ModelError, exception_reason
 
 # a hub id: "owner/name" with the characters the hub allows, no leading dot
 _HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")

@@ -70,7 +70,7 @@ def save_alignment_heads(
 def read_saved_heads(model_path: Path, n_text_layer: int, n_text_head: int) -> Heads | None:
     """The set saved for this model, None if there is none. A file written for another
     model shape is a `ModelError` that says to delete it."""
-    from whisperscope.engine.ct2_convert import read_alignment_heads
+    from whisperscope.engine.models.ct2_convert import read_alignment_heads
 
     path = saved_heads_path(model_path)
     heads = read_alignment_heads(path)
@@ -108,7 +108,7 @@ def choose_alignment_heads(
     official: str | None = None,
 ) -> HeadsChoice:
     """The heads to use, by the order in the module docstring."""
-    from whisperscope.engine.ct2_convert import default_alignment_heads, read_alignment_heads
+    from whisperscope.engine.models.ct2_convert import default_alignment_heads, read_alignment_heads
 
     if location is not None:
         saved = read_saved_heads(location, n_text_layer, n_text_head)

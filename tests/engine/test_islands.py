@@ -1,0 +1,91 @@
+"""Timing island by island (engine/timing/islands.py): the islands, the first division of
+the words, the tried divisions, and the decoder hearing only one island."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from whisperscope.engine.decoding.decoder import CachedDecoder
+from whisperscope.engine.timing.islands import (
+    LONG_PAUSE_FRAMES,
+    Island,
+    candidates,
+    first_division,
+    speech_islands,
+)
+
+
+def _voiced(n: int, *stretches: tuple[int, int]) -> np.ndarray:
+    voiced = np.zeros(n, bool)
+    for lo, hi in stretches:
+        voiced[lo:hi] = True
+    return voiced
+
+
+def test_a_long_silence_splits_the_sound_into_islands_and_a_short_one_does_not():
+    voiced = _voiced(900, (10, 100), (130, 200), (200 + LONG_PAUSE_FRAMES + 1, 400),
+                     (800, 850))
+    islands = speech_islands(voiced, margin=10)
+    assert [i.sound for i in islands] == [(10, 200), (251, 400), (800, 850)]
+    # each pass hears its sound and up to the margin of the silence, never past half a pause
+    assert [i.span for i in islands] == [(0, 210), (241, 410), (790, 860)]
+    assert speech_islands(_voiced(100)) == []
+    assert len(speech_islands(_voiced(300, (0, 100), (100 + LONG_PAUSE_FRAMES - 1, 300)))) == 1
+    assert len(speech_islands(_voiced(300, (0, 100), (100 + LONG_PAUSE_FRAMES, 300)))) == 2
+
+
+def test_the_margin_never_reaches_past_half_the_pause():
+    voiced = _voiced(200, (0, 50), (50 + LONG_PAUSE_FRAMES + 2, 150))
+    left, right = speech_islands(voiced, long_pause=LONG_PAUSE_FRAMES, margin=40)
+    assert left.span[1] <= (left.sound[1] + right.sound[0]) / 2 <= right.span[0]
+
+
+def test_the_first_division_counts_the_words_before_each_pause():
+    islands = [Island((0, 100), (0, 110)), Island((300, 400), (290, 410)),
+               Island((600, 700), (590, 710))]
+    spans = [(0, 40), (40, 95), (-1, -1), (99, 101), (300, 350), (350, 400), (600, 700)]
+    # the punctuation-only word follows the word before it; "(99, 101)" is before the pause
+    assert first_division(spans, islands) == [4, 6]
+    # a word glued to the end of the first island counts as before the pause: that is the
+    # division the judgement then tries either side of
+    assert first_division([(0, 90), (90, 91), (300, 400)], islands[:2]) == [2]
+
+
+def test_the_divisions_tried_stay_between_the_neighbouring_ones():
+    assert list(candidates(5, 0, 20, reach=2)) == [3, 4, 5, 6, 7]
+    assert list(candidates(1, 0, 20, reach=2)) == [0, 1, 2, 3]
+    assert list(candidates(5, 4, 6, reach=2)) == [4, 5, 6]
+
+
+def _small_decoder() -> CachedDecoder:
+    from whisper.model import ModelDimensions, Whisper
+
+    torch.manual_seed(0)
+    dims = ModelDimensions(n_mels=80, n_audio_ctx=1500, n_audio_state=32, n_audio_head=2,
+                           n_audio_layer=1, n_vocab=51864, n_text_ctx=64, n_text_state=32,
+                           n_text_head=4, n_text_layer=2)
+    model = Whisper(dims).eval()
+    with torch.no_grad():
+        features = model.encoder(torch.randn(1, 80, 3000))
+    return CachedDecoder(model, features)
+
+
+def test_a_decoder_that_hears_one_island_gives_every_other_frame_no_weight():
+    decoder = _small_decoder()
+    tokens = torch.tensor([[50257, 50362, 262, 290, 257]])
+    whole = decoder.step(tokens).cross_attention
+    decoder.reset(1)
+    heard = decoder.step(tokens, audio_span=(0, 1500)).cross_attention
+    assert torch.equal(whole, heard)  # the whole window is the default
+    decoder.reset(1)
+    island = decoder.step(tokens, audio_span=(300, 420)).cross_attention
+    assert float(island[..., :300].abs().max()) == 0.0
+    assert float(island[..., 420:].abs().max()) == 0.0
+    torch.testing.assert_close(island.sum(-1), torch.ones_like(island.sum(-1)))
+    # the layers not captured (SDPA) hear the same island: the logits agree
+    decoder.reset(1)
+    explicit = decoder.step(tokens, audio_span=(300, 420)).logits
+    decoder.reset(1)
+    sdpa = decoder.step(tokens, audio_span=(300, 420), capture_layers=[]).logits
+    torch.testing.assert_close(explicit, sdpa, rtol=1e-4, atol=1e-4)

@@ -1,0 +1,127 @@
+"""The model's part of timing island by island (islands.py): dividing a window's words
+among its islands of speech, and one pass per island that hears only that island."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from whisperscope.engine.decoding.decoder import CachedDecoder
+from whisperscope.engine.timing.forced_pass import AlignmentPass, run_alignment_pass
+from whisperscope.engine.timing.islands import (
+    Island,
+    IslandPass,
+    candidates,
+    first_division,
+    speech_islands,
+)
+from whisperscope.engine.timing.options import AlignmentOptions
+from whisperscope.engine.timing.pass_frames import pass_frames, pass_heads
+from whisperscope.engine.timing.spelling import spell
+
+# Words after the tried divisions that the later island's text keeps, so each division is
+# judged on some of what follows it too (a few words: the judgement is about an edge).
+FOLLOWING_WORDS = 6
+
+
+def island_passes(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | None,
+                  voiced: np.ndarray | None, options: AlignmentOptions, head_ids
+                  ) -> tuple[IslandPass, ...]:
+    """One pass per island of the window whose encoder output `decoder` holds and whose
+    words `aligned` (the whole window's pass) spells; () when the window's sound is one
+    island (or islands are off), and the whole window's pass times it as before."""
+    if aligned is None or voiced is None or not options.islands:
+        return ()
+    n_frames = aligned.weights.shape[-1]
+    islands = speech_islands(voiced[:n_frames])
+    words = aligned.units.words
+    if len(islands) < 2 or not words:
+        return ()
+    first = pass_frames(aligned, voiced, options, head_ids)
+    splits = divide_words(decoder, tokenizer, words, islands,
+                          first_division(first.spans, islands))
+    bounds = [0, *splits, len(words)]
+    out, unit = [], 0
+    for k, island in enumerate(islands):
+        share = words[bounds[k]: bounds[k + 1]]
+        if not share:
+            continue
+        units = spell(tokenizer, share, aligned.units.kind)
+        heard = np.zeros_like(voiced[:n_frames])
+        heard[island.span[0]: island.span[1]] = voiced[island.span[0]: island.span[1]]
+        timed = run_alignment_pass(decoder, tokenizer, units, n_frames,
+                                   pass_heads(options, head_ids, heard), logprobs=False,
+                                   audio_span=island.span)
+        out.append(IslandPass(island, (bounds[k], bounds[k + 1]), (unit, unit + len(units)),
+                              timed))
+        unit += len(units)
+    return tuple(out)
+
+
+def divide_words(decoder: CachedDecoder, tokenizer, words: Sequence[str],
+                 islands: list[Island], guesses: list[int]) -> list[int]:
+    """For each pause between islands, how many of `words` are said before it: of the
+    divisions near the first pass's `guesses`, the one under which the text before the
+    pause (then its end) is most likely given only the island before it, plus the text
+    after it given only the island after it (log-probabilities of the words' own pieces)."""
+    splits: list[int] = []
+    for k, guess in enumerate(guesses):
+        lower = splits[-1] if splits else 0
+        upper = max(lower, guesses[k + 1] if k + 1 < len(guesses) else len(words))
+        tried = candidates(guess, lower, upper)
+        if len(tried) == 1:
+            splits.append(tried[0])
+            continue
+        ending = _ending_logprobs(decoder, tokenizer, words[lower: tried[-1]],
+                                  [n - lower for n in tried], islands[k].span)
+        tail = min(upper, tried[-1] + FOLLOWING_WORDS)
+        opening = [_text_logprob(decoder, tokenizer, words[n: tail], islands[k + 1].span,
+                                 ended=tail == upper) for n in tried]
+        scores = [a + b for a, b in zip(ending, opening, strict=True)]
+        splits.append(tried[int(np.argmax(scores))])
+    return splits
+
+
+def _pieces(tokenizer, words: Sequence[str]) -> tuple[list[int], list[int]]:
+    """The words' pieces, and after how many pieces each word ends."""
+    ids, ends = [], []
+    for word in words:
+        ids += tokenizer.encode(word)
+        ends.append(len(ids))
+    return ids, ends
+
+
+def _logprobs(decoder: CachedDecoder, tokenizer, ids: list[int], span: tuple[int, int]
+              ) -> torch.Tensor:
+    """log-softmax after the prompt and after each of `ids`: (len(ids) + 1, n_vocab), with
+    the decoder hearing only `span`."""
+    start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
+    fed = [*start, *ids]
+    decoder.reset(1)
+    with torch.no_grad():
+        out = decoder.step(torch.tensor([fed], device=decoder.device), capture_layers=[],
+                           logit_rows=list(range(len(start) - 1, len(fed))),
+                           audio_span=span)
+    return out.logits[0].float().log_softmax(dim=-1)
+
+
+def _ending_logprobs(decoder, tokenizer, words, ends: list[int], span) -> list[float]:
+    """For each n in `ends`: log P(the first n words, then the end of text | span)."""
+    ids, word_ends = _pieces(tokenizer, words)
+    lp = _logprobs(decoder, tokenizer, ids, span)
+    running = np.concatenate([[0.0], np.cumsum([float(lp[i, t]) for i, t in enumerate(ids)])])
+    out = []
+    for n in ends:
+        at = word_ends[n - 1] if n else 0
+        out.append(float(running[at]) + float(lp[at, tokenizer.eot]))
+    return out
+
+
+def _text_logprob(decoder, tokenizer, words, span, ended: bool) -> float:
+    """log P(`words` | span), then of the end of text if `ended` (else the text goes on)."""
+    ids, _ = _pieces(tokenizer, words)
+    lp = _logprobs(decoder, tokenizer, ids, span)
+    text = sum(float(lp[i, t]) for i, t in enumerate(ids))
+    return text + (float(lp[len(ids), tokenizer.eot]) if ended else 0.0)
