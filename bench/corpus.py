@@ -30,6 +30,7 @@ TIMIT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "timit-
 # command line's beam search)
 GREEDY = ("--beam_size", "None", "--best_of", "None")
 
+
 def whisperscope(*args) -> float:
     """Run the CLI; return its wall seconds (it must succeed)."""
     start = time.perf_counter()
