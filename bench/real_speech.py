@@ -110,7 +110,8 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=1,
                         help="keep one stress pair in K (the quick run: 8)")
     parser.add_argument("--systems", default="whisperscope,whisper",
-                        help="of whisperscope, whisper, given (given: also --transcript)")
+                        help="of whisperscope, whisper, given (given: also --transcript), "
+                        "before, given-before (without islands and silence padding)")
     args = parser.parse_args()
     if not args.timit.is_dir():
         print(f"no TIMIT folder at {args.timit}", file=sys.stderr)
@@ -134,6 +135,13 @@ def main() -> int:
         if "given" in chosen:
             systems["WhisperScope, given the transcript"] = whisperscope_system(
                 AlignmentOptions(), transcript=True)
+        # the last release's timing, for a side-by-side of this round's changes
+        before = AlignmentOptions(islands=False, silence_padding=False)
+        if "before" in chosen:
+            systems["WhisperScope without islands and silence padding"] = \
+                whisperscope_system(before)
+        if "given-before" in chosen:
+            systems["... given the transcript"] = whisperscope_system(before, transcript=True)
         print(f"\nmodel {model_name}\n{timit.TABLE_HEADER}")
         footnotes = []
         for variant, utterances in sets.items():
@@ -147,6 +155,8 @@ def main() -> int:
                 for row in timit.table_rows(variant, system, score):
                     print(row, flush=True)
                 footnotes.append(timit.worst_line(variant, system, score))
+                footnotes += [f"  {system} placed '{word}' of {name} at {found:.2f} s, truly "
+                              f"{true:.2f} s" for name, word, true, found in score.far_words]
                 print(f"<!-- {variant} {system}: {time.monotonic() - started:.0f} s -->",
                       file=sys.stderr)
         print("\n" + "\n".join(f"- {line}" for line in footnotes), flush=True)

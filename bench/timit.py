@@ -205,6 +205,7 @@ class Score:
     unplaced: int = 0  # found words with no usable time (NaN)
     squeezed: int = 0  # matched words found under 40 ms long that truly last 80 ms or more
     worst: tuple[float, str, str] = (0.0, "", "")  # largest |start or end error|, file, word
+    far_words: list = field(default_factory=list)  # (file, word, true start, found start)
 
     def add(self, u: Utterance, found) -> None:
         self.n_files += 1
@@ -218,7 +219,9 @@ class Score:
                 continue
             self.starts.append(hyp.start - ref.start)
             self.ends.append(hyp.end - ref.end)
-            far |= abs(hyp.start - ref.start) > 1.0 or abs(hyp.end - ref.end) > 1.0
+            if abs(hyp.start - ref.start) > 1.0 or abs(hyp.end - ref.end) > 1.0:
+                far = True
+                self.far_words.append((u.name, ref.text, ref.start, hyp.start))
             self.squeezed += hyp.end - hyp.start < 0.04 <= 0.08 <= ref.end - ref.start
             error = max(abs(hyp.start - ref.start), abs(hyp.end - ref.end))
             if error > self.worst[0]:

@@ -67,6 +67,7 @@ def _small_decoder() -> CachedDecoder:
                            n_text_head=4, n_text_layer=2)
     model = Whisper(dims).eval()
     with torch.no_grad():
+        model.decoder.positional_embedding.normal_(0, 1.0)  # torch.empty until loaded
         features = model.encoder(torch.randn(1, 80, 3000))
     return CachedDecoder(model, features)
 

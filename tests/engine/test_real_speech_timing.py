@@ -136,3 +136,32 @@ def test_a_transcript_of_a_minute_of_speech_keeps_every_window_in_its_place(tiny
     assert matched >= 0.95 * len(long.words)  # by text: "test-run" is not "test" "run"
     assert np.abs(starts).max() < 1.0 and np.abs(ends).max() < 1.0
     assert np.abs(starts).mean() <= DECODED_BOUND
+
+
+@pytest.mark.parametrize("moved", [+1, -1], ids=["first word glued before", "last word after"])
+def test_the_model_divides_the_words_where_the_pause_truly_is(tiny_en, utterances, moved):
+    """Given a first division one word off (as the whole-window pass made it: "a" glued to
+    the sentence before a 13 s pause), the judgement that hears one island at a time puts
+    the pause back between the two sentences."""
+    import torch
+    from whisper.tokenizer import get_tokenizer
+
+    from whisperscope.audio.spectrogram import whisper_input_mel
+    from whisperscope.engine.decoding.decoder import CachedDecoder
+    from whisperscope.engine.timing.island_passes import divide_words
+    from whisperscope.engine.timing.islands import speech_islands
+    from whisperscope.engine.timing.voicing import encoder_frames, mel_level_db, voiced_frames
+
+    (pair,) = timit.joined_pairs(utterances, 13.0, per_speaker=1)
+    model = tiny_en.model
+    mel = torch.from_numpy(whisper_input_mel(pair.samples, model.dims.n_mels))
+    content = mel.shape[-1] - 3000
+    voiced = encoder_frames(voiced_frames(mel_level_db(mel[:, :content].numpy()), 45.0))
+    islands = speech_islands(voiced)
+    assert len(islands) == 2
+    with torch.no_grad():
+        decoder = CachedDecoder(model, model.encoder(mel[None, :, :3000]))
+    tokenizer = get_tokenizer(False, language="en", task="transcribe")
+    words = [" " + w for w in pair.text.split()]
+    true = len(utterances[0].text.split())
+    assert divide_words(decoder, tokenizer, words, islands, [true + moved]) == [true]

@@ -3,6 +3,7 @@ among its islands of speech, and one pass per island that hears only that island
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,6 +22,7 @@ from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_frames, pass_heads
 from whisperscope.engine.timing.spelling import spell
 
+log = logging.getLogger(__name__)
 # Words after the tried divisions that the later island's text keeps, so each division is
 # judged on some of what follows it too (a few words: the judgement is about an edge).
 FOLLOWING_WORDS = 6
@@ -40,9 +42,25 @@ def island_passes(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | No
     if len(islands) < 2 or not words:
         return ()
     first = pass_frames(aligned, voiced, options, head_ids)
-    splits = divide_words(decoder, tokenizer, words, islands,
-                          first_division(first.spans, islands))
-    bounds = [0, *splits, len(words)]
+    guesses = first_division(first.spans, islands)
+    try:
+        splits = divide_words(decoder, tokenizer, words, islands, guesses)
+    except ValueError as error:  # an island's text longer than the decoder's context
+        log.warning("words divided among islands by the first pass alone: %s", error)
+        splits = guesses
+    try:
+        return _passes(decoder, tokenizer, aligned, voiced, options, head_ids, islands,
+                       [0, *splits, len(words)])
+    except ValueError as error:  # a word longer than the decoder's whole context
+        log.warning("islands timed by the whole window's pass: %s", error)
+        return ()
+
+
+def _passes(decoder, tokenizer, aligned, voiced, options, head_ids, islands, bounds
+            ) -> tuple[IslandPass, ...]:
+    """A pass per island over its share of the words (`bounds`: word index where each
+    island's share starts, then the end); islands with no words get none."""
+    words, n_frames = aligned.units.words, aligned.weights.shape[-1]
     out, unit = [], 0
     for k, island in enumerate(islands):
         share = words[bounds[k]: bounds[k + 1]]
