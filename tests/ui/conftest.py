@@ -42,14 +42,6 @@ from whisperscope.ui.analysis_worker import Engine  # noqa: E402
 QT_LOG_IGNORE = ("propagateSizeHints", "QXcbConnection")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _emit_refcount_guard():
-    """What `create_app()` does: survive PySide6 6.12.0's emit() refcount bug."""
-    from whisperscope.ui.qt_compat import guard_emit_refcount
-
-    guard_emit_refcount()
-
-
 class StepClock:
     """A monotonic clock the test advances by hand."""
 

@@ -48,7 +48,12 @@ def run() -> None:
     ends the process by SIGINT (-2) instead of with main's 130, about one Ctrl+C in four
     during the imports. Every `finally` has run by then (the interrupt came back through
     them to main), so the process ends here, with the code documented, unless it has worker
-    processes (`--jobs`): the interpreter's own shutdown stops them, so it must run."""
+    processes (`--jobs`): the interpreter's own shutdown stops them, so it must run.
+
+    This is our own process, so numba is deferred here (see `numba_on_demand`)."""
+    from whisperscope import numba_on_demand
+
+    numba_on_demand.install()  # before anything imports whisper
     code = main()
     if code in STOPPED and not _has_children():
         import os
@@ -192,7 +197,28 @@ def _no_display() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+GUI_MODULES = ("PySide6", "shiboken6", "pyqtgraph")  # the `gui` extra's: the window needs them
+
+
+def _gui_missing() -> str | None:
+    """The first of the window's packages this install lacks, or None."""
+    import importlib.util
+
+    for name in GUI_MODULES:
+        try:
+            if importlib.util.find_spec(name) is None:
+                return name
+        except (ImportError, ValueError):  # a broken or blocked package: missing too
+            return name
+    return None
+
+
 def _open_window(argv: list[str]) -> int:
+    missing = _gui_missing()
+    if missing is not None:
+        _say(f"the window needs the GUI packages ({missing} is not installed): "
+             "pip install 'whisperscope[gui]'; `whisperscope align FILE` runs without them")
+        return EXIT_USER_ERROR
     if _no_display():
         # Qt would abort the process with a plugin error; say what to do instead
         _say("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "

@@ -105,7 +105,7 @@ def run_in_workers(jobs: Sequence[FileJob], config: JobConfig, n_workers: int
             pool.shutdown(wait=True, cancel_futures=True)
         # a worker died: every file in flight lost its result; some were written anyway
         for job in running.values():
-            if _written_since(job.output, started_ns):
+            if all(_written_since(path, started_ns) for path in job.outputs):
                 yield FileResult(job.source, job.output, seconds=job.seconds)
             elif job.source in retried:
                 yield FileResult(job.source, job.output, error=WORKER_DIED)
@@ -124,7 +124,11 @@ def _written_since(output: Path, since_ns: int) -> bool:
 def _start_worker() -> None:
     """In each worker: Ctrl+C and a hang-up (the terminal's whole process group gets them)
     are the main process's to handle; SIGTERM, which it stops workers with, exits cleanly.
-    A main process killed outright takes its workers with it."""
+    A main process killed outright takes its workers with it. numba is deferred (our own
+    process, whisper not yet imported: see `numba_on_demand`)."""
+    from whisperscope import numba_on_demand
+
+    numba_on_demand.install()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)

@@ -18,17 +18,22 @@ from whisperscope.corpus.discovery import Source
 
 @dataclass(frozen=True)
 class FileJob:
-    """One recording to analyse and the file its result goes to."""
+    """One recording to analyse and the files its result goes to (one per format)."""
 
     source: Path
-    output: Path
+    outputs: tuple[Path, ...]
     seconds: float = 0.0  # duration from the file's header; 0 when it cannot be told
+
+    @property
+    def output(self) -> Path:
+        """The first output: the one messages name."""
+        return self.outputs[0]
 
 
 @dataclass(frozen=True)
 class Plan:
     pending: tuple[FileJob, ...]  # to analyse, in corpus order
-    skipped: tuple[FileJob, ...]  # their output is newer than the recording
+    skipped: tuple[FileJob, ...]  # their outputs are newer than the recording
 
     @property
     def pending_seconds(self) -> float:
@@ -43,14 +48,16 @@ def is_up_to_date(source: Path, output: Path) -> bool:
         return False
 
 
-def make_plan(sources: Sequence[Source], outputs: Sequence[Path], overwrite: bool) -> Plan:
-    """Split the corpus into pending and skipped; pending jobs carry their durations."""
+def make_plan(sources: Sequence[Source], outputs: Sequence[tuple[Path, ...]],
+              overwrite: bool) -> Plan:
+    """Split the corpus into pending and skipped (every output of the recording up to
+    date); pending jobs carry their durations."""
     pending, skipped = [], []
-    for source, output in zip(sources, outputs, strict=True):
-        if not overwrite and is_up_to_date(source.path, output):
-            skipped.append(FileJob(source.path, output))
+    for source, paths in zip(sources, outputs, strict=True):
+        if not overwrite and all(is_up_to_date(source.path, path) for path in paths):
+            skipped.append(FileJob(source.path, tuple(paths)))
         else:
-            pending.append(FileJob(source.path, output, header_seconds(source.path)))
+            pending.append(FileJob(source.path, tuple(paths), header_seconds(source.path)))
     return Plan(tuple(pending), tuple(skipped))
 
 

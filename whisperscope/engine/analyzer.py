@@ -356,7 +356,8 @@ def _decode_with_fallback(decoder, tokenizer, settings, prompt, head_ids, n_fram
             yield WindowRetried(window, _fallback_reason(decoded, settings), temperature)
         yield WindowStarted(window, window_start, n_frames, temperature)
         options = decoding_options(settings, tokenizer.language, temperature, prompt, fp16)
-        steps = decode_window(decoder, options, head_ids, n_frames, cancel, seed=window)
+        steps = decode_window(decoder, options, head_ids, n_frames, cancel,
+                              seed=sample_seed(window, attempt, len(settings.temperatures)))
         while True:
             try:
                 step = next(steps)
@@ -373,6 +374,14 @@ def _decode_with_fallback(decoder, tokenizer, settings, prompt, head_ids, n_fram
         if not _needs_fallback(decoded, settings):
             break
     return decoded
+
+
+def sample_seed(window: int, attempt: int, attempts: int) -> int:
+    """The seed of a window's sampled decode: one per window and fallback attempt, so a run
+    gives the same text every time (whisper draws from torch's global generator) and each
+    re-decode of a window draws afresh, as whisper's do (one seed per window would repeat
+    the draws that just failed, only at another temperature)."""
+    return window * attempts + attempt
 
 
 def _token_event(tokenizer, window: int, window_start: float, row: GeneratedToken):

@@ -119,6 +119,9 @@ def _serve(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
 
 
 def _serve_pipes(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
+    from whisperscope import numba_on_demand
+
+    numba_on_demand.install()  # our own process: before whisper is imported
     import torch
 
     if threads:

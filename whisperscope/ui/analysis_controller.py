@@ -1,6 +1,6 @@
 """Starts, cancels and joins analysis workers; relays the current worker's events.
 
-Each job runs as a superqt `thread_worker` over `analysis_events`: every event arrives on the
+Each job runs as a `GeneratorWorker` over `analysis_events`: every event arrives on the
 GUI thread through the worker's one `yielded` signal, and this object passes it on through
 its one `event` signal. One worker is current. Starting another (a new file) cancels the
 current one and retires it: it stops within one token, its late events are dropped, and it
@@ -14,10 +14,9 @@ from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.events import Failed, Finished
 from whisperscope.ui.analysis_worker import AnalysisJob, Engine, analysis_events
-from whisperscope.ui.superqt_threading import GeneratorWorker, thread_worker
+from whisperscope.ui.generator_worker import GeneratorWorker
 
 JOIN_TIMEOUT_MS = 30_000  # a model load cannot be interrupted; a decode stops within a token
-_start_worker = thread_worker(analysis_events, start_thread=False, ignore_errors=True)
 
 
 class AnalysisController(QObject):
@@ -49,7 +48,7 @@ class AnalysisController(QObject):
         self._retire_current()
         self.job = job
         self._cancel = CancelToken()
-        worker = _start_worker(job, self._cancel, self.engine)
+        worker = GeneratorWorker(analysis_events, job, self._cancel, self.engine)
         worker.setAutoDelete(False)  # we keep it until its finished signal
         worker.yielded.connect(self._forward)
         worker.finished.connect(self._on_worker_finished)

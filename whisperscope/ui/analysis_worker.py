@@ -1,12 +1,12 @@
 """What one analysis job produces, as one stream of events, run on a worker thread.
 
 `analysis_events` is a plain generator: it loads the audio, the spectrogram and the model
-and then relays the engine's own events, yielding each one whole, in order. superqt's
-`thread_worker` runs it on a thread and hands every yielded value to the GUI thread through
-its single `yielded` signal (see `AnalysisController`). Everything heavy (torch, whisper,
-model weights) is imported and run here, never on the GUI thread. A few UI-side facts
-(audio loaded, spectrogram ready, model loaded, a notice) travel the same way, as small
-frozen dataclasses of their own.
+and then relays the engine's own events, yielding each one whole, in order. A
+`GeneratorWorker` (ui/generator_worker.py) runs it on a thread and hands every yielded value
+to the GUI thread through its single `yielded` signal (see `AnalysisController`).
+Everything heavy (torch, whisper, model weights) is imported and run here, never on the GUI
+thread. A few UI-side facts (audio loaded, spectrogram ready, model loaded, a notice) travel
+the same way, as small frozen dataclasses of their own.
 """
 
 from __future__ import annotations

@@ -61,9 +61,8 @@ def read_reference_arg(args: argparse.Namespace):
 
 
 def create_app() -> QApplication:
-    from whisperscope.ui import qt_compat, theme
+    from whisperscope.ui import theme
 
-    qt_compat.guard_emit_refcount()
     app = QApplication.instance()
     if app is None:
         QApplication.setApplicationName("WhisperScope")
