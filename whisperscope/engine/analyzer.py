@@ -52,7 +52,7 @@ from whisperscope.engine.silence_skip import skip_silence, skippable_silence
 from whisperscope.engine.timing.forced_pass import run_alignment_pass
 from whisperscope.engine.timing.forced_window import force_words
 from whisperscope.engine.timing.hearing import silence_level, silence_padded
-from whisperscope.engine.timing.island_passes import island_passes
+from whisperscope.engine.timing.island_division import island_parts
 from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_heads
 from whisperscope.engine.timing.spelling import spell
@@ -234,7 +234,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                                           n_frames, alignment,
                                           pass_heads(alignment, head_ids, voiced))
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
-                                     alignment, aligned, tuple(head_ids), islands=island_passes(
+                                     alignment, aligned, tuple(head_ids), islands=island_parts(
                                          hearing.decoder(), tokenizer, aligned, voiced,
                                          alignment, head_ids))
                 seek, kept, skipped = _seek_and_keep(
@@ -277,7 +277,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                     decoded = forced.decoded
                     timing = time_window(decoded, tokenizer, window_start, segment_size,
                                          voiced, alignment, forced.timing_pass, tuple(head_ids),
-                                         forced.words, text_end, island_passes(
+                                         forced.words, text_end, island_parts(
                                              hearing.decoder(), tokenizer, forced.timing_pass,
                                              voiced, alignment, head_ids))
                     kept = list(timing.segments)

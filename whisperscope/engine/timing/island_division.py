@@ -1,11 +1,10 @@
-"""The model's part of timing island by island (islands.py): dividing a window's words
-among its islands of speech by what the decoder hears of each island alone."""
+"""Dividing a window's words among its islands of speech (islands.py) by what the decoder
+hears of each island alone: the model's part of timing island by island."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 import torch
@@ -14,13 +13,13 @@ from whisperscope.engine.decoding.decoder import CachedDecoder
 from whisperscope.engine.timing.forced_pass import AlignmentPass
 from whisperscope.engine.timing.islands import (
     Island,
-    IslandPass,
+    IslandPart,
     candidates,
     first_division,
     speech_islands,
 )
 from whisperscope.engine.timing.options import AlignmentOptions
-from whisperscope.engine.timing.pass_frames import pass_frames
+from whisperscope.engine.timing.pass_frames import pass_frames, pass_matrix
 from whisperscope.engine.timing.spelling import spell
 
 log = logging.getLogger(__name__)
@@ -29,13 +28,12 @@ log = logging.getLogger(__name__)
 FOLLOWING_WORDS = 6
 
 
-def island_passes(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | None,
-                  voiced: np.ndarray | None, options: AlignmentOptions, head_ids
-                  ) -> tuple[IslandPass, ...]:
-    """The window's words divided among its islands of speech, each share with the rows
-    of `aligned` (the whole window's pass) that time it; () when the window's sound is one
-    island (or islands are off), and the whole window's pass times it as before.
-    `decoder` holds the window's encoder output."""
+def island_parts(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | None,
+                 voiced: np.ndarray | None, options: AlignmentOptions, head_ids
+                 ) -> tuple[IslandPart, ...]:
+    """The words of `aligned` (the whole window's pass) divided among the window's islands
+    of speech; () when the window's sound is one island (or islands are off), and the
+    whole window is timed as one. `decoder` holds the window's encoder output."""
     if aligned is None or voiced is None or not options.islands:
         return ()
     n_frames = aligned.weights.shape[-1]
@@ -43,34 +41,27 @@ def island_passes(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | No
     words = aligned.units.words
     if len(islands) < 2 or not words:
         return ()
-    first = pass_frames(aligned, voiced, options, head_ids)
+    matrix, heads = pass_matrix(aligned, options, head_ids)
+    first = pass_frames(matrix, aligned.units, voiced, options, heads)
     guesses = first_division(first.spans, islands)
     try:
         splits = divide_words(decoder, tokenizer, words, islands, guesses)
     except ValueError as error:  # an island's text longer than the decoder's context
         log.warning("words divided among islands by the first pass alone: %s", error)
         splits = guesses
-    return _passes(tokenizer, aligned, islands, [0, *splits, len(words)])
+    return _parts(tokenizer, aligned.units, islands, [0, *splits, len(words)])
 
 
-def _passes(tokenizer, aligned: AlignmentPass, islands, bounds) -> tuple[IslandPass, ...]:
+def _parts(tokenizer, units, islands, bounds) -> tuple[IslandPart, ...]:
     """Each island's share of the words (`bounds`: the word where each island's share
-    starts, then the end) with the rows of the whole window's pass that time it: its
-    units' rows, then the row after them as its end of text. Islands with no words get
-    none."""
-    words = aligned.units.words
+    starts, then the end) and the units that spell it; islands with no words have none."""
     out = []
     for k, island in enumerate(islands):
-        share = words[bounds[k]: bounds[k + 1]]
-        if not share:
+        if bounds[k] == bounds[k + 1]:
             continue
-        first = len(spell(tokenizer, words[: bounds[k]], aligned.units.kind))
-        units = spell(tokenizer, share, aligned.units.kind)
-        rows = [*range(first, first + len(units)), first + len(units)]
-        out.append(IslandPass(island, (bounds[k], bounds[k + 1]),
-                              (first, first + len(units)),
-                              replace(aligned, units=units, weights=aligned.weights[:, rows],
-                                      logprobs=aligned.logprobs[:0])))
+        first = len(spell(tokenizer, units.words[: bounds[k]], units.kind))
+        end = len(spell(tokenizer, units.words[: bounds[k + 1]], units.kind))
+        out.append(IslandPart(island, (bounds[k], bounds[k + 1]), (first, end)))
     return tuple(out)
 
 
