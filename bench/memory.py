@@ -148,9 +148,12 @@ def main() -> int:
                 _, text = peak_mb([py, "-c", PHASES_CHILD, str(path), args.model])
                 print(f"{minutes:g} min, {args.model}, align's stages:\n{text}")
             if "align" not in args.skip:
+                # greedy, as whisper.transcribe and the window decode (align's own default
+                # is whisper's command line's: 5 beams, 5 key/value caches)
                 mb, _ = peak_mb([py, "-m", "whisperscope", "align", str(path), "--model",
                                  args.model, "--device", "cpu", "-q", "-o",
-                                 str(folder / "out.json")])
+                                 str(folder / "out.json"), "--beam_size", "None",
+                                 "--best_of", "None"])
                 rows.append((minutes, "whisperscope align", mb, TARGETS_MB.get(("align",
                                                                                  minutes))))
             if "window" not in args.skip:

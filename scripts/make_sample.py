@@ -1,4 +1,4 @@
-"""Build the bundled sample: whisperscope/resources/sample.flac, sample.json and SAMPLE.md.
+"""Build the bundled sample: resources/sample.flac, sample.json and SAMPLE.md.
 
 Three short sentences spoken by espeak-ng, with a 7 s pause after the first one: long
 enough to show whether token timestamps stay right across a silence.
@@ -32,7 +32,7 @@ VOICE = "en-us"
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", type=Path, default=ROOT / "whisperscope" / "resources")
+    parser.add_argument("--out-dir", type=Path, default=ROOT / "resources")
     args = parser.parse_args(argv)
     if not espeak_available():
         print("espeak-ng is needed (Debian/Ubuntu: sudo apt install espeak-ng)", file=sys.stderr)

@@ -1,9 +1,14 @@
 """The layering rules of docs/ARCHITECTURE.md, checked: core imports no Qt and runs without it."""
 
 import ast
+import json
+import os
 import subprocess
 import sys
+from importlib.resources import files
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,3 +81,42 @@ def test_only_the_app_entry_knows_the_main_window():
 def test_the_main_window_only_composes_and_wires():
     lines = (ROOT / "whisperscope" / "ui" / "main_window.py").read_text().count("\n")
     assert lines < 300
+
+
+# what the `gui` extra installs: a plain `pip install whisperscope` has none of it
+GUI_PACKAGES = ("PySide6", "shiboken6", "pyqtgraph", "superqt", "qtpy", "sounddevice")
+WITHOUT_GUI = ("import sys\n"
+               f"for name in {GUI_PACKAGES!r}:\n"
+               "    sys.modules[name] = None  # import fails, as if not installed\n")
+
+
+def _without_gui(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", WITHOUT_GUI + code], capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, "OMP_NUM_THREADS": "2",
+                                                           "QT_QPA_PLATFORM": "offscreen"})
+
+
+@pytest.mark.model
+def test_align_and_the_api_run_without_the_gui_extra(tmp_path):
+    out = tmp_path / "sample.json"
+    sample = files("whisperscope.resources") / "sample.flac"
+    result = _without_gui(
+        "import whisperscope\n"
+        "from whisperscope.cli import main\n"
+        f"code = main(['align', {str(sample)!r}, '--model', 'tiny.en', '-q', '--output',\n"
+        f"             {str(out)!r}, '--beam_size', 'None', '--clip_timestamps', '0,4'])\n"
+        f"api = whisperscope.transcribe({str(sample)!r}, model='tiny.en')\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in\n"
+        f"          {GUI_PACKAGES!r} and sys.modules[m] is not None]\n"
+        "print(code, loaded, api['segments'][0]['words'][0]['word'])\n", timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "[]", "The"]
+    assert json.loads(out.read_text())["text"].strip().startswith("The children")
+
+
+def test_the_window_without_the_gui_extra_says_how_to_install_it():
+    result = _without_gui("from whisperscope.cli import main\n"
+                          "sys.exit(main([]))\n")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "pip install 'whisperscope[gui]'" in result.stderr

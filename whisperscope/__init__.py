@@ -6,17 +6,16 @@ The Python API (whisperscope/api.py) is here by name, loaded on first use, so
     import whisperscope
     result = whisperscope.transcribe("talk.wav", model="tiny.en")
     whisperscope.write(result, "talk.srt", max_line_width=42, max_line_count=2)
-"""
 
-from whisperscope import numba_on_demand
+Importing it changes nothing in the importing process: no import hooks, no patched
+modules. Our own processes (the command line, the window, the engine process, corpus
+workers) defer numba themselves (`numba_on_demand.install()` at their entry points).
+"""
 
 __version__ = "0.1.0"
 
 _API = ("Model", "Result", "align", "load_model", "read", "transcribe", "write")
 __all__ = ["__version__", *_API]
-
-# before anything imports whisper, which imports numba (LLVM: 115 MB) for code never run here
-numba_on_demand.install()
 
 
 def __getattr__(name: str):

@@ -151,6 +151,7 @@ def transcribe(audio, model: str | os.PathLike | Model = DEFAULT_MODEL, *,
     WhisperScope: the same result dict, with WhisperScope's word and token times and facts
     beside it. `model` is a Model or what `load_model` takes (loaded for this call only).
     See `Model.transcribe` for the options."""
+    settings_from_options(options)  # a bad value is refused before any model loads
     return _model(model, device).transcribe(audio, verbose=verbose, **options)
 
 
@@ -158,6 +159,7 @@ def align(audio, text: str, model: str | os.PathLike | Model = DEFAULT_MODEL, *,
           device: str = "auto", verbose: bool | None = None, **options) -> Result:
     """Time the words of `text`, the known transcript of `audio` (stable-ts's
     `model.align(audio, text)`); see `Model.align`."""
+    settings_from_options(options)  # a bad value is refused before any model loads
     return _model(model, device).align(audio, text, verbose=verbose, **options)
 
 
@@ -235,7 +237,7 @@ def settings_from_options(options: dict[str, Any], model: LoadedModel | None = N
     if options:
         raise TypeError(f"unexpected keyword argument(s): {', '.join(sorted(options))}")
     settings = AnalysisSettings(**fields)
-    check_settings(settings)
+    check_settings(settings, model.model.dims.n_vocab if model is not None else None)
     return settings
 
 

@@ -11,6 +11,12 @@ only record what they decorate. The first call to a decorated function, or readi
 else from the module, imports the real numba, compiles every recorded function as its
 decorator asked (rebinding it in its module, so jitted callers find jitted callees) and
 goes on as whisper would have. Where numba is already imported, nothing changes.
+
+It changes how `import numba` works in the whole process, so only WhisperScope's own
+processes install it, at their entry points, before anything imports whisper: the
+`whisperscope` command (`cli.run`, which also opens the window), the window's engine
+process (`engine.process`) and the corpus worker processes (`corpus.local`). Importing
+`whisperscope` as a library installs nothing.
 """
 
 from __future__ import annotations

@@ -213,7 +213,7 @@ def test_a_worker_that_dies_loses_no_file(good_corpus, reference, tmp_path):
     os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
     # the files in flight go on in a fresh pool: nothing fails, nothing is missing
     assert process.wait(timeout=240) == 0, process.stderr.read()
-    assert (out / "failures.tsv").read_text() == "path\treason\n"
+    assert not (out / "failures.tsv").exists()  # none failed
     assert len(_complete_outputs(out)) == 6
     got = outputs_in(out)
     for name in reference:

@@ -9,9 +9,9 @@ import pytest
 
 from whisperscope.corpus.discovery import Source
 from whisperscope.corpus.local import MEMORY_PER_WORKER, worker_layout
-from whisperscope.corpus.plan import is_up_to_date, make_plan, remove_stale_parts
+from whisperscope.corpus.plan import is_up_to_date, make_plan
 from whisperscope.corpus.report import clock, failures_tsv
-from whisperscope.session.atomic import atomic_open
+from whisperscope.session.atomic import atomic_open, remove_stale_parts
 
 SECOND = 1_000_000_000
 
@@ -37,13 +37,25 @@ def test_an_output_is_up_to_date_only_when_newer_than_its_recording(tmp_path):
 
 def test_the_plan_skips_finished_files_unless_overwriting(tmp_path):
     sources = [Source(at(tmp_path / f"{n}.wav", 1000), tmp_path) for n in "abc"]
-    outputs = [tmp_path / f"{n}.json" for n in "abc"]
-    at(outputs[1], 2000)
+    outputs = [(tmp_path / f"{n}.json",) for n in "abc"]
+    at(outputs[1][0], 2000)
     plan = make_plan(sources, outputs, overwrite=False)
     assert [j.source.name for j in plan.pending] == ["a.wav", "c.wav"]
     assert [j.source.name for j in plan.skipped] == ["b.wav"]
     assert plan.pending_seconds == 0.0  # not audio: the duration is unknown, not an error
     assert len(make_plan(sources, outputs, overwrite=True).pending) == 3
+
+
+def test_a_file_is_done_only_when_every_format_is(tmp_path):
+    sources = [Source(at(tmp_path / f"{n}.wav", 1000), tmp_path) for n in "ab"]
+    outputs = [(tmp_path / f"{n}.json", tmp_path / f"{n}.srt") for n in "ab"]
+    at(outputs[0][0], 2000)  # a.srt is missing (a run stopped between the two)
+    at(outputs[1][0], 2000)
+    at(outputs[1][1], 2000)
+    plan = make_plan(sources, outputs, overwrite=False)
+    assert [j.source.name for j in plan.pending] == ["a.wav"]
+    assert plan.pending[0].outputs == outputs[0] and plan.pending[0].output == outputs[0][0]
+    assert [j.source.name for j in plan.skipped] == ["b.wav"]
 
 
 def test_a_killed_runs_temporary_files_are_removed_and_nothing_else(tmp_path):

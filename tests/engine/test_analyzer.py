@@ -120,3 +120,24 @@ def test_token_events_say_what_the_views_show(events):
     for e in text:  # inside its window, never before the window's start
         assert e.window_start <= e.position <= e.window_start + 30.0
     assert max(e.position for e in text) > analysis.audio.duration / 2  # it moves on
+
+
+def test_each_fallback_attempt_draws_afresh(sample, tiny_en):
+    """A window that fails whisper's checks is decoded again with new random draws, as
+    whisper's global generator gives them: not the draws that just failed (one seed per
+    window made a re-decode at the same temperature the same text)."""
+    from whisperscope.engine.analyzer import sample_seed
+    from whisperscope.session.model import AnalysisSettings
+
+    assert len({sample_seed(w, a, 6) for w in range(200) for a in range(6)}) == 1200
+    settings = AnalysisSettings(temperatures=(1.0, 1.0), logprob_threshold=0.0,
+                                compression_ratio_threshold=None, no_speech_threshold=None,
+                                clip_timestamps=(0.0, 4.0))  # every decode "fails"
+    attempts: list[list[int]] = []
+    for event in analyze(sample, tiny_en, settings):
+        if isinstance(event, WindowStarted) and event.window == 0:
+            attempts.append([])
+        elif isinstance(event, TokenDecoded) and event.window == 0:
+            attempts[-1].append(event.token_id)
+    assert len(attempts) == 2
+    assert attempts[0] != attempts[1]

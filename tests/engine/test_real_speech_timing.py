@@ -148,7 +148,7 @@ def test_the_model_divides_the_words_where_the_pause_truly_is(tiny_en, utterance
 
     from whisperscope.audio.spectrogram import whisper_input_mel
     from whisperscope.engine.decoding.decoder import CachedDecoder
-    from whisperscope.engine.timing.island_passes import divide_words
+    from whisperscope.engine.timing.island_division import divide_words
     from whisperscope.engine.timing.islands import speech_islands
     from whisperscope.engine.timing.voicing import encoder_frames, mel_level_db, voiced_frames
 

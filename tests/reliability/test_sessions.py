@@ -238,21 +238,24 @@ def test_deflate_bomb_manifest(tmp_path, small_analysis):
 
 
 def test_deflate_bomb_attention_array(tmp_path, small_analysis):
-    """An array that honestly declares 480 MB of zeros, deflated to half a megabyte."""
-    path = _saved(tmp_path, small_analysis(1))
-    shape = (8, 20_000, 1500)
+    """Four windows of the largest shape a window may declare (8 heads x 448 rows x 1500
+    frames, 10.7 MB each), honestly declared, zeros deflated to a few kilobytes."""
+    path = _saved(tmp_path, small_analysis(4))
+    shape = (8, 448, 1500)
 
     def edit(manifest):
-        manifest["windows"][0]["token_ids"] = [50257] * shape[1]
-        manifest["windows"][0]["token_texts"] = ["x"] * shape[1]
+        for window in manifest["windows"]:
+            window["token_ids"] = [50257] * shape[1]
+            window["token_texts"] = ["x"] * shape[1]
         return json.dumps(manifest)
 
-    edited = _rewrite(path, edit)
-    with zipfile.ZipFile(edited) as source:
+    bomb = _rewrite(path, edit)
+    with zipfile.ZipFile(bomb) as source:
         manifest = source.read(MANIFEST)
-    bomb = _deflated(edited, "attention/w0000_heads.npy", _npy_header(shape),
-                     math.prod(shape) * 2, manifest=manifest)
-    assert bomb.stat().st_size < 5 * 1024**2
+    for w in range(4):
+        bomb = _deflated(bomb, f"attention/w{w:04d}_heads.npy", _npy_header(shape),
+                         math.prod(shape) * 2, manifest=manifest)
+    assert bomb.stat().st_size < 1024**2
     peak, outcome = _open_in_fresh_interpreter(bomb)
     assert outcome.startswith("SessionError") and "decompress" in outcome
     assert peak < GiB
@@ -273,3 +276,90 @@ def test_json_depth_ignores_brackets_in_strings():
     assert json_depth(b'{"a": [1, {"b": "[[[[\\"]]]"}]}') == 3
     assert json_depth(b"[]") == 1 and json_depth(b"7") == 0
     assert json_depth(_nested(500).encode()) == 500
+
+
+def test_an_empty_array_cannot_declare_a_huge_window(tmp_path, small_analysis):
+    """The report's 7 KB file: a window with an empty attention array claiming 3e7 frames
+    (the window's rows took 5.5 GB); and, within every per-window limit, 300 windows that
+    store nothing but declare 448 rows x 1500 frames each (800 MB of zeros to draw)."""
+    path = _saved(tmp_path, small_analysis(1))
+    empty = _npy_header((0, 3, 30_000_000)) + b""
+    hostile = _rewrite(_replace_member(path, "attention/w0000_heads.npy", empty),
+                       _set(["windows", 0, "n_frames"], 30_000_000))
+    assert hostile.stat().st_size < 16 * 1024
+    peak, outcome = _open_in_fresh_interpreter(hostile)
+    assert outcome.startswith("SessionError") and "frame count" in outcome, outcome
+    assert peak < GiB
+
+    many = _saved(tmp_path, small_analysis(300), "many.wscope")
+
+    def declare(manifest):
+        for window in manifest["windows"]:
+            window.update(token_ids=[50257] * 448, token_texts=["x"] * 448, head_ids=[])
+        return manifest
+
+    hostile = _rewrite(many, declare)
+    with zipfile.ZipFile(hostile) as source:
+        members = {i.filename: source.read(i) for i in source.infolist()}
+    with zipfile.ZipFile(hostile, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, _npy_header((0, 448, 1500)) if name.endswith(".npy")
+                             else data, compress_type=zipfile.ZIP_DEFLATED)
+    peak, outcome = _open_in_fresh_interpreter(hostile)
+    assert outcome.startswith("SessionError") and "declared" in outcome, outcome
+    assert peak < GiB
+
+
+def test_a_manifest_of_cheap_bytes_and_costly_objects_is_refused(tmp_path, small_analysis):
+    """The report's 144 KB file whose manifest inflated to 63 MB (1.6 GB to parse): over
+    the cap now; and just under the cap, 40 MB of empty objects (24x their size once
+    parsed) is refused from a count of them, before parsing."""
+    path = _saved(tmp_path, small_analysis(1))
+    with zipfile.ZipFile(path) as source:
+        manifest = source.read(MANIFEST)
+    for n_bytes, says in ((63 * 1024**2, "decompress"), (40 * 1024**2, "to read")):
+        padded = manifest[:-2] + b', "pad": [' + b"{}," * (n_bytes // 3) + b"{}]}"
+        bomb = _replace_member(path, MANIFEST, padded, compress=zipfile.ZIP_DEFLATED)
+        assert bomb.stat().st_size < 1024**2
+        peak, outcome = _open_in_fresh_interpreter(bomb)
+        assert outcome.startswith("SessionError") and says in outcome, outcome
+        assert peak < GiB / 2  # counting the objects costs a few times the text, no more
+
+
+@pytest.mark.parametrize(("edit", "says"), [
+    (_set(["analysis", "audio", "duration"], -5.0), "duration"),
+    (_set(["analysis", "segments", 0, "words", 0, "end"], -1.0), "not an ordered span"),
+    (_set(["analysis", "tokens", 0, "start"], 0.9), "not an ordered span"),  # after its end
+    (_set(["analysis", "segments", 0, "end"], 1e6), "not an ordered span"),  # past the end
+    (_set(["windows", 0, "start"], -30.0), "outside"),
+    (_set(["analysis", "audio", "channels"], 0), "channel count"),
+    (_set(["analysis", "model", "alignment_heads"], [[3, 10**9]]), "alignment head"),
+    (_set(["analysis", "settings", "temperatures"], ["nan"]), "temperature"),
+    (_set(["windows", 0, "token_ids"], [-1, 5, 6]), "token_ids entry"),
+    (_set(["windows", 0, "text_rows"], [1, 7]), "text rows"),
+])
+def test_every_number_is_range_checked(tmp_path, small_analysis, edit, says):
+    edited = _rewrite(_saved(tmp_path, small_analysis(2)), edit)
+    with pytest.raises(SessionError, match=says):
+        load_session(edited, check_audio=False)
+
+
+def test_json_cost_bounds_what_parsing_allocates(tmp_path, small_analysis):
+    """The estimate json_cost makes before parsing is never below what json.loads then
+    allocates: for the costliest shapes JSON allows and for a real manifest."""
+    import tracemalloc
+
+    from whisperscope.session.bounded_zip import json_cost
+
+    with zipfile.ZipFile(_saved(tmp_path, small_analysis(3, n_rows=40))) as source:
+        real = source.read(MANIFEST)
+    shapes = [b"[" + b",".join([item] * 50_000) + b"]" for item in
+              (b"{}", b"[]", b'{"a":1}', b"[[0.5]]", b"0.1", b'"xy"', b'{"a":1,"b":2,"c":[]}')]
+    keys = b"{" + b",".join(b'"k%d":[]' % i for i in range(50_000)) + b"}"
+    for text in (*shapes, keys, real):
+        tracemalloc.start()
+        parsed = json.loads(text)
+        allocated = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        del parsed
+        assert allocated <= json_cost(text) <= 6 * allocated + len(text), text[:40]

@@ -42,14 +42,6 @@ from whisperscope.ui.engine_service import Engine  # noqa: E402
 QT_LOG_IGNORE = ("propagateSizeHints", "QXcbConnection")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _emit_refcount_guard():
-    """What `create_app()` does: survive PySide6 6.12.0's emit() refcount bug."""
-    from whisperscope.ui.qt_compat import guard_emit_refcount
-
-    guard_emit_refcount()
-
-
 @pytest.fixture(autouse=True)
 def no_forgotten_dialog(qapp):
     """A modal message box nobody answers would hang the test run: one left open for

@@ -71,9 +71,14 @@ def test_beam_search_a_prompt_and_a_threshold_switched_off(dialog):
     ("clip_timestamps", "5,3", "each end after its start"),
     ("clip_timestamps", "1.5,abc", "Clip timestamps: cannot read '1.5,abc'"),
     ("suppress_tokens", "-1,x", "suppress_tokens must be comma-separated token ids"),
-    ("best_of", "0", "best_of must be at least 1"),
+    ("best_of", "0", "best_of must be a whole number from 1 to 64"),
     ("length_penalty", "2", "length_penalty must be between 0 and 1"),
     ("temperature", "warm", "Temperature: cannot read 'warm'"),
+    # the checks the command line makes, in the same words (engine/decoding/options.py)
+    ("temperature", "nan", "temperature must be from 0 (greedy) to 10, not nan"),
+    ("temperature_increment_on_fallback", "1e-12", "makes 1,000,001,000,000 temperatures"),
+    ("no_speech_threshold", "nan", "no_speech_threshold must be a probability"),
+    ("suppress_tokens", "99999999", "99999999 is not a token id"),
 ])
 def test_invalid_input_says_why_and_disables_ok(qtbot, dialog, dest, text, says):
     edit(dialog, dest, text)

@@ -19,10 +19,8 @@ than `MAX_DECODED_BYTES` is refused with a message that says so.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import stat
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +31,10 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from whisperscope.audio import damage, ffmpeg_decode
+from whisperscope.audio.container_end import ogg_is_cut, ogg_is_damaged
+from whisperscope.audio.mpeg_frames import starts_cleanly
+from whisperscope.audio.stderr_capture import captured_stderr
 from whisperscope.errors import AudioError
 from whisperscope.session.model import AudioInfo
 from whisperscope.units import SAMPLE_RATE as WHISPER_RATE
@@ -115,10 +117,16 @@ def _load_file(path: Path, shown: Path, sha256: str | None, limit: int) -> Loade
     if sha256 is None:
         sha256 = file_sha256(path)
     decoded = _read_soundfile(path, limit, name)
-    if decoded is None or decoded.failed_midway:
-        fallback = _read_ffmpeg(path, limit, soundfile_failed=decoded is None, name=name)
-        if decoded is None or (fallback is not None and len(fallback.frames) > len(decoded.frames)):
-            decoded = fallback
+    if decoded is None or decoded.suspect:
+        # damaged, truncated or unknown to soundfile: ffmpeg, which puts every frame at
+        # its own time, or refuses when that time cannot be known
+        has_ffmpeg = None not in ffmpeg_decode.tools()
+        if decoded is not None and has_ffmpeg:
+            decoded.frames = decoded.frames[:0].copy()  # not two copies of an hour at once
+        placed = _read_ffmpeg(path, limit, soundfile_failed=decoded is None, name=name)
+        if placed is None and decoded is not None and has_ffmpeg:
+            decoded = _read_soundfile(path, limit, name)  # ffmpeg could not read it after all
+        decoded = placed if placed is not None else _without_ffmpeg(decoded, name)
     assert decoded is not None
     if len(decoded.frames) == 0 and decoded.failed_midway:
         raise AudioError(f"'{name}' is damaged: no audio could be decoded from it")
@@ -129,8 +137,6 @@ def _load_file(path: Path, shown: Path, sha256: str | None, limit: int) -> Loade
     rate, channels = decoded.rate, original.shape[1]
     duration = len(original) / rate
     warnings = decoded.warnings
-    if decoded.failed_midway:
-        warnings += (f"'{name}' is damaged or truncated: read the first {duration:.2f} s",)
     warnings += silence_non_finite(original, name)
     mono, mix_warning = downmix(original, name)
     warnings += mix_warning + clipping_warning(original, name)
@@ -305,6 +311,43 @@ class _Decoded:
     decoder: str
     failed_midway: bool = False  # the decoder stopped with an error after some frames
     warnings: tuple[str, ...] = ()
+    declared: int = 0  # frames the header claims (0: no claim)
+    chatter: str = ""  # what the decoding library printed on stderr
+    cut: bool = False  # the container does not end as a complete one does
+    broken: bool = False  # its structure is damaged where this decoder reads on silently
+    format: str = ""  # soundfile's name for the container
+
+    @property
+    def suspect(self) -> bool:
+        """Signs that frames were lost or skipped, so the frames read back to back may not
+        be at their own times: an error, the library's notes, fewer frames than claimed,
+        a container that ends mid-way or is broken inside."""
+        return (self.failed_midway or bool(self.chatter.strip()) or self.cut or self.broken
+                or len(self.frames) < self.declared)
+
+
+def _without_ffmpeg(decoded: _Decoded, name: str) -> _Decoded:
+    """soundfile's read of a suspect file when ffmpeg is not there to place its frames:
+    kept up to where it stopped (every frame before a decoder error is in place), with
+    what is known said once. The library's notes say frames were skipped somewhere in what
+    was read (libmpg123 resyncing): where is unknown, so that is refused."""
+    got = len(decoded.frames) / decoded.rate
+    detail = damage.decoder_detail(decoded.chatter)
+    if decoded.broken:
+        raise AudioError(f"'{name}' is damaged, and where its audio belongs cannot be told "
+                         "without ffmpeg: refused, since its times would be wrong. Install "
+                         "ffmpeg to read around the damage")
+    if detail and not decoded.failed_midway:
+        raise AudioError(f"'{name}' is damaged (the decoder said: {detail}) and where it "
+                         "skipped audio cannot be told without ffmpeg: refused, since later "
+                         "times would be wrong. Install ffmpeg to read around the damage")
+    if decoded.failed_midway:
+        warning = (f"'{name}' is damaged at {got:.2f} s: read the first {got:.2f} s "
+                   "(install ffmpeg to read past the damage)")
+    else:
+        claimed = decoded.declared / decoded.rate if decoded.declared else None
+        warning = damage.truncated_warning(name, got, claimed)
+    return replace(decoded, warnings=decoded.warnings + (warning,))
 
 
 def _check_size(name: str, n_frames: float, rate: int, channels: int, limit: int) -> None:
@@ -322,12 +365,27 @@ def _check_size(name: str, n_frames: float, rate: int, channels: int, limit: int
 
 
 def _read_soundfile(path: Path, limit: int, name: str) -> _Decoded | None:
-    """Decode with libsndfile; None if it doesn't recognise the file."""
+    """Decode with libsndfile; None if it doesn't recognise the file. What the library
+    prints meanwhile (libmpg123's notes on a damaged MP3) is caught, not shown."""
+    with captured_stderr() as chatter:
+        decoded = _read_soundfile_quietly(path, limit, name)
+    if decoded is not None:
+        decoded.chatter = chatter.text
+        if decoded.format == "OGG":
+            decoded.cut = ogg_is_cut(path)
+            decoded.broken = ogg_is_damaged(path)
+        elif decoded.format == "MP3":
+            decoded.broken = not starts_cleanly(path)
+    return decoded
+
+
+def _read_soundfile_quietly(path: Path, limit: int, name: str) -> _Decoded | None:
     try:
         f = sf.SoundFile(str(path))
     except (sf.SoundFileError, RuntimeError):
         return None
     with f:
+        container = f.format
         rate, channels, declared = int(f.samplerate), int(f.channels), max(int(f.frames), 0)
         if rate <= 0 or channels <= 0:
             return None
@@ -370,7 +428,8 @@ def _read_soundfile(path: Path, limit: int, name: str) -> _Decoded | None:
                 break
     # a grown array is trimmed to its frames (a view would keep the unused end alive)
     frames = out[:pos].copy() if grown and pos < len(out) else out[:pos]
-    return _Decoded(frames, rate, "soundfile", failed_midway=failed, warnings=warnings)
+    return _Decoded(frames, rate, "soundfile", failed_midway=failed, warnings=warnings,
+                    declared=declared, format=container)
 
 
 def _header_overstates_length(f: sf.SoundFile) -> bool:
@@ -392,12 +451,15 @@ def _grow(a: np.ndarray, extra: int) -> np.ndarray:
 
 def _read_ffmpeg(path: Path, limit: int, *, soundfile_failed: bool,
                  name: str) -> _Decoded | None:
-    """Decode the first audio stream with ffmpeg.
+    """Decode the first audio stream with ffmpeg, every frame at its own time
+    (audio/ffmpeg_decode.py).
 
-    When soundfile could not open the file at all, failures here raise AudioError; when
-    soundfile failed midway (a damaged file), they return None and its partial read is kept.
+    When soundfile could not open the file at all, failures here raise AudioError; when it
+    read the file but found it damaged, an ffmpeg that is missing or cannot read it
+    returns None and soundfile's read is kept. Where the place of lost audio cannot
+    be known, AudioError either way: a read that shifts later times is worse than none.
     """
-    ffmpeg, ffprobe = shutil.which("ffmpeg"), shutil.which("ffprobe")
+    ffmpeg, ffprobe = ffmpeg_decode.tools()
     if ffmpeg is None or ffprobe is None:
         if not soundfile_failed:
             return None
@@ -413,84 +475,28 @@ def _read_ffmpeg(path: Path, limit: int, *, soundfile_failed: bool,
             "formats such as m4a and video files, is not installed)"
         )
 
-    target = "file:" + str(path.resolve())  # "file:" so names like "pipe:x" stay files
     not_audio = f"'{name}' is not an audio file soundfile or ffmpeg can read"
-    probe_cmd = [ffprobe, "-v", "error", "-protocol_whitelist", "file", "-print_format", "json",
-                 "-show_streams", "-select_streams", "a:0", "-show_format", target]  # fmt: skip
-    try:
-        probe = subprocess.run(probe_cmd, capture_output=True, timeout=60, check=False)
-        meta = json.loads(probe.stdout or b"{}")
-    except (subprocess.TimeoutExpired, ValueError, OSError):
-        meta = {}
-    streams = meta.get("streams") or []
-    if not streams:
+    meta = ffmpeg_decode.probe(path, ffprobe)
+    stream = ffmpeg_decode.stream_of(meta)
+    if stream is None:
         if not soundfile_failed:
             return None
-        if meta.get("format"):
+        if not meta.get("streams") and meta.get("format"):
             raise AudioError(f"{not_audio}: it has no audio stream")
+        if meta.get("streams"):
+            raise AudioError(f"{not_audio}: its audio stream has no sample rate or channels")
         raise AudioError(not_audio)
-    stream = streams[0]
-    try:
-        rate, channels = int(stream["sample_rate"]), int(stream["channels"])
-    except (KeyError, TypeError, ValueError):
-        rate, channels = 0, 0
-    if rate <= 0 or channels <= 0:
+    if stream.seconds:
+        _check_size(name, stream.seconds * stream.rate, stream.rate, stream.channels, limit)
+
+    def check_size(n_frames: float) -> None:
+        _check_size(name, n_frames, stream.rate, stream.channels, limit)
+
+    result = ffmpeg_decode.read(path, stream, name, check_size=check_size, ffmpeg=ffmpeg)
+    if len(result.frames) == 0:
         if not soundfile_failed:
             return None
-        raise AudioError(f"{not_audio}: its audio stream has no sample rate or channels")
-    seconds = _float(stream.get("duration")) or _float(meta.get("format", {}).get("duration"))
-    if seconds:
-        _check_size(name, seconds * rate, rate, channels, limit)
-
-    cmd = [ffmpeg, "-nostdin", "-v", "error", "-protocol_whitelist", "file", "-i", target,
-           "-map", "0:a:0", "-vn", "-sn", "-dn", "-f", "f32le", "-c:a", "pcm_f32le",
-           "-ar", str(rate), "-ac", str(channels), "pipe:1"]  # fmt: skip
-    frame_bytes = 4 * channels
-    # the most frames _check_size allows; decoding stops just past it
-    cap_bytes = int(limit / (frame_bytes + 4 * (channels > 1) + 4 * WHISPER_RATE / rate))
-    cap_bytes *= frame_bytes
-    buf = bytearray(min(int((seconds or 60.0) * rate * 1.01 + rate) * frame_bytes, cap_bytes))
-    pos = 0
-    with (
-        tempfile.TemporaryFile() as err,
-        subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err) as proc,
-    ):
-        assert proc.stdout is not None
-        view = memoryview(buf)
-        try:
-            while True:
-                if pos == len(buf):
-                    if len(buf) > cap_bytes:
-                        proc.kill()
-                        _check_size(name, len(buf) / frame_bytes, rate, channels, limit)
-                    view.release()
-                    grow = max(len(buf) // 2, 1 << 20)
-                    buf.extend(bytes(min(grow, cap_bytes + frame_bytes - len(buf))))
-                    view = memoryview(buf)
-                n = proc.stdout.readinto(view[pos:])
-                if not n:
-                    break
-                pos += n
-        finally:
-            view.release()
-        rc = proc.wait()
-        err.seek(0)
-        stderr = err.read(4000).decode("utf-8", "replace").strip()
-    n_frames = pos // frame_bytes
-    del buf[n_frames * frame_bytes :]
-    frames = np.frombuffer(buf, dtype=np.float32).reshape(n_frames, channels)
-    failed = rc != 0 or bool(stderr)
-    if n_frames == 0 and rc != 0:
-        if not soundfile_failed:
-            return None
-        detail = stderr.splitlines()[-1] if stderr else f"ffmpeg exited with status {rc}"
-        raise AudioError(f"{not_audio} ({detail})")
-    return _Decoded(frames, rate, "ffmpeg", failed_midway=failed and n_frames > 0)
-
-
-def _float(value: object) -> float | None:
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) and v > 0 else None
+        if result.damaged:
+            raise AudioError(f"'{name}' is damaged: no audio could be decoded from it")
+        raise AudioError(f"'{name}' contains no audio (0 frames)")
+    return _Decoded(result.frames, result.rate, "ffmpeg", warnings=result.warnings)

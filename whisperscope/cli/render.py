@@ -10,10 +10,16 @@ alignment pass that timed each window's words (the matrix the times came from).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
-from whisperscope.cli.align import add_engine_arguments, analyse_from_args, load_from_args
+from whisperscope.cli.align import (
+    add_engine_arguments,
+    analyse_from_args,
+    check_engine_args,
+    load_from_args,
+)
 from whisperscope.cli.output_paths import check_output, write_with
 from whisperscope.errors import WhisperScopeError
 
@@ -51,6 +57,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from whisperscope.audio.spectrogram import whisper_input_mel
+    from whisperscope.session.atomic import remove_stale_parts
     from whisperscope.session.render import render_png
 
     if (args.layer is None) != (args.head is None):
@@ -58,16 +65,23 @@ def run(args: argparse.Namespace) -> int:
     if args.layer is not None and args.heads != "mean":
         raise WhisperScopeError("--heads pass and --layer/--head each choose what to draw: "
                                 "give one of them")
+    _check_time_range(args.start, args.end)  # before a long analysis, not after
     output = args.output or Path(f"{Path(args.audio).stem}_attention.png")
     target = check_output(output, [args.audio])  # before the analysis, not after
     if args.session is not None and check_output(args.session, [args.audio, output]).stream:
         raise WhisperScopeError("--session needs a file name (a session is not a stream)")
+    written = [args.session] if args.session is not None else []
+    if target.path is not None and not target.stream:
+        written.append(target.path)
+    remove_stale_parts(written)  # what a killed run writing them left behind
+    settings = check_engine_args(args)
     audio, model = load_from_args(args)
     if args.layer is not None:
         _check_head(model, args.layer, args.head)
     # computed once: the analysis and each window's layer/head recomputation share it
     mel = whisper_input_mel(audio.samples, model.model.dims.n_mels)
-    analysis = analyse_from_args(args, audio, model, quiet=args.quiet, mel=mel)
+    analysis = analyse_from_args(args, audio, model, quiet=args.quiet, mel=mel,
+                                 settings=settings)
     samples = audio.samples
     attention, label = None, None
     if args.layer is not None:
@@ -95,6 +109,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {target.label} ({len(analysis.tokens)} tokens, "
               f"{analysis.audio.duration:.1f} s)", file=sys.stderr)
     return 0
+
+
+def _check_time_range(start: float | None, end: float | None) -> None:
+    """--start/--end: finite seconds, the end after the start (the recording's length is
+    checked once it is known)."""
+    for name, value in (("--start", start), ("--end", end)):
+        if value is not None and not math.isfinite(value):
+            raise WhisperScopeError(f"{name} must be a number of seconds, not {value}")
+    if end is not None and end <= max(start or 0.0, 0.0):
+        raise WhisperScopeError(f"--end ({end:g} s) must come after --start "
+                                f"({max(start or 0.0, 0.0):g} s)")
 
 
 def check_dpi(text: str) -> int:

@@ -1,10 +1,12 @@
 """whisper's own command-line decoding options, for every subcommand that runs the engine.
 
-Spelled with hyphens like our other options; whisper's underscore spellings
-(`--beam_size`) are accepted too, and so are its values (`None` switches a threshold off,
-`True`/`False` for switches). Defaults are those of `whisper.transcribe()`, except where
-its command line differs (`--beam_size 5 --best_of 5`): here beam search and best-of stay
-off unless asked for, so a plain run reads what `transcribe()` reads.
+Spelled as `whisper --help` spells them (`--beam_size`); the hyphen spellings
+(`--beam-size`) work too, and so do whisper's values (`None` switches a threshold off,
+`True`/`False` for switches). The defaults are those of whisper's command line: beam
+search with 5 beams at temperature 0 and the best of 5 samples above it, so `whisperscope
+align X.wav` reads what `whisper X.wav` reads. The window's Analysis Settings take the
+same options with `whisper.transcribe()`'s defaults (`command_line=False`: greedy, one
+sample), as does the Python API.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
-
 from whisperscope.session.model import AnalysisSettings
 
 _DEFAULTS = AnalysisSettings()
+# whisper's command line (`whisper --help`) differs from `whisper.transcribe()` in these
+COMMAND_LINE_SEARCH = {"beam_size": 5, "best_of": 5}
 
 
 def optional_float(text: str) -> float | None:
@@ -39,17 +41,16 @@ def clip_list(text: str) -> tuple[float, ...]:
     return tuple(float(t) for t in text.split(",") if t.strip())
 
 
-def add_whisper_options(parser: argparse.ArgumentParser) -> None:
+def add_whisper_options(parser: argparse.ArgumentParser, command_line: bool = True) -> None:
+    """whisper's decoding options on `parser`; `command_line`: with the defaults of
+    whisper's command line (beam search, best of 5), else with `transcribe()`'s (greedy)."""
     group = parser.add_argument_group(
         "whisper decoding options",
-        "as `whisper` takes them (underscore spellings work too); NONE switches a "
-        "threshold off")
+        "as `whisper` takes them (hyphen spellings work too); NONE switches a threshold off")
+    search = COMMAND_LINE_SEARCH if command_line else {"beam_size": None, "best_of": None}
 
     def add(name: str, **kwargs) -> None:
-        names = [f"--{name}"]
-        if "-" in name:
-            names.append(f"--{name.replace('-', '_')}")
-        group.add_argument(*names, dest=name.replace("-", "_"), **kwargs)
+        group.add_argument(*option_names(name), dest=name.replace("-", "_"), **kwargs)
 
     add("task", choices=("transcribe", "translate"), default=_DEFAULTS.task,
         help="transcribe, or translate into English (default: transcribe)")
@@ -63,13 +64,14 @@ def add_whisper_options(parser: argparse.ArgumentParser) -> None:
     add("temperature-increment-on-fallback", type=optional_float, default=0.2, metavar="STEP",
         help="temperature step of the re-decodes when a window fails the thresholds below "
         "(default: 0.2, up to 1.0; NONE: no fallback)")
-    add("beam-size", type=optional_int, metavar="N",
-        help="beams at temperature 0 (default: none, greedy; whisper's command line: 5)")
-    add("best-of", type=optional_int, metavar="N",
-        help="samples drawn at temperature > 0, the best kept (default: one; whisper's "
-        "command line: 5)")
+    add("beam-size", type=optional_int, default=search["beam_size"], metavar="N",
+        help="beams at temperature 0; NONE: greedy, as whisper.transcribe() "
+        f"(default: {search['beam_size']})")
+    add("best-of", type=optional_int, default=search["best_of"], metavar="N",
+        help="samples drawn at temperature > 0, the best kept; NONE: one "
+        f"(default: {search['best_of']})")
     add("patience", type=optional_float, metavar="P",
-        help="beam search patience: stop after beam-size x P finished candidates "
+        help="beam search patience: stop after beam_size x P finished candidates "
         "(default: 1)")
     add("length-penalty", type=optional_float, metavar="ALPHA",
         help="rank candidates by log-probability / ((5 + length) / 6)^ALPHA, 0..1 "
@@ -79,7 +81,7 @@ def add_whisper_options(parser: argparse.ArgumentParser) -> None:
         help="feed each window the text before it (default: True)")
     add("no-speech-threshold", type=optional_float, default=_DEFAULTS.no_speech_threshold,
         metavar="P", help="skip a window as silence when its no-speech probability is above "
-        "this and its log-probability below --logprob-threshold (default: 0.6)")
+        "this and its log-probability below --logprob_threshold (default: 0.6)")
     add("logprob-threshold", type=optional_float, default=_DEFAULTS.logprob_threshold,
         metavar="LOGP", help="re-decode a window whose average log-probability is below "
         "this (default: -1.0)")
@@ -97,20 +99,29 @@ def add_whisper_options(parser: argparse.ArgumentParser) -> None:
         "symbols (default: -1)")
 
 
+def option_names(name: str) -> list[str]:
+    """`--beam_size` (whisper's spelling) and `--beam-size` for a name written either way."""
+    underscore = f"--{name.replace('-', '_')}"
+    hyphen = f"--{name.replace('_', '-')}"
+    return [underscore] if underscore == hyphen else [underscore, hyphen]
+
+
+def optional_language(text: str) -> str | None:
+    """whisper's `--language`: a code or a name; None detects it."""
+    return None if text.lower() == "none" else text
+
+
 def settings_from_args(args: argparse.Namespace) -> AnalysisSettings:
     """The AnalysisSettings the parsed options ask for; raises WhisperScopeError (one line
     for the user) for a combination whisper rejects."""
-    from whisperscope.engine.decoding.options import check_settings
+    from whisperscope.engine.decoding.options import check_settings, fallback_temperatures
 
-    temperature = args.temperature
-    step = args.temperature_increment_on_fallback
-    temperatures = (temperature,)
-    if step is not None and step > 0:  # whisper: np.arange(t, 1.0 + 1e-6, step)
-        temperatures = tuple(round(float(t), 6) for t in np.arange(temperature, 1.0 + 1e-6, step))
+    temperatures = fallback_temperatures(args.temperature,
+                                         args.temperature_increment_on_fallback)
     clips = args.clip_timestamps
     settings = AnalysisSettings(
         language=getattr(args, "language", None),
-        temperatures=temperatures or (temperature,),
+        temperatures=temperatures,
         clip_timestamps=() if clips == (0.0,) else clips,
         **{name: getattr(args, name) for name in _SAME_NAMES},
     )

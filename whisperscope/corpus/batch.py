@@ -10,6 +10,7 @@ OUT/failures.tsv, and the rest go on.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -18,11 +19,8 @@ from pathlib import Path
 from whisperscope.corpus import discovery, local, plan, report
 from whisperscope.corpus.worker import FileResult, JobConfig
 from whisperscope.errors import ModelError, WhisperScopeError
-from whisperscope.session.atomic import describe_os_error
-
-# the output suffix of each format (Praat, and so MFA, spell TextGrid with capitals)
-OUTPUT_SUFFIXES = {"json": ".json", "srt": ".srt", "vtt": ".vtt", "txt": ".txt", "tsv": ".tsv",
-                   "textgrid": ".TextGrid", "eaf": ".eaf", "aud": ".aud", "npz": ".npz"}
+from whisperscope.session.atomic import describe_os_error, remove_stale_parts
+from whisperscope.session.export_sets import output_suffix
 
 
 @dataclass(frozen=True)
@@ -68,13 +66,14 @@ def run_batch(inputs: Sequence[str], config: JobConfig, options: BatchOptions) -
         raise WhisperScopeError("no audio or video files found in "
                                 + ", ".join(str(i) for i in inputs))
     out_dir = options.out_dir.expanduser().absolute()
-    outputs = discovery.output_paths(sources, out_dir, OUTPUT_SUFFIXES[config.fmt])
-    _refuse_transcript_places(sources, outputs)
+    by_format = [discovery.output_paths(sources, out_dir, output_suffix(fmt))
+                 for fmt in config.formats]
+    for outputs in by_format:
+        _refuse_transcript_places(sources, outputs)
     _prepare_out_dir(out_dir)
-    work = plan.make_plan(sources, outputs, options.overwrite)
-    plan.remove_stale_parts(job.output for job in work.pending)
+    work = plan.make_plan(sources, list(zip(*by_format, strict=True)), options.overwrite)
+    remove_stale_parts(path for job in work.pending for path in job.outputs)
     failures: list[tuple[Path, str]] = []
-    report.write_failures(out_dir, failures)  # this run's list, empty so far
 
     progress = report.CorpusProgress(len(work.pending), work.pending_seconds, options.quiet)
     results = _results(work.pending, config, options, progress)
@@ -143,8 +142,15 @@ def _on_accelerator(device: str) -> bool:
 
 
 def _prepare_out_dir(out_dir: Path) -> None:
-    """Create OUT; writing this run's (empty) failures.tsv next proves it takes files."""
+    """Create OUT, check that it takes files, and clear a previous run's failures.tsv."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise WhisperScopeError(f"cannot create {out_dir}: {describe_os_error(error)}") from None
+    try:
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".whisperscope-", suffix=".probe"):
+            pass
+        report.clear_failures(out_dir)
+    except OSError as error:
+        raise WhisperScopeError(f"cannot write in {out_dir}: {describe_os_error(error)}"
+                                ) from None

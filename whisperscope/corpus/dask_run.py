@@ -58,18 +58,19 @@ def run_on_dask(client, jobs: Sequence[FileJob], config: JobConfig,
                 result = FileResult(job.source, job.output, error=f"Dask task failed: {reason}")
             future.release()  # the scheduler forgets it: results do not pile up
             if return_outputs and result.ok:
-                result = _write_returned(result)
+                result = _write_returned(result, job)
             yield result
     finally:
         if futures:
             client.cancel(list(futures))
 
 
-def _write_returned(result: FileResult) -> FileResult:
+def _write_returned(result: FileResult, job: FileJob) -> FileResult:
     from dataclasses import replace
 
     try:
-        write_output(result.output, result.data or b"")
+        for path, data in zip(job.outputs, result.data or (), strict=True):
+            write_output(path, data)
     except WhisperScopeError as error:
         return replace(result, error=str(error), data=None)
     return replace(result, data=None)

@@ -6,8 +6,10 @@ N x threads fits the cores. A worker that dies (out of memory, a crash in a nati
 library) takes the results of every file in flight with it: those go on in a fresh pool,
 and a file that was in flight when a worker died twice fails (it is likely the cause).
 
-Ctrl+C: workers ignore SIGINT; the main process stops them with SIGTERM, which they turn
-into SystemExit, so an output being written is abandoned and its temporary file removed.
+Ctrl+C, SIGTERM, SIGHUP: workers ignore SIGINT and SIGHUP; the main process (which turns
+SIGTERM and SIGHUP into an exception, as Ctrl+C is one: whisperscope.termination) stops them
+with SIGTERM, which they turn into SystemExit, so an output being written is abandoned and
+its temporary file removed. A main process killed outright (kill -9) takes them with it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from whisperscope.corpus.plan import FileJob
 from whisperscope.corpus.worker import FileResult, JobConfig, align_file
+from whisperscope.termination import end_with_parent
 
 MEMORY_PER_WORKER = 1_500_000_000  # bytes: a base model, a long recording, its attention
 WORKER_DIED = "a worker process died twice while this file was in flight (out of memory?)"
@@ -102,7 +105,7 @@ def run_in_workers(jobs: Sequence[FileJob], config: JobConfig, n_workers: int
             pool.shutdown(wait=True, cancel_futures=True)
         # a worker died: every file in flight lost its result; some were written anyway
         for job in running.values():
-            if _written_since(job.output, started_ns):
+            if all(_written_since(path, started_ns) for path in job.outputs):
                 yield FileResult(job.source, job.output, seconds=job.seconds)
             elif job.source in retried:
                 yield FileResult(job.source, job.output, error=WORKER_DIED)
@@ -119,9 +122,18 @@ def _written_since(output: Path, since_ns: int) -> bool:
 
 
 def _start_worker() -> None:
-    """In each worker: Ctrl+C is the main process's to handle; SIGTERM exits cleanly."""
+    """In each worker: Ctrl+C and a hang-up (the terminal's whole process group gets them)
+    are the main process's to handle; SIGTERM, which it stops workers with, exits cleanly.
+    A main process killed outright takes its workers with it. numba is deferred (our own
+    process, whisper not yet imported: see `numba_on_demand`)."""
+    from whisperscope import numba_on_demand
+
+    numba_on_demand.install()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    end_with_parent()
 
 
 def _exit_on_sigterm(signum, frame) -> None:

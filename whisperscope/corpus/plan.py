@@ -1,36 +1,39 @@
 """What is left to do: the resume rule, the audio still to analyse, a killed run's leftovers.
 
 An output that exists and is newer than its recording is done and skipped (`overwrite`
-redoes it). Outputs are written atomically (a temporary `.NAME.XXXXXXXX.part` beside them,
-renamed when complete), so an output that exists is complete; a run killed outright can
-only leave such a temporary file, which the next run over the same outputs removes.
+redoes it). Outputs are written atomically (a temporary `.NAME.PID.XXXXXXXX.part` beside
+them, renamed when complete), so an output that exists is complete; a run killed outright
+can only leave such a temporary file, which the next run over the same outputs removes
+(session.atomic.remove_stale_parts).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from whisperscope.corpus.discovery import Source
 
-PART_SUFFIX = ".part"  # whisperscope.session.atomic's temporary files: .NAME.XXXXXXXX.part
-
 
 @dataclass(frozen=True)
 class FileJob:
-    """One recording to analyse and the file its result goes to."""
+    """One recording to analyse and the files its result goes to (one per format)."""
 
     source: Path
-    output: Path
+    outputs: tuple[Path, ...]
     seconds: float = 0.0  # duration from the file's header; 0 when it cannot be told
+
+    @property
+    def output(self) -> Path:
+        """The first output: the one messages name."""
+        return self.outputs[0]
 
 
 @dataclass(frozen=True)
 class Plan:
     pending: tuple[FileJob, ...]  # to analyse, in corpus order
-    skipped: tuple[FileJob, ...]  # their output is newer than the recording
+    skipped: tuple[FileJob, ...]  # their outputs are newer than the recording
 
     @property
     def pending_seconds(self) -> float:
@@ -45,14 +48,16 @@ def is_up_to_date(source: Path, output: Path) -> bool:
         return False
 
 
-def make_plan(sources: Sequence[Source], outputs: Sequence[Path], overwrite: bool) -> Plan:
-    """Split the corpus into pending and skipped; pending jobs carry their durations."""
+def make_plan(sources: Sequence[Source], outputs: Sequence[tuple[Path, ...]],
+              overwrite: bool) -> Plan:
+    """Split the corpus into pending and skipped (every output of the recording up to
+    date); pending jobs carry their durations."""
     pending, skipped = [], []
-    for source, output in zip(sources, outputs, strict=True):
-        if not overwrite and is_up_to_date(source.path, output):
-            skipped.append(FileJob(source.path, output))
+    for source, paths in zip(sources, outputs, strict=True):
+        if not overwrite and all(is_up_to_date(source.path, path) for path in paths):
+            skipped.append(FileJob(source.path, tuple(paths)))
         else:
-            pending.append(FileJob(source.path, output, header_seconds(source.path)))
+            pending.append(FileJob(source.path, tuple(paths), header_seconds(source.path)))
     return Plan(tuple(pending), tuple(skipped))
 
 
@@ -66,34 +71,3 @@ def header_seconds(path: Path) -> float:
         return 0.0
 
 
-def remove_stale_parts(outputs: Iterable[Path]) -> int:
-    """Delete the temporary files a killed run left beside these outputs; return how many.
-
-    Run one batch per output folder at a time: a second run's live temporary files look
-    the same."""
-    by_folder: dict[Path, set[str]] = {}
-    for output in outputs:
-        by_folder.setdefault(output.parent, set()).add(output.name)
-    removed = 0
-    for folder, names in by_folder.items():
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:  # the folder does not exist yet
-            continue
-        for entry in entries:
-            if _part_target(entry.name) in names:
-                try:
-                    os.unlink(entry.path)
-                    removed += 1
-                except OSError:
-                    pass
-    return removed
-
-
-def _part_target(name: str) -> str | None:
-    """"a.json" for ".a.json.k3j_x9q2.part" (atomic_open's naming), else None."""
-    if not (name.startswith(".") and name.endswith(PART_SUFFIX)):
-        return None
-    stem = name[1:-len(PART_SUFFIX)]
-    target, dot, _random = stem.rpartition(".")
-    return target if dot else None

@@ -1,6 +1,8 @@
 """What a batch run tells its user: one progress bar over the corpus on stderr, one line
 per failure, and OUT/failures.tsv (path, reason), rewritten atomically after each failure
-so a run stopped midway still lists what failed so far."""
+so a run stopped midway still lists what failed so far. A run without failures leaves
+none (a previous run's is removed when the run starts), so `align talk.wav -o DIR`
+writes only its outputs, as whisper does."""
 
 from __future__ import annotations
 
@@ -24,6 +26,11 @@ def failures_tsv(failures: list[tuple[Path, str]]) -> str:
 
 def write_failures(out_dir: Path, failures: list[tuple[Path, str]]) -> Path:
     return atomic_write_text(out_dir / FAILURES_NAME, failures_tsv(failures))
+
+
+def clear_failures(out_dir: Path) -> None:
+    """Remove a previous run's list: the folder's failures.tsv is this run's, or none."""
+    (out_dir / FAILURES_NAME).unlink(missing_ok=True)
 
 
 class CorpusProgress:

@@ -1,12 +1,13 @@
-"""One recording in, one output out: what every runner (this process, worker processes,
-Dask workers) calls for each file.
+"""One recording in, its outputs out (one per format): what every runner (this process,
+worker processes, Dask workers) calls for each file.
 
-The model is loaded once per process and kept in a module-level cache keyed by
-(model, device), so a worker that aligns a thousand files loads it once. Analyses in one
-process run one at a time (they share that one model object, and torch's threads are the
-process's anyway), so a Dask worker with several threads is safe, if no faster.
+The model is loaded once per process and kept in a module-level cache keyed by what loads
+it (model, device, precision, checkpoint folder), so a worker that aligns a thousand files
+loads it once. Analyses in one process run one at a time (they share that one model
+object, and torch's threads are the process's anyway), so a Dask worker with several
+threads is safe, if no faster.
 
-Every runner turns the analysis into the same bytes with `output_bytes` and writes them
+Every runner turns the analysis into the same bytes with `outputs_bytes` and writes them
 with `write_output` (atomically), so a file's output does not depend on how it was made.
 """
 
@@ -37,22 +38,24 @@ class JobConfig:
 
     model: str | None = None  # None: the best model installed for offline use
     device: str = "auto"
-    fmt: str = "json"
-    export_options: tuple[tuple[str, object], ...] = ()
+    formats: tuple[str, ...] = ("json",)  # one output per format, in FileJob.outputs' order
+    export_options: tuple[tuple[str, object], ...] = ()  # each format takes its share
     settings: AnalysisSettings = field(default_factory=AnalysisSettings)
     alignment: AlignmentOptions = field(default_factory=AlignmentOptions)
     threads: int = 0  # torch threads in the worker; 0: leave them as they are
     transcript: str | None = None  # "auto": time the X.lab / X.txt beside each recording
+    fp16: bool = True  # half precision on CUDA (whisper's --fp16)
+    model_dir: str | None = None  # openai-whisper checkpoints' folder (whisper's --model_dir)
 
 
 @dataclass(frozen=True)
 class FileResult:
     source: Path
-    output: Path
+    output: Path  # the first of the recording's outputs (the one named in messages)
     seconds: float = 0.0  # audio analysed (the recording's duration)
     error: str = ""  # why it failed, one line; "" when it succeeded
     fatal: bool = False  # the model could not be loaded: no file can succeed
-    data: bytes | None = None  # the output, when the caller writes it itself
+    data: tuple[bytes, ...] | None = None  # the outputs, when the caller writes them
     warnings: tuple[str, ...] = ()  # e.g. a damaged file read as far as possible
 
     @property
@@ -60,37 +63,40 @@ class FileResult:
         return not self.error
 
 
-_MODELS: dict[tuple[str, str], LoadedModel] = {}
+_MODELS: dict[tuple[str, str, bool, str | None], LoadedModel] = {}
 _RUN_LOCK = threading.Lock()
 
 
-def cached_model(name: str | None, device: str) -> LoadedModel:
+def cached_model(name: str | None, device: str, fp16: bool = True,
+                 model_dir: str | None = None) -> LoadedModel:
     """The model, loaded on first use in this process and kept for the next files."""
     from whisperscope.engine.models import best_offline_model, load_model
 
-    key = (name or best_offline_model(), device)
+    key = (name or best_offline_model(), device, fp16, model_dir)
     if key not in _MODELS:
-        _MODELS[key] = load_model(*key)
+        _MODELS[key] = load_model(key[0], device, fp16=fp16, model_dir=model_dir)
     return _MODELS[key]
 
 
 def align_file(job: FileJob, config: JobConfig, write: bool = True,
                on_progress: Callable[[float], None] | None = None) -> FileResult:
-    """Analyse `job.source` and write `job.output` (or return its bytes when not `write`).
+    """Analyse `job.source` and write `job.outputs` (or return their bytes when not
+    `write`).
 
     Never raises for a bad file: the reason comes back in FileResult.error.
     `on_progress(seconds_done)` follows the analysis inside the file."""
     with _RUN_LOCK:
         _set_threads(config.threads)
         try:
-            model = cached_model(config.model, config.device)
+            model = cached_model(config.model, config.device, config.fp16, config.model_dir)
         except ModelError as error:
             return FileResult(job.source, job.output, error=str(error), fatal=True)
         try:
             analysis, warnings = _analyse(job.source, model, config, on_progress)
-            data = output_bytes(analysis, config.fmt, dict(config.export_options))
+            data = outputs_bytes(analysis, config)
             if write:
-                write_output(job.output, data)
+                for path, content in zip(job.outputs, data, strict=True):
+                    write_output(path, content)
         except WhisperScopeError as error:
             return FileResult(job.source, job.output, error=str(error))
         except Exception as error:  # noqa: BLE001 - one file's bug must not stop a corpus
@@ -98,6 +104,14 @@ def align_file(job: FileJob, config: JobConfig, write: bool = True,
                               error=f"internal error: {type(error).__name__}: {error}")
         return FileResult(job.source, job.output, seconds=analysis.audio.duration,
                           data=None if write else data, warnings=warnings)
+
+
+def outputs_bytes(analysis: Analysis, config: JobConfig) -> tuple[bytes, ...]:
+    """The bytes of each of the config's formats, with its share of the export options."""
+    from whisperscope.session.export_sets import options_by_format
+
+    shares = options_by_format(config.formats, dict(config.export_options))
+    return tuple(output_bytes(analysis, fmt, shares[fmt]) for fmt in config.formats)
 
 
 def output_bytes(analysis: Analysis, fmt: str, options: dict) -> bytes:
@@ -147,7 +161,7 @@ def _analyse(source: Path, model: LoadedModel, config: JobConfig,
     analysis = run_to_completion(audio, model, config.settings, config.alignment,
                                  on_event=follow if on_progress else None,
                                  mel=mel, transcript=transcript,
-                                 keep_attention=reads_attention(config.fmt))
+                                 keep_attention=any(map(reads_attention, config.formats)))
     flagged = sum(w.unaligned for w in analysis.words)
     warnings = audio.warnings
     if flagged:

@@ -58,7 +58,7 @@ from whisperscope.engine.timing.anchors import (
 from whisperscope.engine.timing.forced_pass import run_alignment_pass
 from whisperscope.engine.timing.forced_window import force_words
 from whisperscope.engine.timing.hearing import silence_level, silence_padded
-from whisperscope.engine.timing.island_passes import island_passes
+from whisperscope.engine.timing.island_division import island_parts
 from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_heads
 from whisperscope.engine.timing.spelling import spell
@@ -127,7 +127,7 @@ def analyze(
     No autograd: every forward pass runs under its own `torch.no_grad()`, so the caller's
     grad mode is untouched while this generator is suspended at a yield."""
     try:
-        check_settings(settings)
+        check_settings(settings, model.model.dims.n_vocab)
         events = _run(audio, model, settings, cancel or CancelToken(), alignment, mel,
                       transcript, keep_attention, tuple(anchors))
         yield from _with_warnings(events, audio)
@@ -251,7 +251,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                         anchors, window_start,
                         window_start + mel_frames_to_seconds(segment_size))))
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
-                                     alignment, aligned, tuple(head_ids), islands=island_passes(
+                                     alignment, aligned, tuple(head_ids), islands=island_parts(
                                          hearing.decoder(), tokenizer, aligned, voiced,
                                          alignment, head_ids), anchors=here)
                 seek, kept, skipped = _seek_and_keep(
@@ -303,7 +303,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                     decoded = forced.decoded
                     timing = time_window(decoded, tokenizer, window_start, segment_size,
                                          voiced, alignment, forced.timing_pass, tuple(head_ids),
-                                         forced.words, text_end, island_passes(
+                                         forced.words, text_end, island_parts(
                                              hearing.decoder(), tokenizer, forced.timing_pass,
                                              voiced, alignment, head_ids), anchors_here,
                                          bounds)
@@ -383,7 +383,8 @@ def _decode_with_fallback(decoder, tokenizer, settings, prompt, head_ids, n_fram
             yield WindowRetried(window, _fallback_reason(decoded, settings), temperature)
         yield WindowStarted(window, window_start, n_frames, temperature)
         options = decoding_options(settings, tokenizer.language, temperature, prompt, fp16)
-        steps = decode_window(decoder, options, head_ids, n_frames, cancel, seed=window)
+        steps = decode_window(decoder, options, head_ids, n_frames, cancel,
+                              seed=sample_seed(window, attempt, len(settings.temperatures)))
         while True:
             try:
                 step = next(steps)
@@ -400,6 +401,14 @@ def _decode_with_fallback(decoder, tokenizer, settings, prompt, head_ids, n_fram
         if not _needs_fallback(decoded, settings):
             break
     return decoded
+
+
+def sample_seed(window: int, attempt: int, attempts: int) -> int:
+    """The seed of a window's sampled decode: one per window and fallback attempt, so a run
+    gives the same text every time (whisper draws from torch's global generator) and each
+    re-decode of a window draws afresh, as whisper's do (one seed per window would repeat
+    the draws that just failed, only at another temperature)."""
+    return window * attempts + attempt
 
 
 def _token_event(tokenizer, window: int, window_start: float, row: GeneratedToken):

@@ -20,6 +20,7 @@ import io
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -32,6 +33,7 @@ from whisperscope.engine.events import Failed
 from whisperscope.errors import AudioError, ModelError, WhisperScopeError
 from whisperscope.session.attention_store import AttentionStore
 from whisperscope.session.model import ModelInfo, WindowAttention
+from whisperscope.termination import Terminated, end_with_parent, terminations_raised
 from whisperscope.units import MEL_HOP_SAMPLES
 
 POLL_S = 0.05  # how often a waiting analysis looks at its cancel flag
@@ -100,7 +102,26 @@ class _SharedCancel(CancelToken):
 
 def _serve(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
     """The child's main: import the engine, then answer both pipes until the parent closes
-    them."""
+    them. SIGTERM and SIGHUP end it as cleanly as a closed pipe (exit code 143, 129: its
+    temporary files go); Ctrl+C in the window's terminal is the window's to handle; a
+    window killed outright takes it along."""
+    code = 0
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with terminations_raised():
+        end_with_parent()
+        try:
+            _serve_pipes(analysis_conn, recompute_conn, cancel_event, threads)
+        except Terminated as stop:
+            code = stop.exit_code
+    # the parent has gone or asked us to stop: end now, not through interpreter shutdown,
+    # which would tear torch down under a recompute thread still waiting on its pipe
+    os._exit(code)
+
+
+def _serve_pipes(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
+    from whisperscope import numba_on_demand
+
+    numba_on_demand.install()  # our own process: before whisper is imported
     import torch
 
     if threads:
@@ -114,9 +135,6 @@ def _serve(analysis_conn, recompute_conn, cancel_event, threads: int) -> None:
         _serve_analysis(analysis_conn, cancel_event, state)
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent went away mid-reply (closed while events were being sent)
-    # the parent has gone: end now, not through interpreter shutdown, which would tear
-    # torch down under a recompute thread still waiting on its pipe
-    os._exit(0)
 
 
 def _reply(conn, fn, *args) -> bool:

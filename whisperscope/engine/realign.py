@@ -20,7 +20,7 @@ from whisperscope.engine.events import WindowDone
 from whisperscope.engine.models import LoadedModel
 from whisperscope.engine.timing.forced_window import force_words
 from whisperscope.engine.timing.hearing import silence_level, silence_padded
-from whisperscope.engine.timing.island_passes import island_passes
+from whisperscope.engine.timing.island_division import island_parts
 from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_heads
 from whisperscope.engine.timing.voicing import encoder_frames, mel_level_db, voiced_frames
@@ -70,8 +70,8 @@ def realign_records(
                              alignment.alignment_units, pass_heads(alignment, head_ids, voiced))
         timing = time_window(forced.decoded, tokenizer, window.start, segment_size, voiced,
                              alignment, forced.timing_pass, head_ids, forced.words,
-                             islands=island_passes(decoder, tokenizer, forced.timing_pass,
-                                                   voiced, alignment, head_ids),
+                             islands=island_parts(decoder, tokenizer, forced.timing_pass,
+                                                  voiced, alignment, head_ids),
                              anchors=request.anchors)
     # the window's records as if it were the only one (only the scratch's lists are used)
     scratch = Analysis(None, model.info, None, request.language)

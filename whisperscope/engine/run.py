@@ -33,16 +33,19 @@ def load_inputs(
     device: str = "auto",
     *,
     hub_download: bool = False,
+    fp16: bool = True,
+    model_dir: str | Path | None = None,
 ) -> tuple[LoadedAudio, LoadedModel]:
     """The recording, then the model (default: the best one installed for offline use);
-    `hub_download` lets a Hugging Face hub id missing from the cache be downloaded.
-    Raises AudioError or ModelError with a message for the user."""
+    `hub_download` lets a Hugging Face hub id missing from the cache be downloaded; `fp16`
+    and `model_dir` as `load_model` takes them. Raises AudioError or ModelError with a
+    message for the user."""
     from whisperscope.audio.loader import load_audio
     from whisperscope.engine.models import best_offline_model, load_model
 
     audio = load_audio(audio_path)
     return audio, load_model(model_name or best_offline_model(), device,
-                             hub_download=hub_download)
+                             hub_download=hub_download, fp16=fp16, model_dir=model_dir)
 
 
 def mel_and_release(audio: LoadedAudio, model: LoadedModel

@@ -11,6 +11,7 @@ from whisperscope.engine.decoding.window_decoding import DecodedWindow
 from whisperscope.engine.events import WindowDone
 from whisperscope.engine.timing.forced_window import (
     DOUBTFUL_WINDOW_PROBABILITY,
+    MAX_WORD_SECONDS,
     UNALIGNED_PROBABILITY,
 )
 from whisperscope.engine.timing.window import WindowTiming
@@ -85,7 +86,8 @@ def record_window(analysis: Analysis, window, window_start, n_frames,
         words.append(Word(text=w.text, start=w.start, end=w.end, probability=w.probability,
                           tokens=indices, segment=tokens[indices[0] - token_base].segment,
                           unaligned=flag_unaligned and (w.probability < UNALIGNED_PROBABILITY
-                                                        or doubtful_window)))
+                                                        or doubtful_window
+                                                        or w.end - w.start > MAX_WORD_SECONDS)))
     segments = []
     for local, seg in enumerate(timing.segments):
         index = segment_base + local

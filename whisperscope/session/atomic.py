@@ -13,12 +13,14 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from whisperscope.errors import ExportError
+
+PART_SUFFIX = ".part"  # the temporary file: .NAME.PID.XXXXXXXX.part beside NAME
 
 _REASONS = {
     errno.EACCES: "permission denied (is the folder read-only?)",
@@ -60,8 +62,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb",
         raise ExportError(f"cannot write {target}: the path is a folder")
     folder = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
-                                        dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.",
+                                        suffix=PART_SUFFIX, dir=folder)
     except OSError as error:
         raise ExportError(f"cannot write {target}: {describe_os_error(error)}") from error
     tmp = Path(tmp_name)
@@ -83,6 +85,60 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb",
         _remove_quietly(tmp)
         raise
     _fsync_folder(folder)
+
+
+def remove_stale_parts(outputs: Iterable[Path]) -> int:
+    """Delete the temporary files a killed run left beside these outputs; return how many.
+
+    A temporary file names the process that writes it; one whose process is alive (another
+    run writing the same output now) is left alone. Call this before writing: this
+    process's own are taken as left over from an earlier write. Files from before process
+    ids were in the name (.NAME.XXXXXXXX.part) count as stale."""
+    by_folder: dict[Path, set[str]] = {}
+    for output in outputs:
+        by_folder.setdefault(output.parent, set()).add(output.name)
+    removed = 0
+    for folder, names in by_folder.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:  # the folder does not exist yet
+            continue
+        for entry in entries:
+            writer = _part_writer(entry.name, names)
+            if writer is False or (writer is not None and _alive(writer)):
+                continue
+            try:
+                os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                pass
+    return removed
+
+
+def _part_writer(name: str, targets: set[str]) -> int | None | bool:
+    """For a temporary file of one of `targets`: the id of the process that wrote it, or
+    None when the name holds none; False for any other file."""
+    if not (name.startswith(".") and name.endswith(PART_SUFFIX)):
+        return False
+    stem, dot, _random = name[1:-len(PART_SUFFIX)].rpartition(".")
+    if not dot:
+        return False
+    target, dot, pid = stem.rpartition(".")
+    if dot and pid.isdigit() and target in targets:
+        return int(pid)
+    return None if stem in targets else False
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:  # another user's process: alive
+        return True
+    except (ProcessLookupError, OverflowError):  # none by that id
+        return False
+    return True
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

@@ -2,8 +2,9 @@
 
 A `.wscope` is a zip: a deflated JSON manifest and one uncompressed `.npy` per window.
 Everything a reader allocates is known before it is allocated: the number of members, the
-manifest's decompressed size (read with a cap, whatever the zip directory claims) and its
-nesting depth, and each array's size from its `.npy` header. Arrays together may not
+manifest's decompressed size (read with a cap, whatever the zip directory claims), its
+nesting depth and what parsing it would take (counted from the text), and each array's size
+from its `.npy` header. Arrays together may not
 decompress to more than `expansion` times the file's size on disk (they are stored
 uncompressed, so a real session is about 1x); no member is read twice. A file that breaks a
 limit raises `UnsafeSession` (a ValueError) naming the limit.
@@ -27,10 +28,22 @@ class UnsafeSession(ValueError):
     """The archive asks for more than a session may (members, bytes, depth)."""
 
 
+# Measured (bench/session_size.py, bench/RESULTS.md): an hour of dense read speech
+# analysed with tiny.en (11,524 tokens, 9,340 words, 130 windows) saves a 5.62 MB manifest
+# whose parsed objects take 14.6 MB (json_cost says 45.2 MB, an upper bound); the whole
+# session loads at a peak of 121 MB.
+HOUR_MANIFEST_BYTES = 5.62e6
+HOUR_MANIFEST_COST = 45.2e6
+SESSION_HOURS = 8  # the longest session the limits let through
+
+
 @dataclass(frozen=True)
 class ReadLimits:
-    max_members: int = 4_097  # a manifest + 4,096 windows: ~30 hours of audio
-    max_manifest_bytes: int = 64 * 1024**2  # ~15 hours of dense speech
+    max_members: int = 4_097  # a manifest + 4,096 windows
+    max_manifest_bytes: int = int(SESSION_HOURS * HOUR_MANIFEST_BYTES)  # 45 MB
+    # what parsing may allocate, estimated from the text before parsing (json_cost): a
+    # manifest of empty objects costs 24x its size, a real one 2.5x
+    max_manifest_cost: int = int(SESSION_HOURS * HOUR_MANIFEST_COST)  # 362 MB
     max_json_depth: int = 64  # the manifest itself nests 5 deep; `extra` a little more
     expansion: float = 4.0  # arrays: decompressed bytes per byte of the file on disk
     slack_bytes: int = 16 * 1024**2  # ...plus this, so tiny sessions are never refused
@@ -63,10 +76,14 @@ class BoundedArchive:
         if len(text) > cap:
             raise UnsafeSession(f"its {name} decompresses to more than "
                                 f"{cap / 1024**2:.0f} MB")
-        depth = json_depth(text)
+        depth, cost = _measure(text)
         if depth > self.limits.max_json_depth:
             raise UnsafeSession(f"its {name} nests {depth} levels deep (at most "
                                 f"{self.limits.max_json_depth})")
+        if cost > self.limits.max_manifest_cost:
+            raise UnsafeSession(f"its {name} would take about {cost / 1024**2:.0f} MB to "
+                                f"read (at most {self.limits.max_manifest_cost / 1024**2:.0f} "
+                                "MB): far more objects than a session holds")
         return json.loads(text.decode("utf-8"))
 
     def read_npy(self, name: str) -> np.ndarray:
@@ -87,7 +104,7 @@ class BoundedArchive:
             if n_bytes > info.file_size:
                 raise UnsafeSession(f"{name} declares {n_bytes} bytes of data but holds "
                                     f"{info.file_size}")
-            self._spend(n_bytes, name)
+            self.spend(n_bytes, name)
             data = member.read(n_bytes)
         if len(data) != n_bytes:
             raise UnsafeSession(f"{name} ends early ({len(data)} of {n_bytes} bytes)")
@@ -103,16 +120,51 @@ class BoundedArchive:
         self._read.add(name)
         return info
 
-    def _spend(self, n_bytes: int, name: str) -> None:
+    def spend(self, n_bytes: int, name: str) -> None:
+        """Count `n_bytes` that reading `name` makes against the archive's budget: the
+        arrays read, and those a window declares but does not store (drawn as zeros, they
+        take memory all the same)."""
         self._budget -= n_bytes
         if self._budget < 0:
-            raise UnsafeSession(f"its attention arrays decompress to far more than the file's "
-                                f"size on disk (at {name}); refusing to allocate them")
+            raise UnsafeSession(f"its attention arrays (stored or declared) decompress to far "
+                                f"more than the file's size on disk (at {name}); refusing to "
+                                "allocate them")
 
 
 def json_depth(text: bytes) -> int:
     """How deep brackets nest in the JSON `text`, ignoring those inside strings."""
-    bare = np.frombuffer(_STRING.sub(b'""', text), dtype=np.uint8)
-    steps = (np.isin(bare, (ord("["), ord("{"))).astype(np.int32)
-             - np.isin(bare, (ord("]"), ord("}"))).astype(np.int32))
-    return int(np.cumsum(steps).max(initial=0))
+    return _measure(text)[0]
+
+
+def json_cost(text: bytes) -> int:
+    """An upper bound on the bytes `json.loads(text)` allocates, from counts of its
+    objects (strings stripped first, so brackets inside them do not count). Per object,
+    CPython's sizes with room to spare: a dict 232 B, a list 72 B, each member or key 40 B,
+    a string 60 B, plus the text itself. Real manifests come out at 1.3x to 4x what
+    parsing takes, never below it (tests/reliability/test_sessions.py)."""
+    return _measure(text)[1]
+
+
+_CHUNK = 1 << 22  # bytes counted at a time: the counting itself stays at ~50 MB
+
+
+def _measure(text: bytes) -> tuple[int, int]:
+    """(json_depth, json_cost) of `text`, a few MB at a time."""
+    bare, n_strings = _STRING.subn(b'""', text)
+    counts = np.zeros(256, dtype=np.int64)
+    depth = deepest = 0
+    for lo in range(0, len(bare), _CHUNK):
+        chunk = np.frombuffer(bare, dtype=np.uint8, count=min(_CHUNK, len(bare) - lo),
+                              offset=lo)
+        counts += np.bincount(chunk, minlength=256)
+        steps = np.zeros(len(chunk), dtype=np.int8)
+        steps[(chunk == ord("[")) | (chunk == ord("{"))] = 1
+        steps[(chunk == ord("]")) | (chunk == ord("}"))] = -1
+        running = np.cumsum(steps, dtype=np.int64)
+        deepest = max(deepest, depth + int(running.max()))
+        depth += int(running[-1])
+    dicts, lists = int(counts[ord("{")]), int(counts[ord("[")])
+    members = int(counts[ord(",")]) + dicts + lists
+    cost = 232 * dicts + 72 * lists + 40 * int(counts[ord(":")]) + 40 * members \
+        + 60 * n_strings + len(text)
+    return deepest, cost

@@ -49,6 +49,7 @@ import numpy as np
 
 from whisperscope import __version__
 from whisperscope.audio.loader import file_sha256
+from whisperscope.engine.decoding.options import LARGEST_VOCABULARY, check_settings
 from whisperscope.errors import WhisperScopeError
 from whisperscope.session.annotation import (
     UserTier,
@@ -63,6 +64,16 @@ from whisperscope.session.bounded_zip import BoundedArchive, ReadLimits, UnsafeS
 from whisperscope.session.edits import edits_from_json, edits_to_json
 from whisperscope.session.exporters.json import analysis_from_dict, analysis_to_dict
 from whisperscope.session.model import Analysis, WindowAttention
+from whisperscope.units import WINDOW_ENCODER_FRAMES
+
+# What a session may declare, checked before anything is sized by it
+MAX_WINDOW_ROWS = 448  # a window's tokens: Whisper's text context
+MAX_HEADS = 1024  # alignment heads of a window (large-v3 has 32 layers x 20 heads)
+MAX_LAYERS = 1024
+MAX_DURATION_S = 100 * 3600.0
+MAX_SAMPLE_RATE = 1_000_000
+MAX_CHANNELS = 1024
+TIME_SLACK_S = 1.0  # a last word may end up to a frame or so past the decoded audio
 
 FORMAT_NAME = "whisperscope.session"
 FORMAT_VERSION = 1
@@ -299,6 +310,7 @@ def _window_meta(i: int, w: WindowAttention) -> dict[str, Any]:
 def _read_window(archive: BoundedArchive, meta: dict[str, Any]) -> WindowAttention:
     if not isinstance(meta, dict) or not isinstance(meta.get("heads"), str):
         raise ValueError("a window's entry in the manifest is not an object naming its array")
+    _check_window_counts(meta)
     heads = archive.read_npy(meta["heads"])
     window = WindowAttention(
         index=_whole(meta["index"]),
@@ -312,9 +324,16 @@ def _read_window(archive: BoundedArchive, meta: dict[str, Any]) -> WindowAttenti
         prompt_ids=np.array(meta["prompt_ids"], dtype=np.int64),
     )
     rows = len(window.token_ids)
-    if heads.ndim != 3 or (heads.size and heads.shape[1:] != (rows, window.n_frames)):
+    declared = (len(window.head_ids), rows, window.n_frames)
+    if heads.shape != declared:  # an empty array too: the views draw what is declared
         raise ValueError(f"window {window.index}: attention of shape {heads.shape} does not "
-                         f"match {rows} tokens x {window.n_frames} frames")
+                         f"match {declared[0]} heads x {rows} tokens x {window.n_frames} "
+                         "frames")
+    if heads.size == 0:  # drawn as zeros (mean_heads), which take memory all the same
+        archive.spend(rows * window.n_frames * 4, meta["heads"])
+    if len(window.token_texts) != rows or any(not 0 <= r < rows for r in window.text_rows):
+        raise ValueError(f"window {window.index}: its token texts or text rows do not match "
+                         f"its {rows} tokens")
     if meta.get("pass") is not None:  # older sessions have no alignment pass rows
         if not isinstance(meta["pass"], str):
             raise ValueError(f"window {window.index}: its pass entry does not name an array")
@@ -331,21 +350,47 @@ def _read_window(archive: BoundedArchive, meta: dict[str, Any]) -> WindowAttenti
 
 
 def check_analysis(analysis: Analysis) -> None:
-    """ValueError unless every time is a finite number and every index points at something:
-    the views index with them, and a NaN time would sort, draw and seek nowhere."""
+    """ValueError unless every number is in its range and every index points at something:
+    the views index with them, size arrays by them and draw them on one time axis, so a NaN
+    time would sort, draw and seek nowhere, and a negative or reversed one break them."""
     audio = analysis.audio
     if not (isinstance(audio.path, str) and isinstance(audio.sha256, str)
             and isinstance(analysis.model.name, str)):
         raise ValueError("the audio's path or checksum, or the model's name, is not text")
-    _finite(audio.duration)
+    duration = _finite(audio.duration)
+    if not 0 <= duration <= MAX_DURATION_S:
+        raise ValueError(f"the recording's duration {duration!r} s is not 0 to "
+                         f"{MAX_DURATION_S / 3600:.0f} hours")
+    _in_range("the recording's sample rate", audio.sample_rate, 1, MAX_SAMPLE_RATE)
+    _in_range("the recording's channel count", audio.channels, 1, MAX_CHANNELS)
+    model = analysis.model
+    _in_range("the model's decoder layers", model.n_text_layer, 0, MAX_LAYERS)
+    _in_range("the model's heads per layer", model.n_text_head, 0, MAX_LAYERS)
+    for pair in model.alignment_heads:
+        if len(pair) != 2:
+            raise ValueError(f"an alignment head is {pair!r}, not [layer, head]")
+        _in_range("an alignment head's layer", pair[0], 0, MAX_LAYERS)
+        _in_range("an alignment head's index", pair[1], 0, MAX_LAYERS)
+    try:
+        check_settings(analysis.settings)
+    except WhisperScopeError as error:
+        raise ValueError(f"its decoding settings: {error}") from None
     n_windows, n_segments = len(analysis.windows), len(analysis.segments)
     n_words, n_tokens = len(analysis.words), len(analysis.tokens)
+    end_of_audio = duration + TIME_SLACK_S
     for kind, items in (("segment", analysis.segments), ("word", analysis.words),
                         ("token", analysis.tokens)):
         for i, item in enumerate(items):
             if not (math.isfinite(item.start) and math.isfinite(item.end)):
                 raise ValueError(f"{kind} {i} has a time that is not a number "
                                  f"({item.start}, {item.end})")
+            if not 0 <= item.start <= item.end <= end_of_audio:
+                raise ValueError(f"{kind} {i} runs from {item.start:g} s to {item.end:g} s: "
+                                 f"not an ordered span of the {duration:g} s recording")
+    for w in analysis.windows:
+        if not 0 <= w.start <= end_of_audio:
+            raise ValueError(f"window {w.index} starts at {w.start:g} s, outside the "
+                             f"{duration:g} s recording")
     for s in analysis.segments:
         _check_indices("segment", s.index, s.words, n_words)
         _check_indices("segment", s.index, (s.window,), n_windows)
@@ -358,6 +403,27 @@ def check_analysis(analysis: Analysis) -> None:
         if not 0 <= k.row < len(analysis.windows[k.window].token_ids):
             raise ValueError(f"token {k.index} points at row {k.row} of window {k.window}, "
                              "which has fewer rows")
+
+
+def _check_window_counts(meta: dict[str, Any]) -> None:
+    """A window's declared sizes, before anything is read or allocated for it: whether its
+    array is empty or not, the views allocate rows x frames from these."""
+    n_frames = meta.get("n_frames")
+    _in_range("a window's frame count", n_frames, 0, WINDOW_ENCODER_FRAMES)
+    for key, most in (("token_ids", MAX_WINDOW_ROWS), ("token_texts", MAX_WINDOW_ROWS),
+                      ("text_rows", MAX_WINDOW_ROWS), ("prompt_ids", MAX_WINDOW_ROWS),
+                      ("head_ids", MAX_HEADS), ("pass_heads", MAX_HEADS)):
+        value = meta.get(key, [])
+        if not isinstance(value, list) or len(value) > most:
+            raise ValueError(f"a window's {key} is not a list of at most {most}")
+    for key in ("token_ids", "prompt_ids"):
+        for token in meta.get(key, []):
+            _in_range(f"a window's {key} entry", token, 0, LARGEST_VOCABULARY - 1)
+
+
+def _in_range(what: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{what} is {value!r}, not a whole number from {low} to {high}")
 
 
 def _check_indices(kind: str, i: int, indices, n: int) -> None:

@@ -62,9 +62,10 @@ LANGUAGE = argparse.Namespace(
 
 
 def whisper_actions() -> dict[str, argparse.Action]:
-    """The command line's whisper options by `dest`, in their order."""
+    """The command line's whisper options by `dest`, in their order, with
+    `whisper.transcribe()`'s defaults (greedy): the window shows the decoding live."""
     parser = argparse.ArgumentParser(add_help=False)
-    add_whisper_options(parser)
+    add_whisper_options(parser, command_line=False)
     return {action.dest: action for action in parser._actions}
 
 

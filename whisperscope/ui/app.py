@@ -38,15 +38,11 @@ def app_icon() -> QIcon:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="whisperscope", description="Open the window.")
-    parser.add_argument("file", nargs="?", help="a recording to open and analyse at once")
-    parser.add_argument("--model", help="model for this run (default: the last used)")
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
-    parser.add_argument("--reference", metavar="REF",
-                        help="word times to compare with: a Praat TextGrid (word tier), "
-                             "ELAN .eaf, .srt, .vtt, whisper / WhisperX / stable-ts / "
-                             "WhisperScope JSON, Audacity labels (.txt, .aud), .tsv or "
-                             "TIMIT .wrd")
+    from whisperscope.cli import one_line_parser
+    from whisperscope.cli.window_options import add_window_arguments
+
+    parser = one_line_parser(prog="whisperscope", description="Open the window.")
+    add_window_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -65,9 +61,8 @@ def read_reference_arg(args: argparse.Namespace):
 
 
 def create_app() -> QApplication:
-    from whisperscope.ui import qt_compat, theme
+    from whisperscope.ui import theme
 
-    qt_compat.guard_emit_refcount()
     app = QApplication.instance()
     if app is None:
         QApplication.setApplicationName("WhisperScope")

@@ -1,6 +1,6 @@
 """The one path off the UI thread: everything slow (the analysis, recomputing a window's
-layers, re-aligning a window, scoring heads) runs here, as superqt workers on our own
-thread pools ("lanes").
+layers, re-aligning a window, scoring heads) runs here, as `GeneratorWorker`s
+(ui/generator_worker.py) on our own thread pools ("lanes").
 
 A generator (`stream`) hands each value it yields to the UI thread through its worker's one
 `yielded` signal; a function (`call`) hands back its result or its error. Callbacks run on
@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QThreadPool
 
-from whisperscope.ui.superqt_threading import create_worker
+from whisperscope.ui.generator_worker import GeneratorWorker
 
 log = logging.getLogger(__name__)
 ANALYSIS, ENGINE, SCORING = "analysis", "engine", "scoring"
@@ -49,7 +49,7 @@ class Workers(QObject):
         UI thread, in order; `on_done` when it has ended (an error is logged: a stream
         reports its own failures as values). Returns the worker (`quit()` stops it
         between two values)."""
-        worker = create_worker(generator, *args, _start_thread=False, _ignore_errors=True)
+        worker = GeneratorWorker(generator, *args)
         worker.yielded.connect(on_item)
         worker.errored.connect(lambda error: log.error("worker failed: %r", error))
         return self._start(lane, worker, on_done)
@@ -59,8 +59,8 @@ class Workers(QObject):
              on_error: Callable[[BaseException], None] | None = None):
         """Run `fn(*args)` on `lane`; its result goes to `on_result` on the UI thread, an
         exception it raised to `on_error` (logged when there is none)."""
-        worker = create_worker(fn, *args, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(on_result)
+        worker = GeneratorWorker(_once, fn, *args)  # its one value: the result
+        worker.yielded.connect(on_result)
         worker.errored.connect(on_error or (lambda error: log.error("worker failed: %r",
                                                                     error)))
         return self._start(lane, worker, None)
@@ -92,3 +92,8 @@ class Workers(QObject):
         if ok:
             self._running.clear()
         return ok
+
+
+def _once(fn: Callable, *args):
+    """`fn(*args)` as a generator of its one result (an exception it raises: `errored`)."""
+    yield fn(*args)

@@ -14,6 +14,13 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 _CUDA_INDEX = re.compile(r"cuda:(\d+)")
 
 
+def is_device_name(text: str) -> bool:
+    """Whether `text` spells a device choice (auto, cpu, cuda, cuda:N, mps), available here
+    or not."""
+    choice = (text or "").strip().lower()
+    return choice in DEVICE_CHOICES or _CUDA_INDEX.fullmatch(choice) is not None
+
+
 def available_devices() -> dict[str, bool]:
     """Each device kind and whether this machine can use it, for the UI's selector.
 
@@ -63,9 +70,10 @@ def resolve_device(device: str = "auto") -> str:
     )
 
 
-def uses_fp16(device: str) -> bool:
-    """Half precision only on CUDA; CPU and MPS run float32."""
-    return device.startswith("cuda")
+def uses_fp16(device: str, fp16: bool = True) -> bool:
+    """Half precision only on CUDA, unless `fp16` is False (whisper's `--fp16 False`); CPU
+    and MPS run float32 (whisper warns and does the same on the CPU)."""
+    return fp16 and device.startswith("cuda")
 
 
 def _instead() -> str:

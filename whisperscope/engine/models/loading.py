@@ -125,6 +125,8 @@ def load_model(
     *,
     download: bool = True,
     hub_download: bool = False,
+    fp16: bool = True,
+    model_dir: str | os.PathLike | None = None,
 ) -> LoadedModel:
     """Load a Whisper model by name ("tiny.en", "base", ...), path or hub id, ready on `device`.
 
@@ -135,7 +137,8 @@ def load_model(
     name is looked up as `~/.cache/whisper/NAME.pt`, then as a bundled package, then (known
     names, `download` True) through openai-whisper's downloader. Raises `ModelError` with
     one message that lists what was tried and how to get the model. On CUDA the weights are
-    float16.
+    float16 unless `fp16` is False. `model_dir` replaces `~/.cache/whisper` as the folder of
+    openai-whisper checkpoints (whisper's `--model_dir`).
     """
     from whisperscope.engine.models.files import load_path
     from whisperscope.engine.models.hf_cache import is_hub_id, resolve_hub_model
@@ -150,15 +153,15 @@ def load_model(
     elif isinstance(name_or_path, os.PathLike) or _looks_like_path(text):
         found, name = load_path(path, text, official_name(text)), text
     else:
-        found = _load_name(name, download)
-    return _finish(found, name, target)
+        cache = Path(model_dir).expanduser() if model_dir else whisper_cache_dir()
+        found = _load_name(name, download, cache)
+    return _finish(found, name, target, uses_fp16(target, fp16))
 
 
-def _load_name(name: str, download: bool) -> FoundWeights:
+def _load_name(name: str, download: bool, cache: Path) -> FoundWeights:
     from whisperscope.engine.models.files import load_checkpoint, load_ct2
 
     tried: list[str] = []
-    cache = whisper_cache_dir()
     candidates = [cache / f"{name}.pt"]
     if name in _CHECKPOINT_FILE:
         candidates.append(cache / _CHECKPOINT_FILE[name])
@@ -211,7 +214,7 @@ def _download(name: str, cache: Path) -> FoundWeights:
     return FoundWeights(model, f"openai-whisper download ({cache})", path, (), name)
 
 
-def _finish(found: FoundWeights, name: str, device: str) -> LoadedModel:
+def _finish(found: FoundWeights, name: str, device: str, half: bool) -> LoadedModel:
     from whisperscope.engine.models.ct2_convert import alignment_heads_of, set_alignment_heads
     from whisperscope.engine.models.heads import choose_alignment_heads
 
@@ -225,14 +228,14 @@ def _finish(found: FoundWeights, name: str, device: str) -> LoadedModel:
         official=found.official,
     )
     set_alignment_heads(model, heads.heads)
-    model = place_model(model, device)
+    model = place_model(model, device, half)
     return LoadedModel(
         model=model,
         info=ModelInfo(
             name=name,
             source=found.source,
             device=device,
-            dtype="float16" if uses_fp16(device) else "float32",
+            dtype="float16" if half else "float32",
             multilingual=bool(model.is_multilingual),
             alignment_heads=alignment_heads_of(model),
             n_text_layer=dims.n_text_layer,
@@ -244,9 +247,9 @@ def _finish(found: FoundWeights, name: str, device: str) -> LoadedModel:
     )
 
 
-def place_model(model: Whisper, device: str) -> Whisper:
-    """Move a float32 CPU model to `device`, in half precision on CUDA."""
-    if uses_fp16(device):
+def place_model(model: Whisper, device: str, half: bool) -> Whisper:
+    """Move a float32 CPU model to `device`, in half precision when `half`."""
+    if half:
         half_precision(model)
     if device == "mps":
         # sparse tensors do not exist on MPS: keep the alignment-heads mask on the CPU

@@ -17,7 +17,9 @@ decoded:
    spaces and cost letters `PAUSE_COST` (pause states), sound after the text goes to the
    end of text (open end), and a text that stops at a timestamp pair may not run far past
    it (`window.text_end_band`); then `boundaries.word_frames`: each word from its first
-   letter to the next word, pulled in off silence and cut at a pause.
+   letter to the next word, pulled in off silence and cut at a pause. A window whose sound
+   falls into islands 1 s or more apart has its words divided among them by the model
+   (`island_division`) and each island aligned on its own frames (`islands`, `pass_frames`).
 7. `window.time_window`: each token starts at its first letter; words and whisper's
    segments in global seconds (a `WindowTiming`), which `engine/window_record.py` puts
    into the Analysis.

@@ -28,6 +28,10 @@ UNALIGNED_PROBABILITY = 0.05
 # first utterances of timit-dev with tiny.en, own sentences gave medians of 0.5 and more,
 # another utterance's sentence 0.04 and less.
 DOUBTFUL_WINDOW_PROBABILITY = 0.1
+# ... and a word longer than this: the longest word in timit-dev takes 1.04 s
+# ("universality"); one over twice that is text the alignment could not place, e.g. a
+# sentence in a script without spaces taken as one word, spread over all it was given.
+MAX_WORD_SECONDS = 2.5
 
 
 @dataclass(frozen=True)

@@ -11,22 +11,23 @@ transcript (../shared/data/README.md). Whisper's own timestamp is no help there:
 the second segment where the first one ended.
 
 So a window whose sound falls into islands (voiced stretches apart by LONG_PAUSE_FRAMES of
-silence or more) is timed island by island (island_passes.py): the model itself divides the
-window's words among the islands (the division under which each island's words are most
-likely given only that island's audio), and each island's words are timed by a pass that
-hears only that island, as if it were a short recording of its own. A word can then never
-be placed on the far side of a long pause from the speech its text belongs to.
+silence or more) is timed island by island (island_division.py): the model itself divides
+the window's words among the islands (the division under which each island's words are
+most likely given only that island's audio), and each island's words are timed by a DTW of
+their own over the whole window's matrix (made as before, over every row and frame), its
+rows for those words and its frames for that island alone. A word can then never be placed
+on the far side of a long pause from the speech its text belongs to, and one that opens an
+island starts where its sound does. (A second pass per island, hearing only that island,
+timed worse: tiny.en put the first word of an island mid-window late, the decoder's prior
+that a text starts at the window's start working against it; and the island's rows alone,
+normalised apart from the others, stretched "upgrade" over "your" after a 13 s pause.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from whisperscope.engine.timing.forced_pass import AlignmentPass
 
 # A silence this long splits a window into islands (1 s, the bound the product promises:
 # no word on the far side of a silence over 1 s from its speech). Read speech pauses
@@ -50,14 +51,14 @@ class Island:
 
 
 @dataclass(frozen=True)
-class IslandPass:
-    """words [first, end) of the window's words, which are units [first, end) of the
-    window's spelling, timed by `aligned`, a pass that heard only `island.span`."""
+class IslandPart:
+    """An island's share of a window's words: words [first, end) of the window's words,
+    which are units [first, end) of the window's spelling, timed on `island.span` alone
+    with the rows of those units and the row after them (the island's end of text)."""
 
     island: Island
     words: tuple[int, int]
     units: tuple[int, int]
-    aligned: AlignmentPass
 
 
 def speech_islands(voiced: np.ndarray, long_pause: int = LONG_PAUSE_FRAMES,

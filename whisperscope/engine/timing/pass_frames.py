@@ -10,7 +10,9 @@ import numpy as np
 from whisperscope.engine.timing.boundaries import unit_starts, word_frames
 from whisperscope.engine.timing.dtw import alignment_matrix
 from whisperscope.engine.timing.forced_pass import AlignmentPass, HeadRequest
+from whisperscope.engine.timing.islands import IslandPart
 from whisperscope.engine.timing.options import AlignmentOptions
+from whisperscope.engine.timing.spelling import AlignmentUnits
 
 
 @dataclass(frozen=True)
@@ -39,30 +41,49 @@ def choose_heads(options: AlignmentOptions, head_ids) -> bool:
     return options.choose_heads or not head_ids
 
 
-def pass_frames(aligned: AlignmentPass, voiced: np.ndarray | None, options: AlignmentOptions,
-                head_ids, band: np.ndarray | None = None,
-                frames: tuple[int, int] | None = None,
-                anchor_band: np.ndarray | None = None) -> PassFrames:
-    """Time the units of `aligned` on its frames `frames` (default: all of them).
+def pass_matrix(aligned: AlignmentPass, options: AlignmentOptions, head_ids
+                ) -> tuple[np.ndarray, tuple[tuple[int, int], ...]]:
+    """The matrix DTW runs on, (n_units + 1, n_frames), and the heads averaged into it."""
+    heads = (aligned.chosen,) if choose_heads(options, head_ids) else tuple(head_ids)
+    chosen = np.stack([aligned.head(layer, head) for layer, head in heads])
+    return alignment_matrix(chosen, options.pass_medfilt_width), heads
+
+
+def pass_frames(matrix: np.ndarray, units: AlignmentUnits, voiced: np.ndarray | None,
+                options: AlignmentOptions, heads, band: np.ndarray | None = None,
+                part: IslandPart | None = None, anchor_band: np.ndarray | None = None
+                ) -> PassFrames:
+    """Time `units` (the whole window's spelling) on `matrix` (`pass_matrix`), or only
+    `part` of them: an island's units on the island's frames, with the row after them as
+    their end of text (islands.py).
 
     `band` (n_units + 1, 2): [lo, hi) window frames each row may take at no extra cost;
-    `anchor_band` likewise, the frames between the user's anchors (anchors.py)."""
-    units = aligned.units
-    lo, hi = frames or (0, aligned.weights.shape[-1])
-    heads = (aligned.chosen,) if choose_heads(options, head_ids) else tuple(head_ids)
-    chosen = np.stack([aligned.head(layer, head)[:, lo:hi] for layer, head in heads])
-    matrix = alignment_matrix(chosen, options.pass_medfilt_width)
+    `anchor_band` likewise, the frames between the user's anchors (anchors.py), outside
+    which a row costs ANCHOR_COST."""
+    lo, hi = 0, matrix.shape[1]
+    owners = list(units.word_of_unit)
+    n_words = len(units.words)
+    rows = slice(None)
+    if part is not None:
+        (u0, u1), (w0, w1) = part.units, part.words
+        lo, hi = part.island.span
+        rows = [*range(u0, u1), u1]
+        owners = [w - w0 if w >= 0 else w for w in owners[u0:u1]]
+        n_words = w1 - w0
+        band = None if band is None else band[rows]
+        anchor_band = None if anchor_band is None else anchor_band[rows]
     heard = None
     if voiced is not None and options.refine:
         heard = voiced[lo:hi]
     pause_rows = None
     if options.pause_states:
-        pause_rows = np.array([w < 0 for w in units.word_of_unit] + [True])
+        pause_rows = np.array([w < 0 for w in owners] + [True])
     local_band = None if band is None else np.clip(band - lo, 0, hi - lo)
     local_anchors = None if anchor_band is None else np.clip(anchor_band - lo, 0, hi - lo)
-    starts = unit_starts(matrix, heard, pause_rows, options.pause_cost, options.open_end,
+    part_matrix = matrix[rows, lo:hi]
+    starts = unit_starts(part_matrix, heard, pause_rows, options.pause_cost, options.open_end,
                          local_band, local_anchors)
-    spans = word_frames(starts, units.word_of_unit, len(units.words), heard)
-    return PassFrames(matrix, starts + lo,
+    spans = word_frames(starts, owners, n_words, heard)
+    return PassFrames(part_matrix, starts + lo,
                       tuple((a + lo, b + lo) if a >= 0 else (a, b) for a, b in spans),
-                      heads, (lo, hi))
+                      tuple(heads), (lo, hi))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,8 +70,15 @@ def transcript_text(raw: str) -> str:
 
 
 def transcript_words(text: str) -> list[str]:
-    """The words as written, each after a space as Whisper writes words (" Hello,")."""
-    words = [" " + w for w in text.split()]
+    """The words as written, each after a space as Whisper writes words (" Hello,").
+
+    Scripts written without spaces (Chinese, Japanese, Thai, Lao, Khmer, Burmese, Tibetan)
+    are split into characters, as whisper's own word splitting does for those languages:
+    the first of a run keeps the space before it, the others follow without one, so the
+    words still join up to the text. Punctuation and combining marks stay with the
+    character before them. Otherwise a whole sentence would be one "word" the model cannot
+    time."""
+    words = [unit for chunk in text.split() for unit in _units(chunk)]
     if not words:
         raise TranscriptError("the transcript is empty")
     if not any(normalise(w) for w in words):
@@ -78,12 +86,52 @@ def transcript_words(text: str) -> list[str]:
     return words
 
 
+# code points of scripts written without spaces between words
+_UNSPACED = re.compile("[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
+                       "\u3040-\u30ff\u3100-\u312f\u31f0-\u31ff\u3400-\u4dbf"
+                       "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]")
+
+
+def _units(chunk: str) -> list[str]:
+    """One white-space separated chunk as words: itself, or its characters where it is
+    written in a script without spaces (runs of other letters in it stay whole)."""
+    if not _UNSPACED.search(chunk):
+        return [" " + chunk]
+    units: list[str] = []
+    run = ""  # letters of a spaced script (a Latin name inside Chinese text)
+    for char in chunk:
+        attached = unicodedata.category(char)[0] in "MP"  # marks, punctuation
+        if attached and (units or run):
+            if run:
+                run += char
+            else:
+                units[-1] += char
+        elif _UNSPACED.match(char):
+            if run:
+                units.append(run)
+                run = ""
+            units.append(char)
+        else:
+            run += char
+    if run:
+        units.append(run)
+    units[0] = " " + units[0]
+    return units
+
+
+def is_unspaced(word: str) -> bool:
+    """A character unit of a script written without spaces (see `transcript_words`)."""
+    return bool(_UNSPACED.match(word.strip()))
+
+
 def check_length(words: list[str], duration: float) -> None:
-    """Refuse a transcript far longer than the recording could hold."""
+    """Refuse a transcript far longer than the recording could hold (characters of
+    scripts without spaces count as half a word: a syllable or a mora each)."""
+    count = sum(0.5 if is_unspaced(w) else 1.0 for w in words)
     limit = max(10.0, MAX_WORDS_PER_SECOND * duration)
-    if len(words) > limit:
+    if count > limit:
         raise TranscriptError(
-            f"the transcript has {len(words)} words for {duration:.1f} s of audio (more than "
+            f"the transcript has {count:g} words for {duration:.1f} s of audio (more than "
             f"{MAX_WORDS_PER_SECOND:g} words a second): is it the text of this recording?")
 
 

@@ -24,9 +24,9 @@ from whisperscope.engine.timing.decoder_rows import (
 )
 from whisperscope.engine.timing.dtw import alignment_matrix
 from whisperscope.engine.timing.forced_pass import AlignmentPass
-from whisperscope.engine.timing.islands import IslandPass
+from whisperscope.engine.timing.islands import IslandPart
 from whisperscope.engine.timing.options import AlignmentOptions
-from whisperscope.engine.timing.pass_frames import PassFrames, pass_frames
+from whisperscope.engine.timing.pass_frames import PassFrames, pass_frames, pass_matrix
 from whisperscope.engine.timing.pass_rows import frame_shares, pool_token_rows, token_units
 from whisperscope.engine.timing.punctuation import (
     APPEND_PUNCTUATIONS,
@@ -153,7 +153,7 @@ def time_window(
     head_ids: tuple[tuple[int, int], ...] = (),
     given_words: tuple[tuple[str, int], ...] | None = None,
     text_end: int | None = None,
-    islands: tuple[IslandPass, ...] = (),
+    islands: tuple[IslandPart, ...] = (),
     anchors: tuple[Anchor | None, ...] = (),
     anchor_bounds: tuple[float | None, float | None] = (None, None),
 ) -> WindowTiming:
@@ -163,9 +163,9 @@ def time_window(
     groups the tokens into a transcript's words instead of the tokenizer's word splitting.
     `text_end` (encoder frames): where the decoding that found those words stopped at a
     timestamp pair (`pair_end_frame`), for a forced text that has no timestamps of its own;
-    no letter may run more than `options.text_end_margin` past it. `islands`: passes over
-    the window's islands of speech (island_passes.py), which then time their words in
-    place of `aligned`. `anchors`: per word (in order), the times the user fixed
+    no letter may run more than `options.text_end_margin` past it. `islands`: the words'
+    division among the window's islands of speech (island_division.py), each island then
+    timed on its own frames. `anchors`: per word (in order), the times the user fixed
     (anchors.py): the pass's rows keep between them and the anchored sides land on them;
     `anchor_bounds`: anchored times just before and after the window's words."""
     ids = list(decoded.token_ids)
@@ -272,10 +272,11 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     units = aligned.units
     if voiced is not None:
         voiced = voiced[: aligned.weights.shape[-1]]
-    parts = ([(p, pass_frames(p.aligned, voiced, options, head_ids, _island_band(band, p),
-                              p.island.span, _island_band(held, p))) for p in islands]
-             if islands else
-             [(None, pass_frames(aligned, voiced, options, head_ids, band, None, held))])
+    whole, heads = pass_matrix(aligned, options, head_ids)
+    parts = [(p, pass_frames(whole, units, voiced, options, heads, band, p, held))
+             for p in islands]
+    if not parts:
+        parts = [(None, pass_frames(whole, units, voiced, options, heads, band, None, held))]
     matrix, starts, spans, heads = _joined(parts, len(units), len(units.words),
                                            aligned.weights.shape[-1])
     timed = list(tokens)
@@ -311,15 +312,7 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     return timed, view
 
 
-def _island_band(band: np.ndarray | None, part: IslandPass) -> np.ndarray | None:
-    """The rows of the window's `band` that an island's units and end of text take."""
-    if band is None:
-        return None
-    lo, hi = part.units
-    return np.concatenate([band[lo:hi], band[-1:]])
-
-
-def _joined(parts: list[tuple[IslandPass | None, PassFrames]], n_units: int, n_words: int,
+def _joined(parts: list[tuple[IslandPart | None, PassFrames]], n_units: int, n_words: int,
             n_frames: int):
     """The window's matrix (n_units + 1, n_frames), unit starts and word spans from its
     parts: the whole window's pass, or one per island, each in its own rows and frames

@@ -1,5 +1,5 @@
-"""The model's part of timing island by island (islands.py): dividing a window's words
-among its islands of speech, and one pass per island that hears only that island."""
+"""Dividing a window's words among its islands of speech (islands.py) by what the decoder
+hears of each island alone: the model's part of timing island by island."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ import numpy as np
 import torch
 
 from whisperscope.engine.decoding.decoder import CachedDecoder
-from whisperscope.engine.timing.forced_pass import AlignmentPass, run_alignment_pass
+from whisperscope.engine.timing.forced_pass import AlignmentPass
 from whisperscope.engine.timing.islands import (
     Island,
-    IslandPass,
+    IslandPart,
     candidates,
     first_division,
     speech_islands,
 )
 from whisperscope.engine.timing.options import AlignmentOptions
-from whisperscope.engine.timing.pass_frames import pass_frames, pass_heads
+from whisperscope.engine.timing.pass_frames import pass_frames, pass_matrix
 from whisperscope.engine.timing.spelling import spell
 
 log = logging.getLogger(__name__)
@@ -28,12 +28,12 @@ log = logging.getLogger(__name__)
 FOLLOWING_WORDS = 6
 
 
-def island_passes(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | None,
-                  voiced: np.ndarray | None, options: AlignmentOptions, head_ids
-                  ) -> tuple[IslandPass, ...]:
-    """One pass per island of the window whose encoder output `decoder` holds and whose
-    words `aligned` (the whole window's pass) spells; () when the window's sound is one
-    island (or islands are off), and the whole window's pass times it as before."""
+def island_parts(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | None,
+                 voiced: np.ndarray | None, options: AlignmentOptions, head_ids
+                 ) -> tuple[IslandPart, ...]:
+    """The words of `aligned` (the whole window's pass) divided among the window's islands
+    of speech; () when the window's sound is one island (or islands are off), and the
+    whole window is timed as one. `decoder` holds the window's encoder output."""
     if aligned is None or voiced is None or not options.islands:
         return ()
     n_frames = aligned.weights.shape[-1]
@@ -41,40 +41,27 @@ def island_passes(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | No
     words = aligned.units.words
     if len(islands) < 2 or not words:
         return ()
-    first = pass_frames(aligned, voiced, options, head_ids)
+    matrix, heads = pass_matrix(aligned, options, head_ids)
+    first = pass_frames(matrix, aligned.units, voiced, options, heads)
     guesses = first_division(first.spans, islands)
     try:
         splits = divide_words(decoder, tokenizer, words, islands, guesses)
     except ValueError as error:  # an island's text longer than the decoder's context
         log.warning("words divided among islands by the first pass alone: %s", error)
         splits = guesses
-    try:
-        return _passes(decoder, tokenizer, aligned, voiced, options, head_ids, islands,
-                       [0, *splits, len(words)])
-    except ValueError as error:  # a word longer than the decoder's whole context
-        log.warning("islands timed by the whole window's pass: %s", error)
-        return ()
+    return _parts(tokenizer, aligned.units, islands, [0, *splits, len(words)])
 
 
-def _passes(decoder, tokenizer, aligned, voiced, options, head_ids, islands, bounds
-            ) -> tuple[IslandPass, ...]:
-    """A pass per island over its share of the words (`bounds`: word index where each
-    island's share starts, then the end); islands with no words get none."""
-    words, n_frames = aligned.units.words, aligned.weights.shape[-1]
-    out, unit = [], 0
+def _parts(tokenizer, units, islands, bounds) -> tuple[IslandPart, ...]:
+    """Each island's share of the words (`bounds`: the word where each island's share
+    starts, then the end) and the units that spell it; islands with no words have none."""
+    out = []
     for k, island in enumerate(islands):
-        share = words[bounds[k]: bounds[k + 1]]
-        if not share:
+        if bounds[k] == bounds[k + 1]:
             continue
-        units = spell(tokenizer, share, aligned.units.kind)
-        heard = np.zeros_like(voiced[:n_frames])
-        heard[island.span[0]: island.span[1]] = voiced[island.span[0]: island.span[1]]
-        timed = run_alignment_pass(decoder, tokenizer, units, n_frames,
-                                   pass_heads(options, head_ids, heard), logprobs=False,
-                                   audio_span=island.span)
-        out.append(IslandPass(island, (bounds[k], bounds[k + 1]), (unit, unit + len(units)),
-                              timed))
-        unit += len(units)
+        first = len(spell(tokenizer, units.words[: bounds[k]], units.kind))
+        end = len(spell(tokenizer, units.words[: bounds[k + 1]], units.kind))
+        out.append(IslandPart(island, (bounds[k], bounds[k + 1]), (first, end)))
     return tuple(out)
 
 
