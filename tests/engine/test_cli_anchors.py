@@ -98,3 +98,18 @@ def test_anchors_need_a_transcript_and_a_readable_file(tmp_path):
                           "--anchors", str(bad))
     assert result.returncode == 2 and "a.wrd" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_anchors_hold_one_recording_not_a_corpus(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("a", "b"):
+        (corpus / f"{name}.wav").write_bytes(b"")
+        (corpus / f"{name}.lab").write_text("hello")
+    grid = tmp_path / "a.TextGrid"
+    grid.write_text(textgrid([("hello", 0.5, 0.9)], 2.0))
+    result = whisperscope("align", str(corpus), "--transcript", "auto", "--anchors", str(grid),
+                          "-o", str(tmp_path / "out"))
+    assert result.returncode == 2, result.stderr
+    assert "--anchors holds one recording's words" in result.stderr
+    assert result.stderr.count("\n") == 1 and not (tmp_path / "out").exists()
