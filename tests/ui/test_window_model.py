@@ -147,3 +147,19 @@ def test_any_layer_and_head_can_be_shown_for_a_finished_window(qtbot, analysed):
     assert image.isVisible()
     assert image.image.shape == (window.rows.n_rows, attention.n_frames)
     assert window.plots.controls.hint.text() == ""
+
+
+def test_a_progress_text_too_long_for_its_bar_is_cut_at_its_end(qtbot):
+    from whisperscope.ui.analysis_bar import AnalysisBar
+
+    bar = AnalysisBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.progress.resize(140, 24)
+    text = "16 tokens · 11 words · 2.6 s · 2.5× real time"
+    bar.set_done(text)
+    shown = bar.progress.format()
+    assert shown.startswith("16 tokens") and shown.endswith("…"), shown
+    assert bar.progress.toolTip() == text
+    bar.progress.resize(600, 24)
+    assert bar.progress.format() == text
