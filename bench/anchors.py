@@ -10,7 +10,10 @@ they landed from their anchors (0 by construction: the check that they are kept)
 many words were placed outside their neighbouring anchors (0).
 
     .venv/bin/python bench/anchors.py [--timit DIR] [--model tiny.en] [--every 4]
-        [--variants clean,long60] [--limit N]
+        [--variants clean,long60,pauses] [--limit N]
+
+`long60`: utterances joined into a minute (anchors in the windows either side bound each
+window's words); `pauses`: joined by 2 s of silence (each window in islands of speech).
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ def main(argv: list[str]) -> int:
     sets = {"clean": corpus}
     if "long60" in args.variants:
         sets["long60"] = timit.joined_runs(corpus)
+    if "pauses" in args.variants:  # islands: 20 s of speech with 2 s pauses in each window
+        sets["pauses"] = timit.joined_runs(corpus, 20.0, pause=2.0)
     model = load_model(args.model, "cpu")
     print(f"anchors every {args.every}th word, {args.model}, {args.timit}")
     print("| set | files | unanchored words | start err, no anchors | with anchors | "

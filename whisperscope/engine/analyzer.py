@@ -253,7 +253,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
                                      alignment, aligned, tuple(head_ids), islands=island_parts(
                                          hearing.decoder(), tokenizer, aligned, voiced,
-                                         alignment, head_ids), anchors=here)
+                                         alignment, head_ids, here, window_start),
+                                     anchors=here)
                 seek, kept, skipped = _seek_and_keep(
                     timing, decoded, tokenizer, settings, previous_seek, segment_size,
                     last_speech_timestamp, duration, content_frames)
@@ -305,8 +306,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                                          voiced, alignment, forced.timing_pass, tuple(head_ids),
                                          forced.words, text_end, island_parts(
                                              hearing.decoder(), tokenizer, forced.timing_pass,
-                                             voiced, alignment, head_ids), anchors_here,
-                                         bounds)
+                                             voiced, alignment, head_ids, anchors_here,
+                                             window_start, bounds), anchors_here, bounds)
                     kept = list(timing.segments)
             if not skipped:
                 prompts.add(*prompt_source)

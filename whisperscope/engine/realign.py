@@ -71,7 +71,8 @@ def realign_records(
         timing = time_window(forced.decoded, tokenizer, window.start, segment_size, voiced,
                              alignment, forced.timing_pass, head_ids, forced.words,
                              islands=island_parts(decoder, tokenizer, forced.timing_pass,
-                                                  voiced, alignment, head_ids),
+                                                  voiced, alignment, head_ids,
+                                                  request.anchors, window.start),
                              anchors=request.anchors)
     # the window's records as if it were the only one (only the scratch's lists are used)
     scratch = Analysis(None, model.info, None, request.language)
