@@ -91,6 +91,8 @@ ABLATION = {
     "the model's alignment heads, not the best-scored one": {"choose_heads": False},
     "no pause states": {"pause_states": False},
     "no islands (one pass over a window's long silences)": {"islands": False},
+    "no opening timestamp (the pass opens with <|notimestamps|>)": {"opening_timestamp": False},
+    "whisper's zero padding after a short window's end": {"silence_padding": False},
     "no open end (sound after the text stretches it)": {"open_end": False},
     "median filter 7 (whisper's)": {"pass_medfilt_width": 7},
     "no silence trimming or pause states": {"refine": False},
@@ -111,7 +113,8 @@ def main() -> int:
                         help="keep one stress pair in K (the quick run: 8)")
     parser.add_argument("--systems", default="whisperscope,whisper",
                         help="of whisperscope, whisper, given (given: also --transcript), "
-                        "before, given-before (without islands and silence padding)")
+                        "before, given-before (the last release: no islands, silence "
+                        "padding or opening timestamp)")
     args = parser.parse_args()
     if not args.timit.is_dir():
         print(f"no TIMIT folder at {args.timit}", file=sys.stderr)
@@ -136,12 +139,14 @@ def main() -> int:
             systems["WhisperScope, given the transcript"] = whisperscope_system(
                 AlignmentOptions(), transcript=True)
         # the last release's timing, for a side-by-side of this round's changes
-        before = AlignmentOptions(islands=False, silence_padding=False)
+        before = AlignmentOptions(islands=False, silence_padding=False,
+                                  opening_timestamp=False)
         if "before" in chosen:
-            systems["WhisperScope without islands and silence padding"] = \
+            systems["WhisperScope, last release's timing"] = \
                 whisperscope_system(before)
         if "given-before" in chosen:
-            systems["... given the transcript"] = whisperscope_system(before, transcript=True)
+            systems["... given the transcript, last release's timing"] = \
+                whisperscope_system(before, transcript=True)
         print(f"\nmodel {model_name}\n{timit.TABLE_HEADER}")
         footnotes = []
         for variant, utterances in sets.items():

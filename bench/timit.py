@@ -67,6 +67,22 @@ def read_corpus(root: Path) -> list[Utterance]:
     return [read_utterance(p, root) for p in wavs]
 
 
+def join_pair(a: Utterance, b: Utterance, pause: float, noise_dbfs: float | None = None,
+              seed: int = 0) -> Utterance:
+    """`a`, then `pause` s of digital silence (or of white noise at `noise_dbfs` dBFS), then
+    `b`; the truth in global seconds, the inserted silence recorded."""
+    n = round(pause * SAMPLE_RATE)
+    gap = (np.zeros(n, np.float32) if noise_dbfs is None else
+           (np.random.default_rng(seed).standard_normal(n) * 10 ** (noise_dbfs / 20))
+           .astype(np.float32))
+    offset = a.duration + pause
+    words = a.words + tuple(RefWord(w.text, w.start + offset, w.end + offset) for w in b.words)
+    fill = "" if noise_dbfs is None else f"~{noise_dbfs:g}dBFS"
+    return Utterance(f"{a.name}+{b.name.split('/')[-1]}@{pause:g}s{fill}",
+                     np.concatenate([a.samples, gap, b.samples]), words, f"{a.text} {b.text}",
+                     ((a.duration, offset),))
+
+
 def joined_pairs(corpus: list[Utterance], pause: float, per_speaker: int = 2) -> list[Utterance]:
     """Two utterances of one speaker joined by `pause` s of digital silence: the first
     `per_speaker` disjoint pairs of each speaker's utterances in sorted order."""
@@ -103,20 +119,8 @@ def every_pair(corpus: list[Utterance], pause: float, noise_dbfs: float | None =
         for i, a in enumerate(utterances):
             for b in utterances[i + 1:]:
                 pairs.append((b, a) if len(pairs) % 2 else (a, b))
-    rng = np.random.default_rng(0)
-    out = []
-    for a, b in pairs[::every]:
-        n = round(pause * SAMPLE_RATE)
-        gap = (np.zeros(n, np.float32) if noise_dbfs is None
-               else (rng.standard_normal(n) * 10 ** (noise_dbfs / 20)).astype(np.float32))
-        offset = a.duration + pause
-        words = a.words + tuple(RefWord(w.text, w.start + offset, w.end + offset)
-                                for w in b.words)
-        fill = "" if noise_dbfs is None else f"~{noise_dbfs:g}dBFS"
-        out.append(Utterance(f"{a.name}+{b.name.split('/')[-1]}@{pause:g}s{fill}",
-                             np.concatenate([a.samples, gap, b.samples]), words,
-                             f"{a.text} {b.text}", ((a.duration, offset),)))
-    return out
+    return [join_pair(a, b, pause, noise_dbfs, seed=k)
+            for k, (a, b) in enumerate(pairs[::every])]
 
 
 def joined_runs(corpus: list[Utterance], seconds: float = 60.0, pause: float = 0.4

@@ -165,3 +165,36 @@ def test_the_model_divides_the_words_where_the_pause_truly_is(tiny_en, utterance
     words = [" " + w for w in pair.text.split()]
     true = len(utterances[0].text.split())
     assert divide_words(decoder, tokenizer, words, islands, [true + moved]) == [true]
+
+
+# The pairs where base glued the first word after the pause to the sentence before it (the
+# last release: ../shared/data/README.md, "Failures to start from"), first file + gap +
+# second file of one speaker.
+HARDEST_PAIRS = (
+    ("dr7-fblv0/sx248", 7.0, "dr7-fblv0/sx428"),
+    ("dr3-madc0/sx107", 13.0, "dr3-madc0/sx377"),
+    ("dr7-fblv0/sx338", 13.0, "dr7-fblv0/sx428"),
+    ("dr7-fblv0/sx158", 13.0, "dr7-fblv0/sx428"),
+)
+
+
+@pytest.mark.parametrize("given", [False, True], ids=["decoded", "given"])
+@pytest.mark.parametrize("first,gap,second", HARDEST_PAIRS,
+                         ids=[f"{a.split('/')[1]}+{g:g}s+{b.split('/')[1]}"
+                              for a, g, b in HARDEST_PAIRS])
+def test_the_hardest_pairs_keep_every_word_beside_its_own_speech(tiny_en, first, gap, second,
+                                                                 given):
+    a, b = (timit.read_utterance(timit.DEFAULT_TIMIT / f"{name}.wav", timit.DEFAULT_TIMIT)
+            for name in (first, second))
+    pair = timit.join_pair(a, b, gap)
+    analysis = run_to_completion(audio_of(pair), tiny_en, AnalysisSettings(language="en"),
+                                 transcript=pair.text if given else None)
+    (lo, hi), = pair.silences
+    assert not [w.text for w in analysis.words if lo + 0.02 < (w.start + w.end) / 2 < hi - 0.02]
+    starts, ends, matched = errors(pair, analysis.words)
+    assert matched >= len(pair.words) - 3
+    assert np.abs(starts).max() < 0.3 and np.abs(ends).max() < 0.4
+    # the first word after the pause starts with its own speech, not before the pause
+    after = next(w for w in analysis.words if w.start > lo)
+    assert timit.normalise_word(after.text) == timit.normalise_word(b.words[0].text)
+    assert abs(after.start - b.words[0].start - hi) < 0.1

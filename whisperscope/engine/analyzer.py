@@ -55,7 +55,7 @@ from whisperscope.engine.timing.anchors import (
     anchors_in,
     match_anchors,
 )
-from whisperscope.engine.timing.forced_pass import run_alignment_pass
+from whisperscope.engine.timing.forced_pass import opening_frame, run_alignment_pass
 from whisperscope.engine.timing.forced_window import force_words
 from whisperscope.engine.timing.hearing import silence_level, silence_padded
 from whisperscope.engine.timing.island_division import island_parts
@@ -226,6 +226,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             mel_window = _pad_or_trim(mel[:, seek: seek + segment_size]).to(whisper_model.device)
             n_frames = max(1, mel_to_encoder_frames(segment_size))
             voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
+            opening = opening_frame(voiced, alignment.opening_timestamp)
             with torch.no_grad():
                 features = whisper_model.encoder(mel_window[None].to(dtype))
             if not torch.isfinite(features).all():  # corrupt weights: fail now, not after minutes
@@ -245,7 +246,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             else:
                 aligned = _alignment_pass(hearing.decoder(), decoded, tokenizer, segment_size,
                                           n_frames, alignment,
-                                          pass_heads(alignment, head_ids, voiced))
+                                          pass_heads(alignment, head_ids, voiced), opening)
                 here = () if remaining is not None or not anchors else tuple(match_anchors(
                     decoded_words(decoded, tokenizer, segment_size), anchors_in(
                         anchors, window_start,
@@ -294,7 +295,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                     forced = force_words(hearing.decoder(), tokenizer, words_here, head_ids,
                                          n_frames,
                                          decoded.no_speech_prob, alignment.alignment_units,
-                                         pass_heads(alignment, head_ids, voiced))
+                                         pass_heads(alignment, head_ids, voiced), opening)
                     yield from _forced_rows(forced.decoded, tokenizer, window, window_start,
                                             n_frames)
                     # the decoding stopped its text at a pair, leaving the rest to the next
@@ -350,7 +351,8 @@ class _TimingDecoder:
         return self._made
 
 
-def _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames, alignment, heads):
+def _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames, alignment, heads,
+                    starts_at):
     """The teacher-forced pass over the decoded words that times them, when it is on."""
     if not alignment.alignment_pass:
         return None
@@ -359,7 +361,8 @@ def _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames, alignme
         return None
     units = spell(tokenizer, words, alignment.alignment_units)
     try:
-        return run_alignment_pass(decoder, tokenizer, units, n_frames, heads, logprobs=False)
+        return run_alignment_pass(decoder, tokenizer, units, n_frames, heads, logprobs=False,
+                                  starts_at=starts_at)
     except ValueError as error:  # a word longer than the decoder's whole context
         log.warning("alignment pass skipped: %s", error)
         return None

@@ -18,6 +18,7 @@ from whisperscope.audio.spectrogram import whisper_input_mel
 from whisperscope.engine.decoding.decoder import CachedDecoder
 from whisperscope.engine.events import WindowDone
 from whisperscope.engine.models import LoadedModel
+from whisperscope.engine.timing.forced_pass import opening_frame
 from whisperscope.engine.timing.forced_window import force_words
 from whisperscope.engine.timing.hearing import silence_level, silence_padded
 from whisperscope.engine.timing.island_division import island_parts
@@ -67,7 +68,8 @@ def realign_records(
         decoder = CachedDecoder(whisper_model, features)
         forced = force_words(decoder, tokenizer, [" " + w.strip() for w in request.words],
                              head_ids, window.n_frames, request.no_speech_prob,
-                             alignment.alignment_units, pass_heads(alignment, head_ids, voiced))
+                             alignment.alignment_units, pass_heads(alignment, head_ids, voiced),
+                             opening_frame(voiced, alignment.opening_timestamp))
         timing = time_window(forced.decoded, tokenizer, window.start, segment_size, voiced,
                              alignment, forced.timing_pass, head_ids, forced.words,
                              islands=island_parts(decoder, tokenizer, forced.timing_pass,

@@ -50,9 +50,11 @@ def force_words(
     no_speech_prob: float,
     units: str = "chars",
     timing_heads: HeadRequest | None = None,
+    starts_at: int | None = None,
 ) -> ForcedWindow:
     """The window whose encoder output `decoder` holds, given its `words`; the pass that
-    times them keeps `timing_heads` (default: the model's `head_ids`)."""
+    times them keeps `timing_heads` (default: the model's `head_ids`) and opens at
+    `starts_at` (forced_pass.opening_frame)."""
     head_ids = tuple(head_ids)
     timing_heads = timing_heads or HeadRequest(keep=head_ids)
     pieces = spell(tokenizer, words, "pieces")
@@ -60,12 +62,13 @@ def force_words(
         piece_heads = replace(timing_heads, keep=tuple(dict.fromkeys(
             (*head_ids, *timing_heads.keep))))
         piece_pass = timing_pass = run_alignment_pass(decoder, tokenizer, pieces, n_frames,
-                                                      piece_heads)
+                                                      piece_heads, starts_at=starts_at)
     else:
         piece_pass = run_alignment_pass(decoder, tokenizer, pieces, n_frames,
                                         HeadRequest(keep=head_ids))
         timing_pass = run_alignment_pass(decoder, tokenizer, spell(tokenizer, words, units),
-                                         n_frames, timing_heads, logprobs=False)
+                                         n_frames, timing_heads, logprobs=False,
+                                         starts_at=starts_at)
     # (n_heads, n_pieces + 1, n_frames): the rows the decoding's alignment heads would give
     attention = np.stack([piece_pass.head(*h) for h in head_ids])
     logprobs = piece_pass.logprobs.astype(np.float64)

@@ -37,6 +37,8 @@ class AlignmentOptions:
     pause_cost: float = PAUSE_COST
     open_end: bool = True  # untranscribed sound after the text goes to its end (unit_starts)
     islands: bool = True  # speech apart by long silences timed island by island (islands.py)
+    opening_timestamp: bool = True  # the pass's text opens with the timestamp of the first
+    #                                 sound (forced_pass.opening_frame), not <|notimestamps|>
     silence_padding: bool = True  # the timing passes hear silence after a short window's end,
     #                               not whisper's zero padding (hearing.py)
     text_end_margin: int = TEXT_END_MARGIN  # frames the last letters may run past a
