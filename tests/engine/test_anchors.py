@@ -122,18 +122,3 @@ def test_what_precedes_the_text_is_free_from_the_windows_start():
         matrix[u, a:b] = 5.0
     starts = unit_starts(matrix, None, anchor_band=band)
     assert list(starts[1:4]) == [140, 150, 160]
-
-
-def test_a_pause_between_the_matches_around_a_repeated_word_does_not_move_it():
-    """timit-dev dr3-madc0/si1367 after another sentence and 2 s of silence, every 4th word
-    anchored: the anchored "in" (22.371 s) is the first of the two after "used"; between
-    "imagination" and "this" (the unique matches around it) the 2.4 s pause made a guess
-    by interpolation pick the second. "grade" matches no word ("grade-equivalent")."""
-    text = ("Masquerade parties tax one's imagination. The battery median grade-equivalent "
-            "was used in data analysis in this study.").split()
-    found = [AnchorWord("masquerade", 14.782, 15.510),
-             AnchorWord("imagination", 16.762, 17.607), AnchorWord("grade", 20.914, 21.300),
-             AnchorWord("in", 22.371, 22.493), AnchorWord("this", 23.578, 23.807)]
-    anchors = match_anchors([" " + t for t in text], found)
-    assert [i for i, a in enumerate(anchors) if a] == [0, 4, 11, 15]
-    assert anchors[11] == Anchor(22.371, 22.493)

@@ -193,10 +193,10 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord]
     anchors may be sparse (every 4th word) or cover every word.
 
     A word that occurs once in both is matched first; each other anchor word takes, among
-    the words with its text that keep the order, the one whose place fits its time best,
-    counted from the nearest of those matches (a second "any" anchored late in a sentence
-    is the sentence's second "any", not the first one after the last match). One found
-    nowhere in order is left out."""
+    the words with its text that keep the order, the one whose place between the matches
+    around it fits its time best (a second "any" anchored late in a sentence is the
+    sentence's second "any", not the first one after the last match). One found nowhere in
+    order is left out."""
     out: list[Anchor | None] = [None] * len(texts)
     words = [_normalised(t) for t in texts]
     wanted = [_normalised(a.text) for a in anchor_words]
@@ -231,45 +231,31 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord]
 
 def _expected_index(j: int, anchor_words: Sequence[AnchorWord], fixed: dict[int, int],
                     n_words: int) -> float | None:
-    """Where anchor word `j` should be among the words, counted from the fixed match
-    nearest it in time (before or after it) at the anchors' own speaking rate: the words
-    between them fill the time between them. Not interpolated between the two around it:
-    a long pause between those (a recording of sentences) would shift the guess by the
-    pause's worth of words. None when no fixed match gives a place to count from."""
-    def start(k: int) -> float | None:
+    """Where anchor word `j` should be among the words, by its time between the fixed
+    matches around it (linearly); None when no fixed match gives a scale."""
+    def time(k: int) -> float | None:
         a = anchor_words[k]
         return a.start if a.start is not None else a.end
 
-    def end(k: int) -> float | None:
-        a = anchor_words[k]
-        return a.end if a.end is not None else a.start
-
-    s, e = start(j), end(j)
-    if s is None or not fixed:
+    t = time(j)
+    points = sorted((time(k), i) for k, i in fixed.items() if time(k) is not None)
+    if t is None or not points:
         return None
-    rate = _speaking_rate(anchor_words)
-    guesses = []
-    for k, i in fixed.items():
-        if k < j and end(k) is not None:  # counting on from an earlier match
-            gap = max(0.0, s - end(k))
-            guesses.append((gap, i + 1 + gap * rate))
-        elif k > j and start(k) is not None:  # counting back from a later one
-            gap = max(0.0, start(k) - e)
-            guesses.append((gap, i - 1 - gap * rate))
-    return min(guesses)[1] if guesses else None
+    before = [p for p in points if p[0] <= t]
+    after = [p for p in points if p[0] > t]
+    if before and after:
+        (t0, i0), (t1, i1) = before[-1], after[0]
+        return i0 + (t - t0) / max(t1 - t0, 1e-9) * (i1 - i0)
+    if len(points) >= 2:  # outside them: at the rate between the first and the last
+        (t0, i0), (t1, i1) = points[0], points[-1]
+        rate = (i1 - i0) / max(t1 - t0, 1e-9)
+    else:
+        rate = WORDS_PER_SECOND
+    t0, i0 = (before[-1] if before else after[0])
+    return i0 + (t - t0) * rate
 
 
-def _speaking_rate(anchor_words: Sequence[AnchorWord]) -> float:
-    """Words a second while speaking: one over the anchored words' mean length (pauses
-    between sentences do not count, as they would in words over the recording's time)."""
-    lengths = [a.end - a.start for a in anchor_words
-               if a.start is not None and a.end is not None and a.end > a.start]
-    if not lengths:
-        return WORDS_PER_SECOND
-    return 1.0 / max(float(np.mean(lengths)), 0.05)
-
-
-WORDS_PER_SECOND = 3.0  # read speech, for anchors without lengths
+WORDS_PER_SECOND = 3.0  # read speech, for an anchor with one fixed match to go by
 
 
 def _normalised(text: str) -> str:
