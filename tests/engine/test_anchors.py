@@ -122,3 +122,15 @@ def test_what_precedes_the_text_is_free_from_the_windows_start():
         matrix[u, a:b] = 5.0
     starts = unit_starts(matrix, None, anchor_band=band)
     assert list(starts[1:4]) == [140, 150, 160]
+
+
+def test_a_repeated_word_never_takes_the_word_a_later_anchor_needs():
+    """Two "would"s anchored after a long pause: the first one's time, between the unique
+    matches around it, is nearer the second "would"; taken greedily, the second anchor then
+    found no "would" after it and was lost. As many anchors as fit are matched."""
+    text = "start would a b c d would end".split()
+    found = [AnchorWord("start", 0.0, 0.3), AnchorWord("would", 5.5, 5.7),
+             AnchorWord("would", 9.0, 9.2), AnchorWord("end", 9.5, 9.9)]
+    anchors = match_anchors([" " + t for t in text], found)
+    assert [i for i, a in enumerate(anchors) if a] == [0, 1, 6, 7]
+    assert anchors[1] == Anchor(5.5, 5.7) and anchors[6] == Anchor(9.0, 9.2)

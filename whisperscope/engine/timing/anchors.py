@@ -192,11 +192,11 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord]
     letters, digits, apostrophes), None where none matched. Both are in time order, and the
     anchors may be sparse (every 4th word) or cover every word.
 
-    A word that occurs once in both is matched first; each other anchor word takes, among
-    the words with its text that keep the order, the one whose place between the matches
-    around it fits its time best (a second "any" anchored late in a sentence is the
-    sentence's second "any", not the first one after the last match). One found nowhere in
-    order is left out."""
+    A word that occurs once in both is matched first. Between two such matches, as many of
+    the other anchor words as can be are matched in order, and of those ways the one whose
+    places fit the anchors' times best (by their time between the matches around them: a
+    second "any" anchored late in a sentence is the sentence's second "any"). One found
+    nowhere in order is left out."""
     out: list[Anchor | None] = [None] * len(texts)
     words = [_normalised(t) for t in texts]
     wanted = [_normalised(a.text) for a in anchor_words]
@@ -209,24 +209,64 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord]
     for j, w in enumerate(wanted):
         if w and count[w] == 1 and len(where.get(w, ())) == 1 and where[w][0] > last:
             fixed[j] = last = where[w][0]
-    chosen: dict[int, int] = {}
-    previous = -1
-    for j, w in enumerate(wanted):
-        if not w:
-            continue
-        after = [k for k in fixed if k > j]
-        limit = fixed[min(after)] if after else len(words)
-        candidates = [i for i in where.get(w, ()) if previous < i < limit] \
-            if j not in fixed else [fixed[j]]
-        if not candidates:
-            continue
-        guess = _expected_index(j, anchor_words, fixed, len(words))
-        best = min(candidates, key=lambda i: abs(i - guess) if guess is not None else i)
-        chosen[j] = previous = best
+    chosen = dict(fixed)
+    bounds = [(-1, -1), *sorted(fixed.items()), (len(wanted), len(words))]
+    for (j0, i0), (j1, i1) in zip(bounds[:-1], bounds[1:], strict=True):
+        between = [j for j in range(j0 + 1, j1) if wanted[j]]
+        chosen.update(_matched_between(between, range(i0 + 1, i1), wanted, words,
+                                       lambda j: _expected_index(j, anchor_words, fixed,
+                                                                 len(words))))
     for j, i in chosen.items():
         a = anchor_words[j]
         out[i] = Anchor(a.start, a.end)
     return out
+
+
+def _matched_between(anchors: list[int], places: range, wanted: list[str], words: list[str],
+                     guess) -> dict[int, int]:
+    """Anchors (indices into `wanted`) matched to words in `places` keeping the order: as
+    many as can be, and of those ways the one nearest each anchor's `guess(j)` (an index).
+    A greedy choice of the nearest could take a word a later anchor needed (the first of
+    two "would"s chose the second across a pause, and the second found none)."""
+    if not anchors or not len(places):
+        return {}
+    if len(anchors) * len(places) > MAX_MATCH_CELLS:  # no unique words to split the text
+        out, previous = {}, places.start - 1
+        for j in anchors:
+            g = guess(j)
+            found = [i for i in places if i > previous and words[i] == wanted[j]]
+            if found:
+                out[j] = previous = min(found, key=lambda i: abs(i - g) if g is not None
+                                        else i)
+        return out
+    guesses = [guess(j) for j in anchors]
+    n, m = len(anchors), len(places)
+    # best[x][y]: (matches, -distance) with the first x anchors and the first y places
+    best = [[(0, 0.0)] * (m + 1) for _ in range(n + 1)]
+    for x in range(1, n + 1):
+        j, g = anchors[x - 1], guesses[x - 1]
+        for y in range(1, m + 1):
+            i = places[y - 1]
+            options = [best[x - 1][y], best[x][y - 1]]
+            if words[i] == wanted[j]:
+                count, distance = best[x - 1][y - 1]
+                cost = abs(i - g) if g is not None else i
+                options.append((count + 1, distance - cost))
+            best[x][y] = max(options)
+    out, x, y = {}, n, m
+    while x > 0 and y > 0:
+        j, i = anchors[x - 1], places[y - 1]
+        if best[x][y] == best[x - 1][y]:
+            x -= 1
+        elif best[x][y] == best[x][y - 1]:
+            y -= 1
+        else:
+            out[j] = i
+            x, y = x - 1, y - 1
+    return out
+
+
+MAX_MATCH_CELLS = 1_000_000  # anchors x words matched in one go; beyond, nearest first
 
 
 def _expected_index(j: int, anchor_words: Sequence[AnchorWord], fixed: dict[int, int],
