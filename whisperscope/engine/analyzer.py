@@ -52,7 +52,7 @@ from whisperscope.engine.silence_skip import skip_silence, skippable_silence
 from whisperscope.engine.timing.forced_pass import opening_frame, run_alignment_pass
 from whisperscope.engine.timing.forced_window import force_words
 from whisperscope.engine.timing.hearing import silence_level, silence_padded
-from whisperscope.engine.timing.island_division import island_parts
+from whisperscope.engine.timing.island_division import island_parts, share_before_pause
 from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_heads
 from whisperscope.engine.timing.spelling import spell
@@ -259,8 +259,12 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 # the last window with sound takes the rest: no word is left unplaced
                 last = (seek >= content_frames
                         or skip_silence(audible_10ms, seek) >= content_frames)
-                share = window_share(heard, remaining, last)
-                words_here, remaining = remaining[: share.n_words], remaining[share.n_words:]
+                share = window_share(heard, remaining, last).n_words
+                if not last and share and alignment.islands:
+                    share = share_before_pause(
+                        hearing.decoder(), tokenizer, remaining, share,
+                        mel_to_encoder_frames(seek - previous_seek), voiced, n_frames)
+                words_here, remaining = remaining[:share], remaining[share:]
                 skipped = not words_here
                 if skipped:
                     timing, kept = WindowTiming((), (), (), segment_size), []
