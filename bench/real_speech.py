@@ -162,6 +162,10 @@ def main() -> int:
                 footnotes.append(timit.worst_line(variant, system, score))
                 footnotes += [f"  {system} placed '{word}' of {name} at {found:.2f} s, truly "
                               f"{true:.2f} s" for name, word, true, found in score.far_words]
+                footnotes += [f"  {system} squeezed '{word}' of {name} to {found * 1000:.0f} ms "
+                              f"(truly {true * 1000:.0f} ms)"
+                              + (", beside the inserted silence" if beside else "")
+                              for name, word, true, found, beside in score.squeezed_words]
                 print(f"<!-- {variant} {system}: {time.monotonic() - started:.0f} s -->",
                       file=sys.stderr)
         print("\n" + "\n".join(f"- {line}" for line in footnotes), flush=True)

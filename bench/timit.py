@@ -210,6 +210,8 @@ class Score:
     squeezed: int = 0  # matched words found under 40 ms long that truly last 80 ms or more
     worst: tuple[float, str, str] = (0.0, "", "")  # largest |start or end error|, file, word
     far_words: list = field(default_factory=list)  # (file, word, true start, found start)
+    squeezed_words: list = field(default_factory=list)  # (file, word, true s, found s,
+    #                                                      beside an inserted silence)
 
     def add(self, u: Utterance, found) -> None:
         self.n_files += 1
@@ -226,7 +228,12 @@ class Score:
             if abs(hyp.start - ref.start) > 1.0 or abs(hyp.end - ref.end) > 1.0:
                 far = True
                 self.far_words.append((u.name, ref.text, ref.start, hyp.start))
-            self.squeezed += hyp.end - hyp.start < 0.04 <= 0.08 <= ref.end - ref.start
+            if hyp.end - hyp.start < 0.04 <= 0.08 <= ref.end - ref.start:
+                self.squeezed += 1
+                beside = any(abs(hyp.end - lo) < 0.1 or abs(hyp.start - hi) < 0.1
+                             for lo, hi in u.silences)
+                self.squeezed_words.append((u.name, ref.text, ref.end - ref.start,
+                                            hyp.end - hyp.start, beside))
             error = max(abs(hyp.start - ref.start), abs(hyp.end - ref.end))
             if error > self.worst[0]:
                 self.worst = (error, u.name, ref.text)

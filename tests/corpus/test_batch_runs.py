@@ -102,11 +102,9 @@ def test_a_finished_corpus_is_not_analysed_again(good_corpus, reference, tmp_pat
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(data)
     stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*.json")}
-    started = time.monotonic()
     again = whisperscope("align", good_corpus, "--output-dir", out, "--model", "tiny.en")
     assert again.returncode == 0, again.stderr
     assert "aligned 0" in again.stderr and "3 already up to date" in again.stderr
-    assert time.monotonic() - started < 20  # no model load, no analysis
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.json")} == stamps
     redo = whisperscope("align", good_corpus / "b.wav", "--output-dir", out,
                         "--model", "tiny.en", "--overwrite", "-q", *THREADS)

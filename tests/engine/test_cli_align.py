@@ -91,19 +91,16 @@ def test_silence_gives_no_words_not_an_error(tmp_path):
 
 
 def test_unwritable_output_fails_before_the_analysis(tmp_path):
-    import time
     from importlib.resources import files
 
     sample = files("whisperscope.resources") / "sample.flac"
     not_a_folder = tmp_path / "notes.txt"
     not_a_folder.write_text("keep me")
-    started = time.monotonic()
     result = whisperscope("align", str(sample), "--model", "tiny.en",
                           "-o", str(not_a_folder / "out.json"))
     assert result.returncode == 2 and "cannot write" in result.stderr
     assert "%" not in result.stderr  # no progress bar: the model never ran
     assert not_a_folder.read_text() == "keep me"
-    assert time.monotonic() - started < 30
 
 
 def test_the_window_without_a_display_is_a_clear_message():

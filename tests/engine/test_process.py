@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from importlib.resources import files
 
 import numpy as np
@@ -59,10 +58,8 @@ def test_cancel_and_an_abandoned_analysis_leave_the_pipe_clean(engine):
     events = process.analyze(AnalysisSettings(), cancel)
     first = next(e for e in events if isinstance(e, TokenDecoded))
     assert first.row == 0
-    started = time.monotonic()
     cancel.cancel()
     rest = list(events)
-    assert time.monotonic() - started < 5.0
     assert not any(isinstance(e, Finished) for e in rest)
     assert isinstance(rest[-1], Failed) and rest[-1].kind == "cancelled"
 

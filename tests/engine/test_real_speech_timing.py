@@ -167,23 +167,27 @@ def test_the_model_divides_the_words_where_the_pause_truly_is(tiny_en, utterance
     assert divide_words(decoder, tokenizer, words, islands, [true + moved]) == [true]
 
 
-# The pairs where base glued the first word after the pause to the sentence before it (the
-# last release: ../shared/data/README.md, "Failures to start from"), first file + gap +
-# second file of one speaker.
-HARDEST_PAIRS = (
-    ("dr7-fblv0/sx248", 7.0, "dr7-fblv0/sx428"),
-    ("dr3-madc0/sx107", 13.0, "dr3-madc0/sx377"),
-    ("dr7-fblv0/sx338", 13.0, "dr7-fblv0/sx428"),
-    ("dr7-fblv0/sx158", 13.0, "dr7-fblv0/sx428"),
-)
+# The pairs where base put a word on the wrong side of the pause, first file + gap + second
+# file of one speaker, and the paths to check them on: the last release's four
+# (../shared/data/README.md "Failures to start from"), and the one the 448-pair stress set
+# found after islands, given the transcript (tiny.en mishears that pair's words, so its
+# recognised path says nothing of timing).
+HARDEST_PAIRS = [
+    *((pair, given) for pair in (("dr7-fblv0/sx248", 7.0, "dr7-fblv0/sx428"),
+                                 ("dr3-madc0/sx107", 13.0, "dr3-madc0/sx377"),
+                                 ("dr7-fblv0/sx338", 13.0, "dr7-fblv0/sx428"),
+                                 ("dr7-fblv0/sx158", 13.0, "dr7-fblv0/sx428"))
+      for given in (False, True)),
+    (("dr1-fvmh0/sx26", 13.0, "dr1-fvmh0/sx116"), True),
+]
 
 
-@pytest.mark.parametrize("given", [False, True], ids=["decoded", "given"])
-@pytest.mark.parametrize("first,gap,second", HARDEST_PAIRS,
-                         ids=[f"{a.split('/')[1]}+{g:g}s+{b.split('/')[1]}"
-                              for a, g, b in HARDEST_PAIRS])
-def test_the_hardest_pairs_keep_every_word_beside_its_own_speech(tiny_en, first, gap, second,
-                                                                 given):
+@pytest.mark.parametrize("pair_names,given", HARDEST_PAIRS,
+                         ids=[f"{a.split('/')[1]}+{g:g}s+{b.split('/')[1]}-"
+                              f"{'given' if given else 'decoded'}"
+                              for (a, g, b), given in HARDEST_PAIRS])
+def test_the_hardest_pairs_keep_every_word_beside_its_own_speech(tiny_en, pair_names, given):
+    first, gap, second = pair_names
     a, b = (timit.read_utterance(timit.DEFAULT_TIMIT / f"{name}.wav", timit.DEFAULT_TIMIT)
             for name in (first, second))
     pair = timit.join_pair(a, b, gap)
@@ -198,3 +202,38 @@ def test_the_hardest_pairs_keep_every_word_beside_its_own_speech(tiny_en, first,
     after = next(w for w in analysis.words if w.start > lo)
     assert timit.normalise_word(after.text) == timit.normalise_word(b.words[0].text)
     assert abs(after.start - b.words[0].start - hi) < 0.1
+
+
+@pytest.mark.parametrize("moved", [-1, +1], ids=["misheard tail: one word too few",
+                                                  "one word too many"])
+def test_a_windows_share_of_a_transcript_ends_where_its_speech_does(tiny_en, utterances,
+                                                                   moved):
+    """A window whose decoding stopped at a 13 s pause takes the transcript's words up to the
+    pause, even where the text match counted one word off (base heard "every morning." as
+    "everyone." and left "morning" to the next window, 13 s after it was said)."""
+    import torch
+    from whisper.tokenizer import get_tokenizer
+
+    from whisperscope.audio.spectrogram import whisper_input_mel
+    from whisperscope.engine.decoding.decoder import CachedDecoder
+    from whisperscope.engine.timing.island_division import share_before_pause
+    from whisperscope.engine.timing.islands import speech_islands
+    from whisperscope.engine.timing.voicing import encoder_frames, mel_level_db, voiced_frames
+
+    (pair,) = timit.joined_pairs(utterances, 13.0, per_speaker=1)
+    model = tiny_en.model
+    mel = torch.from_numpy(whisper_input_mel(pair.samples, model.dims.n_mels))
+    content = mel.shape[-1] - 3000
+    voiced = encoder_frames(voiced_frames(mel_level_db(mel[:, :content].numpy()), 45.0))
+    first, _ = speech_islands(voiced)
+    with torch.no_grad():
+        decoder = CachedDecoder(model, model.encoder(mel[None, :, :3000]))
+    tokenizer = get_tokenizer(False, language="en", task="transcribe")
+    words = [" " + w for w in pair.text.split()]
+    true = len(utterances[0].text.split())
+    assert share_before_pause(decoder, tokenizer, words, true + moved, first.sound[1],
+                              voiced, len(voiced)) == true
+    # text that stopped inside speech is left as the text match counted it
+    assert share_before_pause(decoder, tokenizer, words, true + moved,
+                              (first.sound[0] + first.sound[1]) // 2, voiced,
+                              len(voiced)) == true + moved

@@ -44,11 +44,10 @@ def test_device_nodes_and_folders_are_refused_before_the_analysis(
     else:
         targets = [tmp_path]
     for out in targets:  # (-o DIR is whisper's output folder; --output names one file)
-        started = time.monotonic()
         result = run_cli("align", sample, "--model", "tiny.en", "--output", out, "--format",
                          "json")
         assert_one_clear_line(result, 2, str(out))
-        assert time.monotonic() - started < 30 and "%" not in result.stderr
+        assert "%" not in result.stderr  # no progress bar: the model never ran
     if os.geteuid() == 0:
         assert stat.S_ISCHR(os.stat(tmp_path / "null").st_mode)  # still a device
 

@@ -58,7 +58,7 @@ from whisperscope.engine.timing.anchors import (
 from whisperscope.engine.timing.forced_pass import opening_frame, run_alignment_pass
 from whisperscope.engine.timing.forced_window import force_words
 from whisperscope.engine.timing.hearing import silence_level, silence_padded
-from whisperscope.engine.timing.island_division import island_parts
+from whisperscope.engine.timing.island_division import island_parts, share_before_pause
 from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_heads
 from whisperscope.engine.timing.spelling import spell
@@ -277,11 +277,16 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 # the last window with sound takes the rest: no word is left unplaced
                 last = (seek >= content_frames
                         or skip_silence(audible_10ms, seek) >= content_frames)
-                share = window_share(heard, remaining, last)
-                n_here = share.n_words if last else anchored_share(
-                    share.n_words, held, window_start + mel_frames_to_seconds(segment_size))
-                words_here, remaining = remaining[:n_here], remaining[n_here:]
-                anchors_here, held = tuple(held[:n_here]), held[n_here:]
+                share = window_share(heard, remaining, last).n_words
+                if not last and share and alignment.islands:
+                    share = share_before_pause(
+                        hearing.decoder(), tokenizer, remaining, share,
+                        mel_to_encoder_frames(seek - previous_seek), voiced, n_frames)
+                if not last:  # the user's anchors say which words this window holds
+                    share = anchored_share(
+                        share, held, window_start + mel_frames_to_seconds(segment_size))
+                words_here, remaining = remaining[:share], remaining[share:]
+                anchors_here, held = tuple(held[:share]), held[share:]
                 # the windows before and after hold anchors too: they bound these words
                 bounds = (placed_anchor, next((a.start if a.start is not None else a.end
                                                for a in held if a is not None), None))
