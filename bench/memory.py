@@ -39,7 +39,7 @@ import resource, sys
 from PySide6.QtCore import QSettings, QTimer
 from whisperscope.engine.events import Failed, Finished
 from whisperscope.ui.app import create_app
-from whisperscope.ui.analysis_worker import ProcessEngine
+from whisperscope.ui.engine_service import ProcessEngine
 from whisperscope.ui.main_window import MainWindow
 from whisperscope.ui.settings_store import SettingsStore
 

@@ -152,7 +152,7 @@ def measure_stalls(model: str, play_seconds: float, workbench: bool = True,
     app = create_app()
     tmp = tempfile.mkdtemp()
     store = SettingsStore(QSettings(f"{tmp}/settings.ini", QSettings.Format.IniFormat))
-    from whisperscope.ui.analysis_worker import Engine, ProcessEngine
+    from whisperscope.ui.engine_service import Engine, ProcessEngine
 
     window = MainWindow(store, engine=ProcessEngine() if engine == "process" else Engine(),
                         player_factory=lambda: SilentClockPlayer("bench"))
@@ -202,7 +202,7 @@ def measure_stalls(model: str, play_seconds: float, workbench: bool = True,
         app.quit()
 
     from whisperscope.engine.events import Failed, Finished, TokenDecoded
-    from whisperscope.ui.analysis_worker import ModelLoaded
+    from whisperscope.session.job import ModelLoaded
 
     def on_event(event) -> None:
         match event:
@@ -232,7 +232,7 @@ def measure_stalls(model: str, play_seconds: float, workbench: bool = True,
         from whisperscope.session.reference import read_reference
 
         truth = resources.files("whisperscope.resources") / "sample.json"
-        actions.append(lambda: window.workbench.set_reference(read_reference(str(truth))))
+        actions.append(lambda: window.document.set_reference(read_reference(str(truth))))
 
     def act(action) -> None:
         probe.responding()
@@ -291,7 +291,7 @@ def measure_long_recording(hours: float = 1.0, windows: int = 120) -> dict:
             index += 1
         attention = WindowAttention(w, start, 1500, np.arange(rows), (" w",) * rows, heads,
                                     ((2, 1), (3, 0)), np.arange(rows))
-        window.results.window_done(WindowDone(w, attention, (), (), tuple(tokens)), 0.0)
+        window.document.apply_event(WindowDone(w, attention, (), (), tuple(tokens)))
     window.plots.heatmap.redraw()
     settle = time.perf_counter() + 1.0  # the window's first paint is not a zoom
     while time.perf_counter() < settle:

@@ -57,7 +57,7 @@ for w in range(n_windows):
 out["attention built (the data)"] = rss()
 window.timeline.set_duration(duration)
 for attention, tokens in kept:
-    window.results.window_done(WindowDone(attention.index, attention, (), (), tokens), 0.0)
+    window.document.apply_event(WindowDone(attention.index, attention, (), (), tokens))
 window.plots.heatmap.redraw()
 app.processEvents()
 out["fed to the window"] = rss()

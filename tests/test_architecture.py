@@ -1,5 +1,6 @@
 """The layering rules of docs/ARCHITECTURE.md, checked: core imports no Qt and runs without it."""
 
+import ast
 import json
 import os
 import subprocess
@@ -30,6 +31,7 @@ def test_headless_core_imports_with_qt_unavailable():
         "import whisperscope.session.render, whisperscope.audio.loader\n"
         "import whisperscope.audio.player, whisperscope.cli.align, whisperscope.cli.render\n"
         "import whisperscope.corpus.batch, whisperscope.corpus.dask_run\n"
+        "import whisperscope.session.document, whisperscope.session.commands\n"
         "print('ok')\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -56,6 +58,29 @@ def test_what_the_window_loads_before_qt_imports_no_qt():
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_only_the_app_entry_knows_the_main_window():
+    """Helpers take the document and the widgets they use, never the main window: no module
+    but the app entry imports it (not even for type checking)."""
+    importers = []
+    for path in sorted((ROOT / "whisperscope").rglob("*.py")):
+        if path.name in ("app.py", "main_window.py") and path.parent.name == "ui":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [alias.name for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            if any(n.endswith("main_window") or n == "MainWindow" for n in names):
+                importers.append(str(path.relative_to(ROOT)))
+    assert importers == []
+
+
+def test_the_main_window_only_composes_and_wires():
+    lines = (ROOT / "whisperscope" / "ui" / "main_window.py").read_text().count("\n")
+    assert lines < 300
 
 
 # what the `gui` extra installs: a plain `pip install whisperscope` has none of it

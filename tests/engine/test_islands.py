@@ -12,6 +12,7 @@ from whisperscope.engine.timing.islands import (
     Island,
     candidates,
     first_division,
+    held_limits,
     speech_islands,
 )
 
@@ -56,6 +57,29 @@ def test_the_divisions_tried_stay_between_the_neighbouring_ones():
     assert list(candidates(5, 0, 20, reach=2)) == [3, 4, 5, 6, 7]
     assert list(candidates(1, 0, 20, reach=2)) == [0, 1, 2, 3]
     assert list(candidates(5, 4, 6, reach=2)) == [4, 5, 6]
+
+
+def test_anchors_keep_their_words_on_their_side_of_a_pause():
+    """Two islands apart at frame 200 (the pause's middle); five words of two units each.
+    Word 1 is anchored after the pause (its rows may start at 260 at the earliest), word 3
+    before it is free: the words before the pause are at most 1. An anchor before the
+    pause (word 0 ending by 90) says at least 1."""
+    from whisperscope.engine.timing.anchors import Anchor, anchor_band
+    from whisperscope.engine.timing.island_division import divide_words
+
+    islands = [Island((0, 150), (0, 160)), Island((250, 400), (240, 410))]
+    word_of_unit = [-1, 0, 0, -1, 1, 1, -1, 2, 2, -1, 3, 3, -1, 4, 4]
+    n_frames = 500
+    assert held_limits(None, word_of_unit, 5, islands) == [(0, 5)]
+    after = anchor_band(word_of_unit, [None, Anchor(5.2, 5.6), None, None, None], 0.0,
+                        n_frames)
+    assert held_limits(after, word_of_unit, 5, islands) == [(0, 1)]
+    both = anchor_band(word_of_unit, [Anchor(0.5, 1.8), Anchor(5.2, 5.6), None, None, None],
+                       0.0, n_frames)
+    assert held_limits(both, word_of_unit, 5, islands) == [(1, 1)]
+    # the first pass guessed 3 words before the pause: the limits leave only 1 to try, so
+    # the model is not even asked (no decoder needed)
+    assert divide_words(None, None, ["a", "b", "c", "d", "e"], islands, [3], [(1, 1)]) == [1]
 
 
 def _small_decoder() -> CachedDecoder:

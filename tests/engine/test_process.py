@@ -95,7 +95,7 @@ def test_recompute_runs_beside_the_analysis(engine):
     window = analysis.windows[0]
     events = process.analyze(AnalysisSettings(), CancelToken())
     next(events)
-    full = process.recompute(window)  # while the second analysis runs there
+    full = process.recompute(window, "tiny.en", "cpu")  # while the second analysis runs
     assert full.shape[2:] == window.heads.shape[1:] and full.dtype == np.float16
     assert is_mapped(full)
     assert isinstance(list(events)[-1], Finished)

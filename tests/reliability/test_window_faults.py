@@ -50,26 +50,25 @@ def test_a_bug_in_a_slot_is_a_dialog_and_the_window_stays(qtbot, window):
             raise ZeroDivisionError("planted bug")
 
         QTimer.singleShot(0, broken_slot)
-        qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(),
-                        timeout=5000)
-        assert "planted bug" in window.error_box.text()
-        assert "Nothing was lost" in window.error_box.text()
+        qtbot.waitUntil(lambda: window.notifier.error_box is not None
+                        and window.notifier.error_box.isVisible(), timeout=5000)
+        assert "planted bug" in window.notifier.error_box.text()
+        assert "Nothing was lost" in window.notifier.error_box.text()
         assert window.isVisible()
-        window.error_box.close()
+        window.notifier.error_box.close()
     finally:
         sys.excepthook = previous
 
 
 def test_a_hostile_session_is_a_message(qtbot, window, tmp_path):
-    from whisperscope.ui.session_actions import open_from
-
     path = tmp_path / "bad.wscope"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("manifest.json", '{"format": "whisperscope.session", "version": 1, '
                          '"audio": null, "analysis": {}, "windows": []}')
-    assert open_from(window, str(path)) is False
-    assert window.error_box is not None and "bad.wscope" in window.error_box.text()
-    window.error_box.close()
+    assert window.sessions.open_from(str(path)) is False
+    box = window.notifier.error_box
+    assert box is not None and "bad.wscope" in box.text()
+    box.close()
 
 
 @pytest.mark.model
@@ -86,4 +85,4 @@ def test_warnings_of_a_truncated_inverted_file_show_in_the_status_bar(qtbot, win
         window.open_file(str(cut))
     message = window.statusBar().currentMessage()
     assert "Warning" in message and "inverted" in message and "shorter" in message
-    assert window.analysis.warnings and window.analysis.words
+    assert window.document.analysis.warnings and window.document.analysis.words

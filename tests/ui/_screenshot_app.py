@@ -68,17 +68,17 @@ def main(argv: list[str]) -> int:
         result["view"] = list(window.timeline.view_range)
         track = window.plots.spectrogram.words
         result["painted_words"] = [track.texts[i] for i in range(*track.painted)]
-        bench = window.workbench
+        document, comparison = window.document, window.reference.comparison
         lo, hi = window.timeline.view_range
-        result["words_in_view"] = [(w.start, w.end) for w in bench.analysis.words
+        result["words_in_view"] = [(w.start, w.end) for w in document.shown.words
                                    if w.end > lo and w.start < hi]
-        if bench.reference is not None:
-            result["reference_in_view"] = [(w.start, w.end) for w in bench.reference.words
+        if document.reference is not None:
+            result["reference_in_view"] = [(w.start, w.end) for w in document.reference.words
                                            if w.end > lo and w.start < hi]
-        if bench.comparison is not None:
+        if comparison is not None:
             result["tiers"] = window.plots.tiers.tiers.order
             result["summary"] = window.token_list.summary.text()
-            result["matched"] = len(bench.comparison.pairs)
+            result["matched"] = len(comparison.pairs)
         app.quit()
 
     def failed(event) -> None:

@@ -36,10 +36,40 @@ from whisperscope.session.model import (  # noqa: E402
     WindowAttention,
     Word,
 )
-from whisperscope.ui.analysis_worker import Engine  # noqa: E402
+from whisperscope.ui.engine_service import Engine  # noqa: E402
 
 # Qt warnings fail the GUI tests; these two are the offscreen/xcb platforms talking.
 QT_LOG_IGNORE = ("propagateSizeHints", "QXcbConnection")
+
+
+@pytest.fixture(autouse=True)
+def no_forgotten_dialog(qapp):
+    """A modal message box nobody answers would hang the test run: one left open for
+    DIALOG_PATIENCE_MS is closed (Escape: Cancel) and fails the test, with its text."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    seen: dict[int, float] = {}
+    forgotten: list[str] = []
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            seen.clear()
+            return
+        first = seen.setdefault(id(box), time.monotonic())
+        if time.monotonic() - first > DIALOG_PATIENCE_MS / 1000:
+            forgotten.append(box.text())
+            box.reject()
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(200)
+    yield
+    timer.stop()
+    assert not forgotten, f"a dialog nobody answered: {forgotten}"
+
+
+DIALOG_PATIENCE_MS = 5000
 
 
 class StepClock:
@@ -204,10 +234,8 @@ def only(kind, slot):
 
 # --- the window ---------------------------------------------------------------------------
 def assert_nothing_running(window) -> None:
-    running = window.controller.workers_running
-    assert not running, f"{running} analysis workers still running"
-    recompute = window.recomputer._thread
-    assert recompute is None or not recompute.isRunning()
+    running = window.workers.running
+    assert not running, f"{running} workers still running"
     timers = [t for t in window.findChildren(QTimer) if t.isActive()]
     assert not timers, f"timers still running: {[t.parent() for t in timers]}"
 
@@ -224,7 +252,9 @@ def make_window(qtbot, qsettings, player_factory):
     def make(engine=None, show: bool = True):
         window = MainWindow(SettingsStore(qsettings), engine=engine or FakeEngine(),
                             player_factory=player_factory)
-        qtbot.addWidget(window)
+        # pytest-qt closes it before this fixture's teardown: a test's edits are not asked
+        # about on the way out
+        qtbot.addWidget(window, before_close_func=lambda w: w.document.mark_saved())
         if show:
             window.show()
             qtbot.waitExposed(window)
@@ -233,5 +263,6 @@ def make_window(qtbot, qsettings, player_factory):
 
     yield make
     for window in windows:
+        window.document.mark_saved()
         window.close()
         assert_nothing_running(window)

@@ -61,8 +61,8 @@ def test_a_bad_transcript_is_refused_and_nothing_is_lost(qtbot, make_window, tmp
     window = make_window(engine)
     analysis = open_and_finish(qtbot, window)
     assert not window.aligner.align_file(_write(tmp_path, "t.txt", data))
-    assert window.error_box is not None and says in window.error_box.text()
-    assert window.analysis is analysis and not window.controller.busy
+    assert window.notifier.error_box is not None and says in window.notifier.error_box.text()
+    assert window.document.analysis is analysis and not window.controller.busy
     assert engine.transcripts == [None]  # no run started
 
 
@@ -89,7 +89,7 @@ def test_cancelling_an_alignment_keeps_the_previous_results(qtbot, make_window, 
         window.aligner.align_file(_write(tmp_path, "t.txt", b"The quick brown fox"))
     with qtbot.waitSignal(window.controller.busy_changed, timeout=5_000):
         window.actions.cancel.trigger()  # Esc
-    assert window.analysis is analysis
+    assert window.document.analysis is analysis
     assert [w.text for w in window.token_list.words.items] == [w.text for w in analysis.words]
 
 
@@ -193,7 +193,7 @@ def test_align_then_correct_a_word_with_real_tiny_en(qtbot, make_window, real_en
     # live, per window: the decoding's rows voided, then the transcript's pieces
     assert [event.window for event in retried if "transcript" in event.reason] == [0, 1]
     assert " germs" in rows
-    aligned = window.analysis
+    aligned = window.document.analysis
     assert [w.text for w in aligned.words] == [" " + w for w in wrong.split()]
     assert len(aligned.windows) == 2
     assert _starts_error(aligned.words, truth) < 0.060
@@ -210,7 +210,7 @@ def test_align_then_correct_a_word_with_real_tiny_en(qtbot, make_window, real_en
     editor.setText("terms,")
     with qtbot.waitSignal(window.aligner.realigned, timeout=120_000):
         qtbot.keyClick(editor, Qt.Key.Key_Return)
-    fixed = window.analysis
+    fixed = window.document.analysis
     assert fixed.words[row].text == " terms,"
     assert [w.text for w in fixed.words] == [" " + w for w in text.split()]
     assert fixed.words[row].probability > aligned.words[row].probability
@@ -224,35 +224,34 @@ def test_align_then_correct_a_word_with_real_tiny_en(qtbot, make_window, real_en
     assert window.token_list.words.items[row].text == " terms,"
 
     # undo gives the typo back, redo the correction
-    window.workbench.undo.trigger()
-    assert window.analysis is aligned and window.token_list.words.items[row].text == " germs,"
-    window.workbench.redo.trigger()
-    assert window.analysis is fixed
+    window.undo.undo.trigger()
+    assert window.document.analysis is aligned
+    assert window.token_list.words.items[row].text == " germs,"
+    window.undo.redo.trigger()
+    assert window.document.analysis is fixed
 
     # the edit is in the saved session and in exports
     from whisperscope.session.store import load_session
-    from whisperscope.ui import session_actions
 
-    assert session_actions.save_to(window, str(tmp_path / "fixed.wscope"))
+    assert window.sessions.save_to(str(tmp_path / "fixed.wscope"))
     loaded = load_session(tmp_path / "fixed.wscope").analysis
     assert [w.text for w in loaded.words] == [w.text for w in fixed.words]
     assert [(w.start, w.end) for w in loaded.words] == [(w.start, w.end) for w in fixed.words]
-    assert session_actions.export_to(window, str(tmp_path / "fixed.json"), "json")
+    assert window.sessions.export_to(str(tmp_path / "fixed.json"), "json")
     exported = json.loads((tmp_path / "fixed.json").read_text())
     assert " terms," in json.dumps(exported) and "germs" not in json.dumps(exported)
 
     # a reopened session has no model loaded: the edit loads the one it was analysed with
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished), timeout=60_000):
-        assert session_actions.open_from(window, str(tmp_path / "fixed.wscope"))
-    assert window.model is None and window.analysis.words[row].text == " terms,"
+        assert window.sessions.open_from(str(tmp_path / "fixed.wscope"))
+    assert window.document.model is None and window.document.analysis.words[row].text == " terms,"
     words = window.token_list.words
     with qtbot.waitSignal(window.aligner.realigned, timeout=120_000):
         words.setData(words.index(row, 0), "Terms,")
-    assert window.analysis.words[row].text == " Terms,"
-    assert window.model is not None
+    assert window.document.analysis.words[row].text == " Terms,"
     # " Terms," is one piece more than " terms,": the second window's indices shift, its
     # times stay
-    again = window.analysis
+    again = window.document.analysis
     assert [(again.words[i].text, again.words[i].start, again.words[i].end) for i in second] \
         == [(fixed.words[i].text, fixed.words[i].start, fixed.words[i].end) for i in second]
     shift = len(again.tokens) - len(fixed.tokens)

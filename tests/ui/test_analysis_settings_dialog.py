@@ -142,7 +142,7 @@ class RecordingEngine(FakeEngine):
 
 def open_settings(qtbot, window):
     window.actions.analysis_settings.trigger()
-    dialog = window.settings_dialog
+    dialog = window.settings_editor.dialog
     assert dialog is not None and dialog.isVisible()
     return dialog
 
@@ -156,7 +156,7 @@ def choose_beam_3_and_a_prompt(qtbot, window) -> None:
     edit(dialog, "beam_size", "3")
     edit(dialog, "initial_prompt", "A sample recording.")
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
-    assert window.settings_dialog is None
+    assert window.settings_editor.dialog is None
 
 
 def test_the_next_analysis_gets_them_and_the_next_launch_remembers(qtbot, make_window):
@@ -175,7 +175,7 @@ def test_the_next_analysis_gets_them_and_the_next_launch_remembers(qtbot, make_w
     assert engine.given[-1].initial_prompt == "A sample recording."
     window.close()
     again = make_window()
-    assert again.settings.analysis == engine.given[-1]
+    assert again.preferences.settings.analysis == engine.given[-1]
     dialog = open_settings(qtbot, again)
     assert dialog.fields["beam_size"].editor.text() == "3"
     dialog.reject()
@@ -186,7 +186,7 @@ def test_cancel_changes_nothing(qtbot, make_window):
     dialog = open_settings(qtbot, window)
     edit(dialog, "beam_size", "3")
     dialog.reject()
-    assert window.settings.analysis == AnalysisSettings()
+    assert window.preferences.settings.analysis == AnalysisSettings()
 
 
 def test_unreadable_remembered_settings_fall_back_to_whispers(qsettings):
@@ -210,7 +210,6 @@ def test_real_tiny_en_runs_with_them_and_the_session_keeps_them(qtbot, make_wind
     import torch
 
     from whisperscope.session.store import load_session
-    from whisperscope.ui import session_actions
     from whisperscope.ui.main_window import sample_path
 
     torch.set_num_threads(1)
@@ -219,20 +218,20 @@ def test_real_tiny_en_runs_with_them_and_the_session_keeps_them(qtbot, make_wind
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished),
                           timeout=240_000):
         window.open_file(sample_path())
-    analysis = window.analysis
+    analysis = window.document.analysis
     assert analysis.settings.beam_size == 3
     assert analysis.settings.initial_prompt == "A sample recording."
     assert analysis.words
     path = tmp_path / "sample.wscope"
-    assert session_actions.save_to(window, str(path))
+    assert window.sessions.save_to(str(path))
     window.close()
 
     other = make_window()  # fresh remembered settings would be beam 3 too: reset them
-    other.settings = replace(other.settings, analysis=AnalysisSettings())
+    other.preferences.update(analysis=AnalysisSettings())
     with qtbot.waitSignal(other.controller.event, check_params_cb=is_a(Finished),
                           timeout=10_000):
-        other.open_session(load_session(path))
-    assert other.settings.analysis.beam_size == 3
+        other.runs.open_session(load_session(path))
+    assert other.preferences.settings.analysis.beam_size == 3
     dialog = open_settings(qtbot, other)
     assert dialog.fields["beam_size"].editor.text() == "3"
     assert dialog.fields["initial_prompt"].editor.text() == "A sample recording."

@@ -20,11 +20,10 @@ def test_live_rows_follow_the_best_hypothesis_and_settle_on_the_winner(
 
     torch.set_num_threads(1)
     window = make_window(real_engine)
-    window.settings = replace(window.settings, analysis=replace(AnalysisSettings(),
-                                                                beam_size=3))
+    window.preferences.update(analysis=replace(AnalysisSettings(), beam_size=3))
     switches, settled = [], []
 
-    def after(event) -> None:  # connected after the dispatcher: the views have the event
+    def after(event) -> None:  # connected after the document: the views have the event
         rows = window.rows
         if isinstance(event, HypothesisChanged):
             live = rows.live_block
@@ -38,7 +37,7 @@ def test_live_rows_follow_the_best_hypothesis_and_settle_on_the_winner(
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished),
                           timeout=300_000):
         window.open_file(sample_path())
-    analysis = window.analysis
+    analysis = window.document.analysis
     assert analysis.settings.beam_size == 3
     assert switches, "beam search never changed its best hypothesis on the sample"
     assert all(same for *_, same in switches), switches  # the rows are the best's, no more

@@ -49,12 +49,12 @@ def test_dragging_a_boundary_moves_it_and_its_neighbour(qtbot, make_window):
     analysis = open_and_finish(qtbot, window)
     brown, fox = analysis.words[2], analysis.words[3]
     tier_drag(window, brown.end, fox.start + 0.3)  # a free end stops at the next word
-    edited = window.workbench.analysis
+    edited = window.document.shown
     assert edited.words[2].end == pytest.approx(fox.start)
     assert edited.words[3].start == fox.start
-    assert window.analysis.words[2].end == brown.end  # the aligned times are kept
+    assert window.document.analysis.words[2].end == brown.end  # the aligned times are kept
     tier_drag(window, fox.start, fox.start + 0.1)  # now one shared boundary: both move
-    edited = window.workbench.analysis
+    edited = window.document.shown
     assert edited.words[2].end == pytest.approx(fox.start + 0.1, abs=0.01)
     assert edited.words[3].start == edited.words[2].end
     # every view reads the new times, and the words are marked as edited
@@ -67,7 +67,7 @@ def test_dragging_a_boundary_moves_it_and_its_neighbour(qtbot, make_window):
     assert window.plots.tiers.tiers.marked["words"] == {2, 3}
     window.playback.seek(edited.words[2].end - 0.02)
     assert window.token_list.words.current == 2  # the playhead reads the edited time
-    assert window.workbench.editor.stack.count() == 2
+    assert window.document.undo_steps == 2
 
 
 def test_dragging_on_the_spectrogram_too_and_undo_redo(qtbot, make_window):
@@ -76,47 +76,46 @@ def test_dragging_on_the_spectrogram_too_and_undo_redo(qtbot, make_window):
     word = analysis.words[5]
     plots = window.plots
     drag(plots.spectrogram_widget, plots.spectrogram.vb, word.start, word.start - 0.2, 40)
-    moved = window.workbench.analysis.words[5].start
+    moved = window.document.shown.words[5].start
     assert moved == pytest.approx(analysis.words[4].end)  # stopped at the word before
     undo(window)
-    assert window.workbench.analysis.words[5].start == word.start
+    assert window.document.shown.words[5].start == word.start
     assert window.token_list.words.marked == frozenset()
     redo(window)
-    assert window.workbench.analysis.words[5].start == moved
+    assert window.document.shown.words[5].start == moved
     # a drag away from any boundary pans the view instead
     window.timeline.set_view_range(1.0, 4.0)
     drag(plots.spectrogram_widget, plots.spectrogram.vb, 2.4, 2.0, 40)
     assert window.timeline.view_range[0] > 1.0
-    assert window.workbench.editor.stack.count() == 1
+    assert window.document.undo_steps == 1
 
 
 def test_edits_are_kept_in_sessions_and_exports(qtbot, make_window, tmp_path):
     from whisperscope.session.store import load_session
-    from whisperscope.ui import session_actions
 
     window = make_window()
     analysis = open_and_finish(qtbot, window)
     word = analysis.words[1]
     tier_drag(window, word.end, word.end - 0.1)
-    end = window.workbench.analysis.words[1].end
+    end = window.document.shown.words[1].end
     assert end == pytest.approx(word.end - 0.1, abs=0.01)
     out = tmp_path / "out.json"
-    assert session_actions.export_to(window, str(out), "json")
+    assert window.sessions.export_to(str(out), "json")
     data = json.loads(out.read_text())
     words = [w for s in data["segments"] for w in s["words"]]
     assert words[1]["end"] == pytest.approx(end, abs=1e-3)
     assert 1 in data["edits"]["words"]
-    assert data["edits"]["words"] == sorted(window.workbench.editor.edited_words)
+    assert data["edits"]["words"] == sorted(window.document.annotation.edited_words)
     grid = tmp_path / "out.TextGrid"
-    assert session_actions.export_to(window, str(grid), "textgrid")
+    assert window.sessions.export_to(str(grid), "textgrid")
     assert f"xmax = {round(end, 3)}" in grid.read_text()
     path = tmp_path / "edited.wscope"
-    assert session_actions.save_to(window, str(path))
+    assert window.sessions.save_to(str(path))
     session = load_session(path, check_audio=False)
     assert session.edits == {1: (word.start, end)}
     other = make_window()
     with qtbot.waitSignal(other.controller.event, check_params_cb=is_a(Finished), timeout=10_000):
-        other.open_session(session)
-    assert other.workbench.analysis.words[1].end == end
+        other.runs.open_session(session)
+    assert other.document.shown.words[1].end == end
     assert other.token_list.words.marked == {1}
-    assert other.workbench.editor.stack.count() == 0  # a fresh history, the edits kept
+    assert other.document.undo_steps == 0  # a fresh history, the edits kept

@@ -1,5 +1,6 @@
-"""One event channel: the worker yields, the controller relays on one signal, one dispatcher
-routes to the views. Real Qt (offscreen), the stand-in engine's synthetic events."""
+"""One event path: the worker yields, the controller hands each event to the document, the
+document announces it, each view takes what it draws. Real Qt (offscreen), the stand-in
+engine's synthetic events."""
 
 from __future__ import annotations
 
@@ -17,16 +18,18 @@ from whisperscope.engine.events import (
     WindowDone,
     WindowStarted,
 )
-from whisperscope.ui.analysis_controller import AnalysisController
-from whisperscope.ui.analysis_worker import (
+from whisperscope.session.document import AnnotationDocument
+from whisperscope.session.job import (
     AnalysisJob,
     AudioLoaded,
     ModelLoaded,
     SpectrogramReady,
+    WaveformReady,
 )
-from whisperscope.ui.event_dispatch import EventDispatcher
+from whisperscope.ui.analysis_controller import AnalysisController
 from whisperscope.ui.heatmap_view import REDRAW_MS
 from whisperscope.ui.tier_view import WORDS as WORDS_TIER
+from whisperscope.ui.workers import Workers
 
 from .conftest import WORDS, FakeEngine, is_a, synthetic_analysis
 
@@ -35,10 +38,17 @@ from .conftest import WORDS, FakeEngine, is_a, synthetic_analysis
 def controllers():
     """Controllers made by a test, every worker joined at its end."""
     made = []
-    yield lambda engine: made.append(AnalysisController(engine)) or made[-1]
-    for controller in made:
-        assert controller.shutdown(5000)
-        assert controller.workers_running == 0
+
+    def make(engine):
+        workers = Workers()
+        made.append((AnalysisController(AnnotationDocument(), engine, workers), workers))
+        return made[-1][0]
+
+    yield make
+    for controller, workers in made:
+        controller.stop()
+        assert workers.shutdown(5000)
+        assert workers.running == 0
 
 
 def test_every_event_arrives_once_in_order(qtbot, controllers):
@@ -49,10 +59,10 @@ def test_every_event_arrives_once_in_order(qtbot, controllers):
         controller.start(AnalysisJob("speech.wav", "fake"))
     kinds = [type(e) for e in seen]
     n = len(WORDS) + 1  # the words and the end-of-text token
-    assert kinds == [AudioLoaded, SpectrogramReady, ModelLoaded, AnalysisStarted,
+    assert kinds == [AudioLoaded, SpectrogramReady, WaveformReady, ModelLoaded, AnalysisStarted,
                      WindowStarted, *[TokenDecoded] * n, WindowDone, Progress, Finished]
     assert [e.row for e in seen if isinstance(e, TokenDecoded)] == list(range(n))
-    qtbot.waitUntil(lambda: controller.workers_running == 0, timeout=2000)
+    qtbot.waitUntil(lambda: controller.workers.running == 0, timeout=2000)
     assert not controller.busy
 
 
@@ -65,10 +75,10 @@ def test_the_views_take_each_event_in_order(qtbot, make_window):
                      window.analysis_bar.progress.value()))
 
     def after_dispatch(event) -> None:
-        if isinstance(event, WindowDone):  # the workbench ran after the results
+        if isinstance(event, WindowDone):  # the views have taken it
             live.append(("tiers", window.plots.tiers.tiers.tiers[WORDS_TIER][2]))
 
-    window.dispatcher.tokens_flushed.connect(after_flush)
+    window.controller.tokens_flushed.connect(after_flush)
     window.controller.event.connect(after_dispatch)  # connected after the window's own
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished),
                           timeout=10_000):
@@ -82,7 +92,7 @@ def test_the_views_take_each_event_in_order(qtbot, make_window):
     progress = [b[3] for b in batches]
     assert progress == sorted(progress) and progress[-1] > progress[0]  # it moves on
     assert live[-1] == ("tiers", [w.strip() for w in WORDS])  # after every token's batch
-    assert window.analysis is not None and len(window.analysis.words) == len(WORDS)
+    assert len(window.document.analysis.words) == len(WORDS)
 
 
 def test_tokens_within_one_frame_reach_the_views_once(qtbot, make_window):
@@ -93,12 +103,13 @@ def test_tokens_within_one_frame_reach_the_views_once(qtbot, make_window):
     tokens = [e for e in events if isinstance(e, TokenDecoded)][: len(WORDS)]
     inserts, flushes, redraws = [], [], []
     window.token_list.tokens.rowsInserted.connect(lambda *a: inserts.append(a))
-    window.dispatcher.tokens_flushed.connect(flushes.append)
+    window.controller.tokens_flushed.connect(flushes.append)
     heatmap = window.plots.heatmap
     heatmap._redraw_timer.timeout.connect(lambda: redraws.append(heatmap.rows.n_rows))
-    window.dispatcher.dispatch(events[1])  # WindowStarted
+    window.document.start_run("analyse")
+    window.controller.take(events[1])  # WindowStarted
     for event in tokens:
-        window.dispatcher.dispatch(event)
+        window.controller.take(event)
     assert window.token_list.tokens.rowCount() == 0  # queued until the frame's flush
     qtbot.waitUntil(lambda: bool(flushes), timeout=1000)
     qtbot.wait(3 * REDRAW_MS)
@@ -106,7 +117,7 @@ def test_tokens_within_one_frame_reach_the_views_once(qtbot, make_window):
     assert len(inserts) == 1 and window.token_list.tokens.rowCount() == len(tokens)
     assert redraws == [len(tokens)]  # one redraw, with every row in it
     assert window.rows.n_rows == len(tokens)
-    window.dispatcher.dispatch(events[-3])  # WindowDone: after every queued token
+    window.controller.take(events[-3])  # WindowDone: after every queued token
     assert window.token_list.tokens.rowCount() == len(WORDS)
 
 
@@ -121,7 +132,7 @@ def test_cancel_is_heard_at_once_and_the_worker_ends(qtbot, controllers):
     assert isinstance(seen[-1], Failed) and seen[-1].kind == "cancelled"
     assert not controller.busy
     count = len(seen)
-    qtbot.waitUntil(lambda: controller.workers_running == 0, timeout=2000)
+    qtbot.waitUntil(lambda: controller.workers.running == 0, timeout=2000)
     assert time.monotonic() - started < 1.0
     qtbot.wait(200)
     assert len(seen) == count  # the retired worker's late events were dropped
@@ -140,10 +151,10 @@ def test_a_new_job_retires_the_current_one(qtbot, controllers):
     assert str(later[0].audio.path) == "second.wav"  # nothing of the first run after it
     assert str(later[-1].analysis.audio.path) == "second.wav"
     assert sum(isinstance(e, Finished) for e in seen) == 1
-    qtbot.waitUntil(lambda: controller.workers_running == 0, timeout=2000)
+    qtbot.waitUntil(lambda: controller.workers.running == 0, timeout=2000)
 
 
-# --- a new event type: a dataclass, one case, one view -------------------------------------
+# --- a new fact: one announcement, one view ------------------------------------------------
 @dataclass(frozen=True)
 class BestHypothesisChanged:  # what beam search might report
     window: int
@@ -158,36 +169,22 @@ class HypothesisEngine(FakeEngine):
             yield event
 
 
-class HypothesisDispatcher(EventDispatcher):
-    """The dispatcher with one more case, as a new event type would add it."""
-
-    def dispatch(self, event: object) -> None:
-        match event:
-            case BestHypothesisChanged():
-                self.window.statusBar().showMessage(f"best so far: {event.text}")
-            case _:
-                super().dispatch(event)
-
-
-def test_a_new_event_type_needs_only_a_case(qtbot, make_window):
-    window = make_window(HypothesisEngine())
-    window.controller.event.disconnect(window.dispatcher.dispatch)
-    window.dispatcher = HypothesisDispatcher(window)
-    window.controller.event.connect(window.dispatcher.dispatch)
-    shown = []
-    window.controller.event.connect(
-        lambda e: shown.append(window.statusBar().currentMessage())
-        if isinstance(e, BestHypothesisChanged) else None)
-    with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished),
-                          timeout=10_000):
-        window.open_file("speech.wav")
-    assert shown == ["best so far: the quick brown fox"]
-    assert window.analysis is not None  # everything else still reached its view
+def test_the_views_listen_to_the_document_not_to_the_controller(qtbot, make_window):
+    """Events applied to the document reach every view with no controller on the path."""
+    window = make_window()
+    analysis, events = synthetic_analysis("speech.wav")
+    window.document.start_run("analyse")
+    for event in events:
+        window.document.apply_event(event)
+    assert window.rows.n_rows == len(WORDS)
+    assert [w.text for w in window.token_list.words.items] == list(WORDS)
+    assert window.plots.tiers.tiers.tiers[WORDS_TIER][2] == [w.strip() for w in WORDS]
+    assert window.document.analysis is analysis and not window.document.running
 
 
 def test_an_event_no_view_takes_is_ignored(qtbot, make_window):
-    window = make_window(HypothesisEngine())  # the window's own dispatcher: no such case
+    window = make_window(HypothesisEngine())
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished),
                           timeout=10_000):
         window.open_file("speech.wav")
-    assert window.analysis is not None and window.rows.n_rows == len(WORDS)
+    assert window.document.analysis is not None and window.rows.n_rows == len(WORDS)

@@ -93,12 +93,12 @@ def test_the_heads_grid_shows_picks_and_times_with_heads(qtbot, make_window):
     click(*PLANTED, Qt.KeyboardModifier.ShiftModifier)
     assert grid.picked == {PLANTED} and explorer.panel.retime.isEnabled()
     explorer.panel.retime.click()
-    words = window.workbench.analysis.words
+    words = window.document.shown.words
     assert words[4].start == pytest.approx(BOUNDS[4] * 0.02, abs=0.05)
     assert words[4].start != analysis.words[4].start
     assert window.token_list.words.marked  # re-timed words are edits, and undo
-    window.workbench.undo.trigger()
-    assert window.workbench.analysis.words[4].start == analysis.words[4].start
+    window.undo.undo.trigger()
+    assert window.document.shown.words[4].start == analysis.words[4].start
     explorer.panel.copy.click()
     assert json.loads(QApplication.clipboard().text()) == [list(PLANTED)]
 
@@ -118,15 +118,16 @@ def test_the_grid_with_the_real_model(qtbot, make_window, real_engine, speech_fi
         window.heads.refresh()
     grid = window.heads.panel.grid
     assert grid.shape[:2] == (4, 6)
-    heads = window.analysis.model.alignment_heads
+    heads = window.document.analysis.model.alignment_heads
     assert np.mean([grid.scores[h] for h in heads]) > np.median(grid.scores)
     for layer, head in heads:
         grid.toggle_pick(layer, head)
     window.heads.retime()
-    words = window.workbench.analysis.words
+    words = window.document.shown.words
     assert all(a.start <= a.end <= b.start + 1e-6 for a, b in zip(words, words[1:], strict=False))
     # the same heads by whisper's plain recipe land near the analysis' refined times
-    moved = [abs(a.start - b.start) for a, b in zip(words, window.analysis.words, strict=True)]
+    moved = [abs(a.start - b.start)
+             for a, b in zip(words, window.document.analysis.words, strict=True)]
     assert np.mean(moved) < 0.25
     assert window.heads.heads_json() == json.dumps([list(h) for h in sorted(heads)])
 
@@ -151,3 +152,46 @@ def test_the_heads_panel_is_built_ahead_once_the_window_is_idle(qtbot, make_wind
     window.playback.timer.stop()
     qtbot.waitUntil(lambda: explorer._panel is not None, timeout=2 * BUILD_WHEN_IDLE_MS + 500)
     assert explorer.dock.widget() is explorer.panel and not explorer.dock.isVisible()
+
+
+@pytest.mark.model
+def test_the_grid_fills_after_a_correction_and_in_a_reopened_session(
+        qtbot, make_window, speech_file, tmp_path):
+    """The app's own engine (its process): after a word is corrected the grid computes
+    every head of the re-aligned window (the recomputer used to fall back to an engine in
+    this process with the child's model: "'RemoteModel' object has no attribute 'model'"),
+    and a reopened session, which loaded no model, starts one on demand."""
+    from whisperscope.engine.events import Finished
+    from whisperscope.ui.engine_service import ProcessEngine
+
+    from .conftest import is_a
+
+    def grid_fills(window) -> None:
+        failed = []
+        window.recomputer.recompute_failed.connect(lambda *args: failed.append(args))
+        with qtbot.waitSignal(window.heads.grid_updated, timeout=180_000):
+            window.heads.dock.show()
+        assert not failed
+        assert window.heads.panel.grid.shape[:2] == (4, 6)
+        assert "most alignment-like" in window.heads.panel.status.text()
+
+    window = make_window(ProcessEngine(threads=1))
+    window.analysis_bar.set_model("tiny.en")
+    window.analysis_bar.set_device("cpu")
+    analysis = open_and_finish(qtbot, window, str(speech_file), timeout=240_000)
+    row = next(i for i, w in enumerate(analysis.words) if "window" in w.text.lower())
+    words = window.token_list.words
+    with qtbot.waitSignal(window.aligner.realigned, timeout=120_000):
+        words.setData(words.index(row, 0), "door.")
+    assert window.document.analysis.words[row].text == " door."
+    grid_fills(window)
+    path = tmp_path / "corrected.wscope"
+    assert window.sessions.save_to(str(path))
+    window.close()
+
+    other = make_window(ProcessEngine(threads=1))
+    with qtbot.waitSignal(other.controller.event, check_params_cb=is_a(Finished),
+                          timeout=60_000):
+        assert other.sessions.open_from(str(path))
+    assert other.document.model is None  # nothing loaded: the grid asks for it
+    grid_fills(other)

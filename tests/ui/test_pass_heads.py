@@ -72,16 +72,15 @@ def test_choosing_the_pass_in_the_heads_menu_redraws_the_heatmap(qtbot, make_win
                                                                   tmp_path):
     from whisperscope.engine.events import Finished
     from whisperscope.session.store import load_session, save_session
-    from whisperscope.ui import session_actions
 
     first = make_window()
     open_and_finish(qtbot, first)
-    path = save_session(with_pass(first.analysis), tmp_path / "fake.wscope")
+    path = save_session(with_pass(first.document.analysis), tmp_path / "fake.wscope")
     window = make_window()  # the pass comes back from a saved session
     with qtbot.waitSignal(window.controller.event, check_params_cb=lambda e: isinstance(
             e, Finished), timeout=10_000):
-        window.open_session(load_session(path, check_audio=False))
-    analysis = window.analysis
+        window.runs.open_session(load_session(path, check_audio=False))
+    analysis = window.document.analysis
     assert analysis.windows[0].pass_heads == PASS_HEADS
     heatmap, combo = window.plots.heatmap, window.plots.controls.heads
     heatmap.redraw()
@@ -89,7 +88,7 @@ def test_choosing_the_pass_in_the_heads_menu_redraws_the_heatmap(qtbot, make_win
     assert mean.shape == (len(WORDS), analysis.windows[0].n_frames)
     labels = [combo.itemText(i) for i in range(combo.count())]
     assert labels[1] == PASS.label == "Alignment pass (per window: the times' source)"
-    assert session_actions.export_to(window, str(tmp_path / "mean.png"), "png")
+    assert window.sessions.export_to(str(tmp_path / "mean.png"), "png")
     combo.setCurrentIndex(1)
     assert heatmap.choice == PASS
     shown = next(iter(heatmap._images.values())).image
@@ -101,7 +100,7 @@ def test_choosing_the_pass_in_the_heads_menu_redraws_the_heatmap(qtbot, make_win
     text = heatmap.describe((tok.start + tok.end) / 2, 4.5)
     assert "l2 h4" in text  # the window's own head, not the menu's "per window"
     # File > Export PNG draws what the heatmap shows
-    assert session_actions.export_to(window, str(tmp_path / "pass.png"), "png")
+    assert window.sessions.export_to(str(tmp_path / "pass.png"), "png")
     assert (tmp_path / "pass.png").read_bytes() != (tmp_path / "mean.png").read_bytes()
     combo.setCurrentIndex(0)
     np.testing.assert_array_equal(next(iter(heatmap._images.values())).image, mean)
@@ -114,7 +113,7 @@ def test_choosing_the_pass_in_the_heads_menu_redraws_the_heatmap(qtbot, make_win
 @pytest.mark.qt_log_ignore(*QT_LOG_IGNORE)
 def test_the_real_model_s_pass_reaches_the_heads_menu(qtbot, analysed):  # noqa: F811
     window, _ = analysed
-    attention = window.analysis.windows[0]
+    attention = window.document.analysis.windows[0]
     assert attention.pass_rows is not None and attention.pass_heads
     heatmap, combo = window.plots.heatmap, window.plots.controls.heads
     mean = next(iter(heatmap._images.values())).image.copy()
@@ -123,4 +122,5 @@ def test_the_real_model_s_pass_reaches_the_heads_menu(qtbot, analysed):  # noqa:
     assert shown.shape == mean.shape == (window.rows.n_rows, attention.n_frames)
     assert not np.allclose(shown, mean)
     layer, head = attention.pass_heads[0]
-    assert f"l{layer} h{head}" in heatmap.describe(window.analysis.tokens[1].start + 0.01, 1.5)
+    start = window.document.analysis.tokens[1].start
+    assert f"l{layer} h{head}" in heatmap.describe(start + 0.01, 1.5)

@@ -42,7 +42,7 @@ def test_a_loaded_reference_is_a_tier_with_error_columns_and_a_summary(
 
     window = make_window()
     analysis = open_and_finish(qtbot, window)
-    assert window.workbench.load_reference(str(write_reference(tmp_path / "ref.TextGrid")))
+    assert window.reference.load_reference(str(write_reference(tmp_path / "ref.TextGrid")))
     plots, words = window.plots, window.token_list.words
     assert plots.tiers.tiers.order == ["words", "reference", "tokens"]
     assert len(plots.tiers.tiers.tiers[REFERENCE][0]) == len(WORDS)
@@ -61,11 +61,12 @@ def test_a_loaded_reference_is_a_tier_with_error_columns_and_a_summary(
     # the comparison exports as CSV
     out = tmp_path / "comparison.csv"
     assert window.actions.export_comparison.isEnabled()
-    assert window.workbench.export_comparison(str(out))
+    assert window.reference.export_comparison(str(out))
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == len(WORDS) + 1  # fox and box unmatched, on rows of their own
     assert rows[0]["start_error_ms"] == "30.0"
-    # another recording drops the reference
+    # another recording drops the reference (the drag is not asked about: not the point)
+    window.document.mark_saved()
     open_and_finish(qtbot, window, "/tmp/other.wav")
     assert view.isColumnHidden(START_ERROR) and plots.tiers.tiers.order == ["words", "tokens"]
 
@@ -75,9 +76,9 @@ def test_a_bad_reference_is_a_message(qtbot, make_window, tmp_path):
     open_and_finish(qtbot, window)
     bad = tmp_path / "ref.wrd"
     bad.write_text("not timit\n")
-    assert not window.workbench.load_reference(str(bad))
-    assert "not a readable TIMIT" in window.error_box.text()
-    window.error_box.close()
+    assert not window.reference.load_reference(str(bad))
+    assert "not a readable TIMIT" in window.notifier.error_box.text()
+    window.notifier.error_box.close()
 
 
 def test_the_command_line_opens_the_window_with_both_tiers(qtbot, qsettings, tmp_path):
@@ -90,8 +91,8 @@ def test_the_command_line_opens_the_window_with_both_tiers(qtbot, qsettings, tmp
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished), timeout=10_000):
         window.show()
-    assert window.workbench.reference.name == "ref.TextGrid"
-    assert window.workbench.comparison is not None
+    assert window.document.reference.name == "ref.TextGrid"
+    assert window.reference.comparison is not None
     assert "8 matched" in window.token_list.summary.text()
     assert window.plots.tiers.tiers.order == ["words", "reference", "tokens"]
     from whisperscope.ui.transcript_model import START_ERROR
@@ -112,17 +113,16 @@ def test_a_bad_reference_on_the_command_line_is_one_line_and_exit_code_2(tmp_pat
 
 def test_a_saved_session_brings_its_reference_back(qtbot, make_window, tmp_path):
     from whisperscope.session.store import load_session
-    from whisperscope.ui import session_actions
 
     window = make_window()
     open_and_finish(qtbot, window)
-    assert window.workbench.load_reference(str(write_reference(tmp_path / "ref.TextGrid")))
+    assert window.reference.load_reference(str(write_reference(tmp_path / "ref.TextGrid")))
     path = tmp_path / "compared.wscope"
-    assert session_actions.save_to(window, str(path))
+    assert window.sessions.save_to(str(path))
     other = make_window()
     with qtbot.waitSignal(other.controller.event, check_params_cb=is_a(Finished), timeout=10_000):
-        other.open_session(load_session(path, check_audio=False))
-    assert other.workbench.reference.name == "ref.TextGrid"
+        other.runs.open_session(load_session(path, check_audio=False))
+    assert other.document.reference.name == "ref.TextGrid"
     assert "8 matched" in other.token_list.summary.text()
 
 

@@ -75,7 +75,7 @@ def test_heatmap_images_are_uint8_with_the_lut_and_wide_blocks_paint_32_bit(qtbo
     assert not image.premultiplied
     assert image.qimage is None or image.qimage.format() == QImage.Format.Format_Indexed8
     # hover still reads the raw weight of the cell
-    token = window.analysis.tokens[3]
+    token = window.document.analysis.tokens[3]
     text = heatmap.describe((token.start + token.end) / 2, 3.5)
     assert text is not None and "weight" in text and "fox" in text
 

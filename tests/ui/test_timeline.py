@@ -7,14 +7,32 @@ from whisperscope.ui.timeline import INITIAL_SPAN, MIN_SPAN, Timeline
 pytestmark = pytest.mark.gui
 
 
-def test_new_recording_shows_it_whole_or_its_first_30_s(qtbot):
+def test_a_new_recording_is_first_shown_whole(qtbot):
     timeline = Timeline()
+    assert timeline.view_range == (0.0, INITIAL_SPAN)  # nothing open yet
     with qtbot.waitSignal(timeline.view_range_changed):
         timeline.set_duration(12.0)
     assert timeline.view_range == (0.0, 12.0)
+    timeline.set_duration(42.0)  # the 42 s file first showed only 0-30 s
+    assert timeline.view_range == (0.0, 42.0)
     timeline.set_duration(3600.0)
-    assert timeline.view_range == (0.0, INITIAL_SPAN)
+    assert timeline.view_range == (0.0, 3600.0)
     assert timeline.playhead == 0.0
+
+
+def test_zoom_keys_centre_on_the_selection_else_the_playhead():
+    timeline = Timeline()
+    timeline.set_duration(100.0)
+    timeline.set_view_range(0.0, 40.0)
+    timeline.set_playhead(2.0)  # at the view's left edge
+    timeline.zoom_on_focus(0.25)
+    assert timeline.view_range == pytest.approx((0.0, 10.0))  # clamped at 0, not 2-12
+    timeline.set_playhead(30.0)
+    timeline.zoom_on_focus(0.5)
+    assert timeline.view_range == pytest.approx((27.5, 32.5))  # the playhead in the middle
+    timeline.set_selection(60.0, 62.0)
+    timeline.zoom_on_focus(2.0)
+    assert timeline.view_range == pytest.approx((56.0, 66.0))
 
 
 def test_ranges_clamp_to_the_recording():

@@ -66,8 +66,8 @@ def two_token_analysis(path: str = "/tmp/two-tokens.wav") -> Analysis:
 def show(qtbot, window, session: Session):
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished),
                           timeout=10_000):
-        window.open_session(session)
-    return window.workbench.analysis
+        window.runs.open_session(session)
+    return window.document.shown
 
 
 def token_row_y(window) -> float:
@@ -86,12 +86,12 @@ def test_a_token_boundary_moves_inside_its_word_with_its_neighbour(qtbot, make_w
     word = analysis.words[2]  # " brown": tokens 4 " br" and 5 "own"
     first, second = (analysis.tokens[k] for k in word.tokens)
     token_drag(window, first.end, first.end + 0.1)
-    edited = window.workbench.analysis
+    edited = window.document.shown
     assert edited.tokens[4].end == pytest.approx(first.end + 0.1, abs=0.01)
     assert edited.tokens[5].start == edited.tokens[4].end  # the neighbour moved with it
     assert (edited.tokens[4].start, edited.tokens[5].end) == (first.start, second.end)
     assert edited.words == analysis.words  # the words keep their times
-    editor = window.workbench.editor
+    editor = window.document.annotation
     assert set(editor.token_edits) == {4, 5} and editor.edits == {}
     # marked in the token list, the tokens tier and the token boundary lines
     assert window.token_list.tokens.marked == {4, 5}
@@ -102,10 +102,10 @@ def test_a_token_boundary_moves_inside_its_word_with_its_neighbour(qtbot, make_w
     assert window.token_list.words.marked == frozenset()  # no word moved
     # dragged far past the word's end: it stops inside the word
     token_drag(window, edited.tokens[4].end, word.end + 1.0)
-    edited = window.workbench.analysis
+    edited = window.document.shown
     assert edited.tokens[4].end == pytest.approx(word.end - MIN_DURATION)
     assert edited.tokens[5].end == word.end
-    assert editor.stack.count() == 2
+    assert window.document.undo_steps == 2
 
 
 def test_a_words_edge_in_the_tokens_tier_moves_the_word(qtbot, make_window):
@@ -114,10 +114,10 @@ def test_a_words_edge_in_the_tokens_tier_moves_the_word(qtbot, make_window):
     word = analysis.words[3]  # " fox": its first token's start is the word's start
     window.timeline.set_view_range(1.5, 3.0)  # a 50 ms drag is more than a click
     token_drag(window, word.start, word.start - 0.05)
-    edited = window.workbench.analysis
+    edited = window.document.shown
     assert edited.words[3].start == pytest.approx(word.start - 0.05, abs=0.01)
     assert edited.tokens[word.tokens[0]].start == edited.words[3].start
-    editor = window.workbench.editor
+    editor = window.document.annotation
     assert set(editor.edits) == {3} and editor.token_edits == {}
     assert window.token_list.words.marked == {3}
     assert window.token_list.tokens.marked == set(word.tokens)  # they moved with it
@@ -127,15 +127,16 @@ def test_undo_and_redo_a_token_move(qtbot, make_window):
     window = make_window()
     analysis = show(qtbot, window, Session(two_token_analysis()))
     token = analysis.tokens[8]  # " ju" of " jumps"
+    window.timeline.set_view_range(token.start - 0.5, token.end + 0.5)  # 80 ms: a real drag
     token_drag(window, token.end, token.end - 0.08)
-    moved = window.workbench.analysis.tokens[8].end
+    moved = window.document.shown.tokens[8].end
     assert moved == pytest.approx(token.end - 0.08, abs=0.01)
-    assert "token “ju”" in window.workbench.editor.stack.undoText()
+    assert "token “ju”" in window.document.undo_text
     undo(window)
-    assert window.workbench.analysis.tokens[8].end == token.end
+    assert window.document.shown.tokens[8].end == token.end
     assert window.token_list.tokens.marked == frozenset()
     redo(window)
-    assert window.workbench.analysis.tokens[8].end == moved
+    assert window.document.shown.tokens[8].end == moved
     assert window.token_list.tokens.marked == {8, 9}
 
 
@@ -145,13 +146,12 @@ def test_a_drag_in_the_words_tier_does_not_grab_a_token_boundary(qtbot, make_win
     window.timeline.set_view_range(1.0, 4.0)
     inner = analysis.tokens[4].end  # mid-word: no word boundary there
     token_drag(window, inner, inner - 0.2, y=0.5)  # the words tier: pans
-    assert window.workbench.editor.stack.count() == 0
+    assert window.document.undo_steps == 0
     assert window.timeline.view_range[0] > 1.0
 
 
 def test_token_edits_are_kept_in_sessions_and_exports(qtbot, make_window, tmp_path):
     from whisperscope.session.store import load_session
-    from whisperscope.ui import session_actions
 
     window = make_window()
     analysis = show(qtbot, window, Session(two_token_analysis()))
@@ -159,18 +159,18 @@ def test_token_edits_are_kept_in_sessions_and_exports(qtbot, make_window, tmp_pa
     token_drag(window, token.end, token.end + 0.1)
     word = analysis.words[4]  # and a word moved, with its tokens
     token_drag(window, word.end, word.end + 0.1)
-    edited = window.workbench.analysis
+    edited = window.document.shown
     end = edited.tokens[2].end
     out = tmp_path / "out.json"
-    assert session_actions.export_to(window, str(out), "json")
+    assert window.sessions.export_to(str(out), "json")
     data = json.loads(out.read_text())
     assert data["tokens"][2]["end"] == pytest.approx(end, abs=1e-3)
     assert data["tokens"][3]["start"] == pytest.approx(end, abs=1e-3)
     grid = tmp_path / "out.TextGrid"
-    assert session_actions.export_to(window, str(grid), "textgrid")
+    assert window.sessions.export_to(str(grid), "textgrid")
     assert f"xmax = {round(end, 3)}" in grid.read_text()
     path = tmp_path / "tokens.wscope"
-    assert session_actions.save_to(window, str(path))
+    assert window.sessions.save_to(str(path))
     session = load_session(path, check_audio=False)
     assert set(session.token_edits) == {2, 3} and set(session.edits) == {4}
 
@@ -178,4 +178,4 @@ def test_token_edits_are_kept_in_sessions_and_exports(qtbot, make_window, tmp_pa
     reopened = show(qtbot, other, session)
     assert reopened.tokens == edited.tokens and reopened.words == edited.words
     assert other.token_list.tokens.marked == {2, 3, *word.tokens}
-    assert other.workbench.editor.stack.count() == 0  # a fresh history, the edits kept
+    assert other.document.undo_steps == 0  # a fresh history, the edits kept

@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
 
 from whisperscope.engine.events import Failed, Finished, TokenDecoded
-from whisperscope.ui.analysis_worker import Notice
+from whisperscope.session.job import Notice
 
 from .conftest import QT_LOG_IGNORE, WORDS, FakeEngine, is_a, only
 
@@ -21,7 +21,7 @@ def open_and_finish(qtbot, window, path="/tmp/fake.wav", timeout=10_000):
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished), timeout=timeout):
         window.open_file(path)
     window.plots.heatmap.redraw()
-    return window.analysis
+    return window.document.analysis
 
 
 def click_scene(qtbot, widget, vb, x, y):
@@ -37,9 +37,9 @@ def test_rows_and_tokens_fill_in_live_before_the_window_is_done(qtbot, make_wind
 
     def on_token(_event):
         live.append((window.rows.n_rows, window.token_list.tokens.rowCount(),
-                     window.analysis is None))
+                     window.document.analysis is None))
 
-    window.dispatcher.tokens_flushed.connect(on_token)  # tokens reach the views per frame
+    window.controller.tokens_flushed.connect(on_token)  # tokens reach the views per frame
     open_and_finish(qtbot, window)
     assert [n for n, _, _ in live[:3]] == [1, 2, 3]  # 50 ms apart: one token a frame
     assert all(pending for _, _, pending in live)  # all before Finished
@@ -149,7 +149,8 @@ def test_choosing_another_layer_asks_for_a_recomputation(qtbot, make_window):
     window.recomputer.request = lambda w: requested.append(w.index) or True
     combo.setCurrentIndex(labels.index("Layer 0 · Head 0"))
     assert requested == [0]
-    full = np.zeros((4, 6, len(WORDS) + 1, window.analysis.windows[0].n_frames), np.float16)
+    n_frames = window.document.analysis.windows[0].n_frames
+    full = np.zeros((4, 6, len(WORDS) + 1, n_frames), np.float16)
     window.recomputer.window_recomputed.emit(0, full)
     assert next(iter(window.plots.heatmap._images.values())).isVisible()
 
@@ -160,9 +161,9 @@ def test_a_file_that_is_not_audio_shows_a_message(qtbot, make_window, tmp_path):
     notes.write_text("not audio")
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Failed), timeout=5000):
         window.open_file(str(notes))
-    assert window.error_box is not None and window.error_box.isVisible()
-    assert "not an audio file" in window.error_box.text()
-    window.error_box.close()
+    assert window.notifier.error_box is not None and window.notifier.error_box.isVisible()
+    assert "not an audio file" in window.notifier.error_box.text()
+    window.notifier.error_box.close()
 
 
 def test_opening_another_file_cancels_the_first(qtbot, make_window):
@@ -176,7 +177,7 @@ def test_opening_another_file_cancels_the_first(qtbot, make_window):
     assert blocker.args[0].analysis.audio.path.endswith("second.wav")
     assert window.rows.n_rows == len(WORDS)  # no rows left over from the first file
     assert window.token_list.words.rowCount() == len(WORDS)
-    qtbot.waitUntil(lambda: window.controller.workers_running == 0,
+    qtbot.waitUntil(lambda: window.workers.running == 0,
                     timeout=2000)
 
 
@@ -189,7 +190,7 @@ def test_cancel_stops_the_worker(qtbot, make_window):
             check_params_cb=is_a(Failed), timeout=1000) as blocker:
         window.analysis_bar.cancel.click()
     assert blocker.args[0].kind == "cancelled"
-    qtbot.waitUntil(lambda: window.controller.workers_running == 0,
+    qtbot.waitUntil(lambda: window.workers.running == 0,
                     timeout=1000)
     assert window.analysis_bar.progress.format() == "Cancelled"
     assert not window.analysis_bar.cancel.isEnabled()
@@ -201,7 +202,7 @@ def test_settings_and_recent_files_are_remembered(qtbot, make_window):
     window.transport.speed.setCurrentIndex(4)  # 1.5x
     window.close()
     again = make_window()
-    assert again.settings.recent_files[0] == "/tmp/one.wav"
+    assert again.preferences.settings.recent_files[0] == "/tmp/one.wav"
     assert again.actions.recent_menu.actions()[0].text().endswith("/tmp/one.wav")
     assert again.analysis_bar.model_name == "fake"
     assert again.playback.speed == 1.5
@@ -219,21 +220,20 @@ def test_sound_unavailable_is_said_once(qtbot, make_window):
 
 
 def test_a_saved_session_reopens_without_a_model(qtbot, make_window, tmp_path):
-    from whisperscope.ui import session_actions
 
     window = make_window()
     open_and_finish(qtbot, window)
     window.timeline.set_view_range(1.0, 4.0)
     path = tmp_path / "fake.wscope"
-    assert session_actions.save_to(window, str(path))
+    assert window.sessions.save_to(str(path))
     srt = tmp_path / "fake.srt"
-    assert session_actions.export_to(window, str(srt), "srt")
+    assert window.sessions.export_to(str(srt), "srt")
     assert "quick" in srt.read_text()
     other = make_window()
     from whisperscope.session.store import load_session
 
     with qtbot.waitSignal(other.controller.event, check_params_cb=is_a(Finished), timeout=10_000):
-        other.open_session(load_session(path, check_audio=False))
+        other.runs.open_session(load_session(path, check_audio=False))
     assert other.rows.n_rows == len(WORDS)
     assert other.timeline.view_range == pytest.approx((1.0, 4.0))
 
@@ -293,7 +293,7 @@ def test_dropping_a_file_opens_it(qtbot, make_window):
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Finished), timeout=10_000):
         window.dropEvent(event)
-    assert window.path == "/tmp/dropped.wav"
+    assert window.document.path == "/tmp/dropped.wav"
 
 
 class OutOfMemoryOnGpu(FakeEngine):
@@ -316,9 +316,9 @@ def test_gpu_out_of_memory_falls_back_to_the_cpu_and_says_so(qtbot, make_window)
     window.controller.event.connect(only(Notice, notices.append))
     analysis = open_and_finish(qtbot, window)
     assert analysis.tokens
-    assert window.model.info.device == "cpu"
+    assert window.document.model.info.device == "cpu"
     assert notices and "CPU" in notices[0].message
-    assert window.error_box is None
+    assert window.notifier.error_box is None
 
 
 def test_absent_devices_are_greyed(qtbot, make_window):
@@ -336,7 +336,7 @@ def test_about_names_the_version_model_and_device(qtbot, make_window):
 
     window = make_window()
     open_and_finish(qtbot, window)
-    text = about_text(window.model)
+    text = about_text(window.document.model)
     assert __version__ in text and "fake" in text and "cpu" in text
 
 
@@ -364,17 +364,17 @@ def test_a_missing_model_is_a_message_not_a_crash(qtbot, make_window):
             check_params_cb=is_a(Failed), timeout=5000) as blocker:
         window.open_file("/tmp/fake.wav")
     assert blocker.args[0].kind == "model"
-    assert window.error_box.windowTitle() == "Model not available"
-    assert "large-v9" in window.error_box.text()
-    assert window.audio is not None  # the recording is still there to play
+    assert window.notifier.error_box.windowTitle() == "Model not available"
+    assert "large-v9" in window.notifier.error_box.text()
+    assert window.document.audio is not None  # the recording is still there to play
     assert window.analysis_bar.analyse.isEnabled()
-    window.error_box.close()
+    window.notifier.error_box.close()
 
 
 def test_words_fill_in_live_too(qtbot, make_window):
     window = make_window(FakeEngine(delay=0.05))
     live = []
-    window.dispatcher.tokens_flushed.connect(
+    window.controller.tokens_flushed.connect(
         lambda _n: live.append(window.token_list.words.rowCount()))
     open_and_finish(qtbot, window)
     assert live[:3] == [1, 2, 3]
@@ -383,15 +383,14 @@ def test_words_fill_in_live_too(qtbot, make_window):
 
 def test_export_writes_subtitles_and_the_figure(qtbot, make_window, tmp_path):
     pytest.importorskip("matplotlib")
-    from whisperscope.ui import session_actions
 
     window = make_window()
     open_and_finish(qtbot, window)
     assert window.actions.export.isEnabled() and window.actions.save_session.isEnabled()
     vtt, png = tmp_path / "out.vtt", tmp_path / "out.png"
-    assert session_actions.export_to(window, str(vtt), "vtt")
+    assert window.sessions.export_to(str(vtt), "vtt")
     assert vtt.read_text().startswith("WEBVTT")
-    assert session_actions.export_to(window, str(png), "png")
+    assert window.sessions.export_to(str(png), "png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

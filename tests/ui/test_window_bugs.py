@@ -38,14 +38,14 @@ def test_export_writes_the_format_the_typed_suffix_names(qtbot, make_window, tmp
     target = tmp_path / "talk.TextGrid"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *_a, **_k: (str(target), srt_filter))  # the dialog's answer
-    session_actions.export_dialog(window)
+    window.sessions.export_dialog()
     text = target.read_text()
     assert text.startswith('File type = "ooTextFile"') and "-->" not in text
     # no suffix typed: the chosen type decides, and its suffix is added
     bare = tmp_path / "talk"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         lambda *_a, **_k: (str(bare), srt_filter))
-    session_actions.export_dialog(window)
+    window.sessions.export_dialog()
     assert "-->" in (tmp_path / "talk.srt").read_text()
 
 
@@ -66,10 +66,10 @@ def test_the_export_dialog_offers_word_level_cues_and_remembers_its_choice(
         return str(tmp_path / "cues.vtt"), words_vtt.label
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
-    session_actions.export_dialog(window)
+    window.sessions.export_dialog()
     cues = (tmp_path / "cues.vtt").read_text()
-    assert cues.count("-->") == len(window.analysis.words)  # one cue per word
-    session_actions.export_dialog(window)
+    assert cues.count("-->") == len(window.document.analysis.words)  # one cue per word
+    window.sessions.export_dialog()
     assert asked[1] == (str(tmp_path / "fake.vtt"), words_vtt.label)
 
 
@@ -82,14 +82,14 @@ def test_analyse_again_then_cancel_keeps_the_previous_results(qtbot, make_window
         window.actions.analyse.trigger()  # Ctrl+R
     with qtbot.waitSignal(window.controller.event, check_params_cb=is_a(Failed), timeout=2000):
         window.actions.cancel.trigger()  # Esc
-    assert window.analysis is first
+    assert window.document.analysis is first
     assert window.rows.n_rows == len(first.tokens)
     assert window.token_list.words.rowCount() == len(first.words)
     assert window.token_list.words.pending == []
     assert window.plots.spectrogram.words.texts == [w.text.strip() for w in first.words]
     assert window.actions.export.isEnabled()
-    assert window.audio is not None
-    qtbot.waitUntil(lambda: window.controller.workers_running == 0,
+    assert window.document.audio is not None
+    qtbot.waitUntil(lambda: window.workers.running == 0,
                     timeout=2000)
 
 

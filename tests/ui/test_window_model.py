@@ -24,7 +24,7 @@ def model_window(make_window, real_engine):
 
 
 def no_thread_running(window) -> bool:
-    return window.controller.workers_running == 0
+    return window.workers.running == 0
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def analysed(qtbot, make_window, real_engine, speech_file):
     seen = []
     window.controller.event.connect(only(
         TokenDecoded, lambda event: seen.append((event, window.rows.n_rows,
-                                                 window.analysis is None,
+                                                 window.document.analysis is None,
                                                  window.plots.heatmap.row_images()))))
     with qtbot.waitSignal(window.controller.event,
             check_params_cb=is_a(Finished), timeout=ANALYSIS_MS):
@@ -52,8 +52,8 @@ def test_heatmap_rows_arrive_while_decoding(analysed):
     assert text_rows[-1] >= 5 and text_rows == sorted(text_rows)
     drawn = [images for *_, images in seen]
     assert max(drawn) >= 3  # the live image had grown to several rows mid-run
-    assert window.rows.n_rows == len(window.analysis.tokens) >= 5
-    assert "children" in window.analysis.text.lower()
+    assert window.rows.n_rows == len(window.document.analysis.tokens) >= 5
+    assert "children" in window.document.analysis.text.lower()
 
 
 @pytest.mark.model
@@ -61,23 +61,23 @@ def test_clicking_a_token_seeks_to_its_start(qtbot, analysed):
     window, _ = analysed
     window.token_list.tabs.setCurrentWidget(window.token_list.token_view)
     view = window.token_list.token_view
-    for row in (2, len(window.analysis.tokens) - 1):
+    for row in (2, len(window.document.analysis.tokens) - 1):
         rect = view.visualRect(view.model().index(row, 0))
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         assert window.playback.player.position() == pytest.approx(
-            window.analysis.tokens[row].start, abs=1e-6)
+            window.document.analysis.tokens[row].start, abs=1e-6)
 
 
 @pytest.mark.model
 def test_advancing_the_playhead_highlights_the_right_token(analysed, clock):
     window, _ = analysed
     window.playback.play()
-    for tok in window.analysis.tokens[::2]:
+    for tok in window.document.analysis.tokens[::2]:
         clock.advance((tok.start + tok.end) / 2 - window.playback.position())
         window.playback._tick()
         assert window.token_list.tokens.current == tok.index
         assert window.plots.heatmap.current_row == tok.index
-        assert window.analysis.token_at(window.timeline.playhead) == tok
+        assert window.document.analysis.token_at(window.timeline.playhead) == tok
     window.playback.pause()
 
 
@@ -92,7 +92,7 @@ def test_cancel_stops_within_a_second(qtbot, make_window, real_engine, speech_fi
     window.analysis_bar.cancel.click()
     qtbot.waitUntil(lambda: no_thread_running(window), timeout=1000)
     assert time.monotonic() - started < 1.0
-    assert window.analysis is None
+    assert window.document.analysis is None
     assert window.analysis_bar.progress.format() == "Cancelled"
 
 
@@ -103,7 +103,7 @@ def test_closing_during_analysis_leaves_no_thread_running(qtbot, make_window, re
     with qtbot.waitSignal(window.controller.event,
             check_params_cb=is_a(TokenDecoded), timeout=ANALYSIS_MS):
         window.open_file(str(speech_file))
-    assert window.controller.workers_running == 1
+    assert window.workers.running == 1
     started = time.monotonic()
     window.close()
     assert time.monotonic() - started < 2.0
@@ -111,7 +111,7 @@ def test_closing_during_analysis_leaves_no_thread_running(qtbot, make_window, re
 
 
 def test_a_file_that_is_not_audio_shows_an_error(qtbot, make_window, tmp_path):
-    from whisperscope.ui.analysis_worker import Engine
+    from whisperscope.ui.engine_service import Engine
 
     window = make_window(Engine())
     bogus = tmp_path / "slides.wav"
@@ -120,11 +120,11 @@ def test_a_file_that_is_not_audio_shows_an_error(qtbot, make_window, tmp_path):
             check_params_cb=is_a(Failed), timeout=30_000) as blocker:
         window.open_file(str(bogus))
     assert blocker.args[0].kind == "audio"
-    assert window.error_box is not None and window.error_box.isVisible()
-    assert window.error_box.windowTitle() == "Cannot open this file"
-    assert window.error_box.text()
-    assert "slides.wav" in window.statusBar().currentMessage() or window.error_box.text()
-    window.error_box.close()
+    assert window.notifier.error_box is not None and window.notifier.error_box.isVisible()
+    assert window.notifier.error_box.windowTitle() == "Cannot open this file"
+    assert window.notifier.error_box.text()
+    assert "slides.wav" in window.statusBar().currentMessage() or window.notifier.error_box.text()
+    window.notifier.error_box.close()
     qtbot.waitUntil(lambda: no_thread_running(window), timeout=5000)
 
 
@@ -137,7 +137,7 @@ def test_any_layer_and_head_can_be_shown_for_a_finished_window(qtbot, analysed):
     with qtbot.waitSignal(window.recomputer.window_recomputed, timeout=60_000) as blocker:
         combo.setCurrentIndex(labels.index("Layer 1 · Head 2"))
     window_index, full = blocker.args
-    attention = window.analysis.windows[window_index]
+    attention = window.document.analysis.windows[window_index]
     assert full.shape == (4, 6, len(attention.token_ids), attention.n_frames)
     # the alignment heads' rows of the recomputation match what was captured live
     layer, head = attention.head_ids[0]
@@ -147,3 +147,19 @@ def test_any_layer_and_head_can_be_shown_for_a_finished_window(qtbot, analysed):
     assert image.isVisible()
     assert image.image.shape == (window.rows.n_rows, attention.n_frames)
     assert window.plots.controls.hint.text() == ""
+
+
+def test_a_progress_text_too_long_for_its_bar_is_cut_at_its_end(qtbot):
+    from whisperscope.ui.analysis_bar import AnalysisBar
+
+    bar = AnalysisBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.progress.resize(140, 24)
+    text = "16 tokens · 11 words · 2.6 s · 2.5× real time"
+    bar.set_done(text)
+    shown = bar.progress.format()
+    assert shown.startswith("16 tokens") and shown.endswith("…"), shown
+    assert bar.progress.toolTip() == text
+    bar.progress.resize(600, 24)
+    assert bar.progress.format() == text

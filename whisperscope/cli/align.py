@@ -47,6 +47,11 @@ def add_parser(subparsers) -> None:
                         help="time this known transcript's words instead of decoding: a UTF-8 "
                         "text file, - for standard input, or auto for AUDIO's X.lab or X.txt "
                         "beside it (MFA's corpus layout)")
+    parser.add_argument("--anchors", metavar="FILE",
+                        help="word times to keep: a Praat TextGrid (word tier), a whisper-style "
+                        "JSON, TSV or any file --reference reads; each word found in the "
+                        "transcript (by its text, in order) is placed exactly there and the "
+                        "other words are timed between them (needs --transcript)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bar (whisper: --verbose None)")
     add_corpus_arguments(parser)
@@ -177,10 +182,11 @@ def load_from_args(args):
 
 def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, mel=None,
                       transcript: str | None = None, keep_attention: bool = True,
-                      settings: AnalysisSettings | None = None):
+                      settings: AnalysisSettings | None = None, anchors=()):
     """Run the engine on loaded `audio` and `model` with the arguments' settings and a
     progress bar on stderr; return the Analysis (raises WhisperScopeError on failure).
-    `keep_attention=False` for an output that reads no attention (see `analyze`)."""
+    `keep_attention=False` for an output that reads no attention (see `analyze`);
+    `anchors`: words whose times are kept (`anchors_from_args`)."""
     from whisperscope.cli.messages import print_warnings
     from whisperscope.engine.run import run_to_completion
 
@@ -192,12 +198,28 @@ def analyse_from_args(args, audio, model, alignment=None, quiet: bool = False, m
         analysis = run_to_completion(
             audio, model, settings or settings_from_args(args), alignment=alignment,
             on_event=progress.update if progress else None, mel=mel, transcript=transcript,
-            keep_attention=keep_attention)
+            keep_attention=keep_attention, anchors=anchors)
     finally:
         if progress is not None:
             progress.close()  # before any error line, which must not share the bar's line
     print_warnings(w for w in analysis.warnings if w not in audio.warnings)
     return analysis
+
+
+def anchors_from_args(args) -> tuple:
+    """The words `--anchors` names, with the times to keep, read now, before any model is
+    loaded (a file that cannot be read: WhisperScopeError, exit code 2)."""
+    if getattr(args, "anchors", None) is None:
+        return ()
+    from whisperscope.engine.timing.anchors import AnchorWord
+    from whisperscope.errors import WhisperScopeError
+    from whisperscope.session.reference import read_reference
+
+    if args.transcript is None:
+        raise WhisperScopeError("--anchors needs --transcript: the anchored words are found "
+                                "among the transcript's words")
+    reference = read_reference(args.anchors)
+    return tuple(AnchorWord(w.text, w.start, w.end) for w in reference.words)
 
 
 def transcript_from_args(args, audio_path: Path) -> str | None:
@@ -263,6 +285,11 @@ def run(args) -> int:
     resolve_outputs(args)
     print_warnings(line_option_warnings(export_options(args)))
     if is_corpus_run(args):
+        if getattr(args, "anchors", None) is not None:
+            from whisperscope.errors import WhisperScopeError
+
+            raise WhisperScopeError("--anchors holds one recording's words: align one "
+                                    "recording at a time with it")
         return run_corpus(args)
     args.audio = args.audio[0]
     writes = _planned_writes(args)  # checked before a long analysis, not after
@@ -273,12 +300,13 @@ def run(args) -> int:
             remove_stale_parts([target.path])  # what a killed run writing it left behind
     settings = check_engine_args(args)
     transcript = transcript_from_args(args, args.audio)
+    anchors = anchors_from_args(args)
     audio, model = load_from_args(args)
     mel, audio = mel_and_release(audio, model)
     analysis = analyse_from_args(args, audio, model, alignment_from_args(args), args.quiet,
                                  mel=mel, transcript=transcript,
                                  keep_attention=any(map(exporters.reads_attention, formats)),
-                                 settings=settings)
+                                 settings=settings, anchors=anchors)
     del mel  # the exports need only the analysis
     warn_unaligned(analysis)
     for target, fmt in writes:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +49,12 @@ from whisperscope.engine.heap import give_back_freed_memory
 from whisperscope.engine.models import LoadedModel
 from whisperscope.engine.plausibility import implausible_words
 from whisperscope.engine.silence_skip import skip_silence, skippable_silence
+from whisperscope.engine.timing.anchors import (
+    AnchorWord,
+    anchored_share,
+    anchors_in,
+    match_anchors,
+)
 from whisperscope.engine.timing.forced_pass import opening_frame, run_alignment_pass
 from whisperscope.engine.timing.forced_window import force_words
 from whisperscope.engine.timing.hearing import silence_level, silence_padded
@@ -101,6 +107,7 @@ def analyze(
     mel: np.ndarray | None = None,
     transcript: str | None = None,
     keep_attention: bool = True,
+    anchors: Sequence[AnchorWord] = (),
 ) -> Iterator[EngineEvent]:
     """Yield AnalysisStarted, then per window WindowStarted, TokenDecoded... (and, with beam
     search or best-of, HypothesisChanged), WindowDone, Progress; and finally
@@ -110,6 +117,9 @@ def analyze(
     `audio.spectrogram.whisper_input_mel`); it is used when its band count fits the model.
     `transcript`: the known text of the recording; its words are timed instead of the
     decoded ones (engine/timing/transcript.py says how they are spread over the windows).
+    `anchors`: words whose times the user fixed (timing/anchors.py), found among the
+    words being timed by their text, in order: they keep those times exactly and the other
+    words are timed between them.
     `keep_attention=False`: the Analysis keeps no attention arrays (its windows keep their
     shapes), each WindowDone still carries its window's: for a run whose output reads none
     (text formats) or whose events take them elsewhere (the engine's process). An hour of
@@ -119,7 +129,7 @@ def analyze(
     try:
         check_settings(settings, model.model.dims.n_vocab)
         events = _run(audio, model, settings, cancel or CancelToken(), alignment, mel,
-                      transcript, keep_attention)
+                      transcript, keep_attention, tuple(anchors))
         yield from _with_warnings(events, audio)
     except AnalysisCancelled:
         yield Failed("Analysis cancelled.", "cancelled")
@@ -165,7 +175,7 @@ def _with_warnings(events: Iterator[EngineEvent], audio) -> Iterator[EngineEvent
 
 
 def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
-         transcript, keep_attention) -> Iterator[EngineEvent]:
+         transcript, keep_attention, anchors=()) -> Iterator[EngineEvent]:
     started = time.monotonic()
     whisper_model = model.model
     dims = whisper_model.dims
@@ -174,9 +184,12 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     duration = mel_frames_to_seconds(content_frames)
     clips = _seek_clips(settings.clip_timestamps, content_frames)
     remaining = None  # the transcript's words not yet placed
+    held: list = []  # their anchors, word by word
+    placed_anchor = None  # the latest anchored time of the words placed so far
     if transcript is not None:
         remaining = transcript_words(transcript)
         check_length(remaining, duration)
+        held = match_anchors(remaining, anchors)
     yield AnalysisStarted(duration, max(1, int(np.ceil(content_frames / WINDOW_MEL_FRAMES))),
                           model.info)
 
@@ -234,10 +247,15 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 aligned = _alignment_pass(hearing.decoder(), decoded, tokenizer, segment_size,
                                           n_frames, alignment,
                                           pass_heads(alignment, head_ids, voiced), opening)
+                here = () if remaining is not None or not anchors else tuple(match_anchors(
+                    decoded_words(decoded, tokenizer, segment_size), anchors_in(
+                        anchors, window_start,
+                        window_start + mel_frames_to_seconds(segment_size))))
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
                                      alignment, aligned, tuple(head_ids), islands=island_parts(
                                          hearing.decoder(), tokenizer, aligned, voiced,
-                                         alignment, head_ids))
+                                         alignment, head_ids, here, window_start),
+                                     anchors=here)
                 seek, kept, skipped = _seek_and_keep(
                     timing, decoded, tokenizer, settings, previous_seek, segment_size,
                     last_speech_timestamp, duration, content_frames)
@@ -264,7 +282,17 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                     share = share_before_pause(
                         hearing.decoder(), tokenizer, remaining, share,
                         mel_to_encoder_frames(seek - previous_seek), voiced, n_frames)
+                if not last:  # the user's anchors say which words this window holds
+                    share = anchored_share(
+                        share, held, window_start + mel_frames_to_seconds(segment_size))
                 words_here, remaining = remaining[:share], remaining[share:]
+                anchors_here, held = tuple(held[:share]), held[share:]
+                # the windows before and after hold anchors too: they bound these words
+                bounds = (placed_anchor, next((a.start if a.start is not None else a.end
+                                               for a in held if a is not None), None))
+                placed_anchor = next((t for a in reversed(anchors_here) if a is not None
+                                      for t in (a.end, a.start) if t is not None),
+                                     placed_anchor)
                 skipped = not words_here
                 if skipped:
                     timing, kept = WindowTiming((), (), (), segment_size), []
@@ -284,7 +312,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                                          voiced, alignment, forced.timing_pass, tuple(head_ids),
                                          forced.words, text_end, island_parts(
                                              hearing.decoder(), tokenizer, forced.timing_pass,
-                                             voiced, alignment, head_ids))
+                                             voiced, alignment, head_ids, anchors_here,
+                                             window_start, bounds), anchors_here, bounds)
                     kept = list(timing.segments)
             if not skipped:
                 prompts.add(*prompt_source)

@@ -126,7 +126,7 @@ def _serve_pipes(analysis_conn, recompute_conn, cancel_event, threads: int) -> N
 
     if threads:
         torch.set_num_threads(threads)
-    state: dict = {"ready": threading.Event()}
+    state: dict = {}
     recompute = threading.Thread(target=_serve_recompute, args=(recompute_conn, state),
                                  daemon=True)
     recompute.start()
@@ -175,7 +175,6 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
 
     def model(name, device):
         state["model"] = load_model(name or best_offline_model(), device=device)
-        state["ready"].set()
         return RemoteModel(state["model"].info)
 
     while True:
@@ -197,7 +196,7 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
                 _reply(conn, model, name, device)
             case ("devices",):
                 _reply(conn, available_devices)
-            case ("analyze", settings, transcript):
+            case ("analyze", settings, transcript, anchors):
                 cancel_event.clear()
                 sent: set[int] = set()
                 try:
@@ -205,7 +204,8 @@ def _serve_analysis(conn, cancel_event, state: dict) -> None:
                         mel = _mel_for(state, state["model"].model.dims.n_mels)
                         events = analyze(state["audio"], state["model"], settings,
                                          _SharedCancel(cancel_event), mel=mel,
-                                         transcript=transcript, keep_attention=False)
+                                         transcript=transcript, keep_attention=False,
+                                         anchors=anchors)
                     except AudioError as error:  # the file changed since it was opened
                         events = iter([Failed(str(error), "audio")])
                     for event in events:
@@ -232,17 +232,16 @@ def _answer_recompute(conn, state: dict) -> None:
         except EOFError:
             return
         match request:
-            case ("recompute", window):
-                _reply(conn, _recompute, state, window)
+            case ("recompute", window, model_name, device):
+                _reply(conn, _recompute, state, window, model_name, device)
             case ("realign", realign, device):
                 _reply(conn, _realign, state, realign, device)
 
 
-def _recompute(state: dict, window) -> np.ndarray:
+def _recompute(state: dict, window, model_name: str, device: str) -> np.ndarray:
     from whisperscope.engine.attention import recompute_window_attention
 
-    state["ready"].wait()
-    model = state["model"]
+    model = _model_named(state, model_name, device)
     return np.asarray(recompute_window_attention(
         model, state["audio"].samples, window, mel=_mel_for(state, model.model.dims.n_mels)),
         np.float16)
@@ -250,19 +249,26 @@ def _recompute(state: dict, window) -> np.ndarray:
 
 def _realign(state: dict, request, device: str):
     """The re-aligned window's records (a WindowDone), with the model it was analysed
-    with: the analysis's own when it is that one, else loaded here once (a saved
-    session's)."""
-    from whisperscope.engine.models import load_model
+    with."""
     from whisperscope.engine.realign import realign_records
 
-    model = state.get("model")
-    if model is None or model.info.name != request.model_name:
-        key = (request.model_name, device)
-        if state.get("side_model", (None,))[0] != key:
-            state["side_model"] = (key, load_model(request.model_name, device=device))
-        model = state["side_model"][1]
+    model = _model_named(state, request.model_name, device)
     return realign_records(request, state["audio"].samples, model,
                            mel=_mel_for(state, model.model.dims.n_mels))
+
+
+def _model_named(state: dict, name: str, device: str):
+    """The analysis's own model when it is `name`, else one loaded here once (a saved
+    session's, whose analysis loaded none: the engine starts on demand)."""
+    from whisperscope.engine.models import load_model
+
+    model = state.get("model")
+    if model is not None and name in (model.info.name, ""):
+        return model
+    key = (name, device)
+    if state.get("side_model", (None,))[0] != key:
+        state["side_model"] = (key, load_model(name, device=device))
+    return state["side_model"][1]
 
 
 _MEL_LOCK = threading.Lock()  # the analysis and the recompute thread share the mel
@@ -389,7 +395,8 @@ class EngineProcess:
         with self._analysis_lock:
             return self._call(self._analysis, ("devices",))
 
-    def analyze(self, settings, cancel, transcript: str | None = None) -> Iterator[object]:
+    def analyze(self, settings, cancel, transcript: str | None = None, anchors=()
+                ) -> Iterator[object]:
         """The engine's events for the audio and model sent last; stops within a token once
         `cancel` is set. Closed early (a retired worker), it cancels the child's analysis
         and reads what is left of it, so the pipe is clean for the next request."""
@@ -398,7 +405,7 @@ class EngineProcess:
         windows: dict[int, WindowAttention] = {}
         store = AttentionStore()  # this analysis's attention, on disk (see _next_event)
         try:
-            self._analysis.send(("analyze", settings, transcript))
+            self._analysis.send(("analyze", settings, transcript, tuple(anchors)))
             while True:
                 message = self._next_event(cancel, windows, store)
                 if isinstance(message, tuple):
@@ -433,11 +440,12 @@ class EngineProcess:
             store.keep_window(event.attention)  # in place: Finished refers to it by index
         return event
 
-    def recompute(self, window: WindowAttention) -> np.ndarray:
-        """Every layer/head's attention of a finished window (float16), read from a
+    def recompute(self, window: WindowAttention, model_name: str, device: str) -> np.ndarray:
+        """Every layer/head's attention of a finished window (float16) with model
+        `model_name` (loaded there if the analysis did not: a saved session), read from a
         temporary file of its own (base: ~14 MB a window, of which a view reads one head)."""
         with self._recompute_lock:
-            full = self._call(self._recompute, ("recompute", window))
+            full = self._call(self._recompute, ("recompute", window, model_name, device))
         with AttentionStore() as store:
             return store.keep(full)
 

@@ -40,7 +40,8 @@ def realign_records(
     mel: np.ndarray | None = None,
 ) -> WindowDone:
     """The records of `request.window` holding `request.words`, indexed from 0 as if the
-    window were alone (`window_splice.splice_done` puts them in place)."""
+    window were alone (`window_splice.splice_done` puts them in place); the words with
+    `request.anchors` keep those times (timing/anchors.py)."""
     window = request.window
     whisper_model = model.model
     dims = whisper_model.dims
@@ -72,7 +73,9 @@ def realign_records(
         timing = time_window(forced.decoded, tokenizer, window.start, segment_size, voiced,
                              alignment, forced.timing_pass, head_ids, forced.words,
                              islands=island_parts(decoder, tokenizer, forced.timing_pass,
-                                                   voiced, alignment, head_ids))
+                                                  voiced, alignment, head_ids,
+                                                  request.anchors, window.start),
+                             anchors=request.anchors)
     # the window's records as if it were the only one (only the scratch's lists are used)
     scratch = Analysis(None, model.info, None, request.language)
     return record_window(scratch, request.index, window.start, window.n_frames,

@@ -69,11 +69,13 @@ def run_to_completion(
     mel: np.ndarray | None = None,
     transcript: str | None = None,
     keep_attention: bool = True,
+    anchors=(),
 ) -> Analysis:
     """Run the analysis to its end; return the Analysis or raise the WhisperScopeError that
-    stopped it. `on_event` sees every event on the way (a progress bar)."""
+    stopped it. `on_event` sees every event on the way (a progress bar); `anchors`: words
+    whose times are kept (`analyze`)."""
     events = analyze(audio, model, settings, cancel, alignment or AlignmentOptions(), mel=mel,
-                     transcript=transcript, keep_attention=keep_attention)
+                     transcript=transcript, keep_attention=keep_attention, anchors=anchors)
     for event in events:
         if on_event is not None:
             on_event(event)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from whisperscope.engine.events import WindowDone
+from whisperscope.engine.timing.anchors import Anchor
 from whisperscope.engine.timing.transcript import TranscriptError
 from whisperscope.session.model import Analysis, Segment, TokenTiming, WindowAttention, Word
 
@@ -27,17 +28,19 @@ class RealignRequest:
     language: str
     task: str
     no_speech_prob: float
+    anchors: tuple[Anchor | None, ...] = ()  # per word: times the re-alignment keeps
 
 
-def realign_request(analysis: Analysis, window_index: int, words: Sequence[str]
-                    ) -> RealignRequest:
+def realign_request(analysis: Analysis, window_index: int, words: Sequence[str],
+                    anchors: Sequence[Anchor | None] = ()) -> RealignRequest:
     if not words:
         raise TranscriptError("a window cannot be aligned with no words")
     old_segments = [s for s in analysis.segments if s.window == window_index]
     return RealignRequest(window_index, analysis.windows[window_index], tuple(words),
                           analysis.model.name,
                           analysis.language, analysis.settings.task,
-                          old_segments[0].no_speech_prob if old_segments else 0.0)
+                          old_segments[0].no_speech_prob if old_segments else 0.0,
+                          tuple(anchors))
 
 
 def window_words(analysis: Analysis, window_index: int) -> list[int]:

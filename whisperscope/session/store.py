@@ -8,7 +8,10 @@ The file is a zip archive (open it with any unzip tool):
                                    settings), each window's token ids and texts, `edits`
                                    (boundaries moved by hand: {"words": [[index, start,
                                    end], ...], "tokens": [...]}, in the tokens' aligned
-                                   word frame (session.edits); absent in older files) and
+                                   word frame (session.edits), "pins": [[word, "start" |
+                                   "end"], ...], boundaries re-alignment keeps; absent in
+                                   older files), `tiers` (the user's own interval tiers:
+                                   [{"name", "boundaries", "texts"}, ...]) and
                                    `extra` (free JSON for the window's own state)
     attention/w0000_heads.npy ...  each window's alignment-heads attention, float16, stored
                                    uncompressed so loading is a plain read
@@ -48,6 +51,13 @@ from whisperscope import __version__
 from whisperscope.audio.loader import file_sha256
 from whisperscope.engine.decoding.options import LARGEST_VOCABULARY, check_settings
 from whisperscope.errors import WhisperScopeError
+from whisperscope.session.annotation import (
+    UserTier,
+    pins_from_json,
+    pins_to_json,
+    tiers_from_json,
+    tiers_to_json,
+)
 from whisperscope.session.atomic import atomic_write_with
 from whisperscope.session.attention_store import AttentionStore, release_pages
 from whisperscope.session.bounded_zip import BoundedArchive, ReadLimits, UnsafeSession
@@ -110,6 +120,8 @@ class Session:
     saved_at: str = ""
     saved_by: str = ""  # WhisperScope version that wrote it
     token_edits: dict[int, tuple[float, float]] = field(default_factory=dict)
+    pins: frozenset[tuple[int, str]] = frozenset()  # boundaries re-alignment keeps
+    tiers: tuple[UserTier, ...] = ()  # the user's own interval tiers
 
     @property
     def audio_path(self) -> Path:
@@ -119,9 +131,10 @@ class Session:
 def save_session(analysis: Analysis, path: str | Path,
                  extra: dict[str, Any] | None = None,
                  edits: dict[int, tuple[float, float]] | None = None,
-                 token_edits: dict[int, tuple[float, float]] | None = None) -> Path:
-    """Write `analysis` (and `extra`, and the word and token edits) to `path` atomically;
-    return the path.
+                 token_edits: dict[int, tuple[float, float]] | None = None,
+                 pins=(), tiers=()) -> Path:
+    """Write `analysis` (and `extra`, the word and token edits, the pins and the user's
+    tiers) to `path` atomically; return the path.
 
     The audio's checksum is taken from `analysis.audio.sha256`, or computed now if empty and
     the file exists. Raises ExportError when the file cannot be written."""
@@ -146,7 +159,9 @@ def save_session(analysis: Analysis, path: str | Path,
         "analysis": analysis_to_dict(analysis, exact=True, windows=False),
         "windows": [_window_meta(i, w) for i, w in enumerate(analysis.windows)],
         "edits": {"words": edits_to_json(edits or {}),
-                  "tokens": edits_to_json(token_edits or {})},
+                  "tokens": edits_to_json(token_edits or {}),
+                  "pins": pins_to_json(pins)},
+        "tiers": tiers_to_json(tiers),
         "extra": extra or {},
     }
     manifest["analysis"]["audio"]["sha256"] = sha
@@ -190,7 +205,8 @@ def load_session(path: str | Path, check_audio: bool = True,
                 analysis.windows = [store.keep_window(_read_window(archive, meta))
                                     for meta in manifest["windows"]]
             check_analysis(analysis)
-            edits, token_edits = _read_edits(manifest, analysis)
+            edits, token_edits, pins = _read_edits(manifest, analysis)
+            tiers = tiers_from_json(manifest.get("tiers", []))
     except SessionError:
         raise
     except FileNotFoundError as error:
@@ -205,7 +221,7 @@ def load_session(path: str | Path, check_audio: bool = True,
                            f"({_describe(error)})") from error
     session = Session(analysis, path, manifest.get("extra") or {}, edits,
                       str(manifest.get("saved_at", "")),
-                      str(manifest.get("whisperscope_version", "")), token_edits)
+                      str(manifest.get("whisperscope_version", "")), token_edits, pins, tiers)
     if check_audio:
         session = _locate_audio(session, manifest["audio"], path.parent)
     return session
@@ -266,13 +282,13 @@ def _read_manifest(archive: BoundedArchive, path: Path) -> dict[str, Any]:
     return manifest
 
 
-def _read_edits(manifest: dict[str, Any], analysis: Analysis
-                ) -> tuple[dict[int, tuple[float, float]], dict[int, tuple[float, float]]]:
+def _read_edits(manifest: dict[str, Any], analysis: Analysis):
     edits = manifest.get("edits", {})  # older sessions have none, or no token edits
     if not isinstance(edits, dict):
         raise ValueError("'edits' is not an object")
     return (edits_from_json(edits.get("words", []), len(analysis.words)),
-            edits_from_json(edits.get("tokens", []), len(analysis.tokens), "token"))
+            edits_from_json(edits.get("tokens", []), len(analysis.tokens), "token"),
+            pins_from_json(edits.get("pins", []), len(analysis.words)))
 
 
 def _window_meta(i: int, w: WindowAttention) -> dict[str, Any]:

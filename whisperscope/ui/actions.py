@@ -66,6 +66,7 @@ class WindowActions:
         self.analysis_settings = action("Analysis &Settings…", "Ctrl+,",
                                         "whisper's decoding options for the next analysis")
 
+        self.shortcuts = action("&Keyboard Shortcuts", "F1", "Every key of the window")
         self.about = action("&About WhisperScope")
 
         bar = window.menuBar()
@@ -96,7 +97,7 @@ class WindowActions:
         analysis_menu.addSeparator()
         analysis_menu.addAction(self.analysis_settings)
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.about)
+        help_menu.addActions([self.shortcuts, self.about])
 
     def set_recent(self, paths, open_path) -> None:
         """Fill the recent-files menu; `open_path(path)` is called when one is chosen."""

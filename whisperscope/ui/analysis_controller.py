@@ -1,102 +1,132 @@
-"""Starts, cancels and joins analysis workers; relays the current worker's events.
+"""Runs analysis jobs on the one worker path and hands their events to the document.
 
-Each job runs as a `GeneratorWorker` over `analysis_events`: every event arrives on the
-GUI thread through the worker's one `yielded` signal, and this object passes it on through
-its one `event` signal. One worker is current. Starting another (a new file) cancels the
-current one and retires it: it stops within one token, its late events are dropped, and it
-is joined when it ends (or at shutdown). Views never connect to a worker.
+A job is `engine_service.analysis_events` streamed on the workers' analysis lane: every event
+arrives on the UI thread in order and goes to `AnnotationDocument.apply_event`, which
+announces it to the views. Tokens come one event each; the document takes them at most once
+a frame (a single-shot timer flushes the queue as one batch), and any other event flushes
+the queue first, so every view sees the events in their order. One job is current: starting
+another (a new file) or cancelling retires it; it stops within one token and its late events
+are dropped. `event` repeats each event once the document has it (tests and the status line
+listen there).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from whisperscope.engine.cancel import CancelToken
-from whisperscope.engine.events import Failed, Finished
-from whisperscope.ui.analysis_worker import AnalysisJob, Engine, analysis_events
-from whisperscope.ui.generator_worker import GeneratorWorker
+from whisperscope.engine.events import Failed, Finished, TokenDecoded
+from whisperscope.session.document import AnnotationDocument
+from whisperscope.session.job import AnalysisJob
+from whisperscope.ui.engine_service import Engine, analysis_events
+from whisperscope.ui.workers import ANALYSIS, Workers
 
-JOIN_TIMEOUT_MS = 30_000  # a model load cannot be interrupted; a decode stops within a token
+FRAME_MS = 16  # one 60 Hz frame: tokens reach the views at most this often
 
 
 class AnalysisController(QObject):
-    event = Signal(object)  # every event of the current job, in order
+    event = Signal(object)  # every event of the current job, once the document has it
     busy_changed = Signal(bool)
+    tokens_flushed = Signal(int)  # a batch of this many tokens reached the views
 
-    def __init__(self, engine: Engine | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, document: AnnotationDocument, engine: Engine | None,
+                 workers: Workers, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.document = document
         self.engine = engine or Engine()
+        self.workers = workers
         self.job: AnalysisJob | None = None
-        self._worker: GeneratorWorker | None = None
+        self._current = 0  # the current job's number; 0: none
+        self._count = 0
+        self._worker = None
         self._cancel: CancelToken | None = None
-        self._running: dict[QObject, tuple[GeneratorWorker, CancelToken]] = {}
-        # our own pool: shutdown joins exactly our workers
-        self._pool = QThreadPool(self)
-        self._pool.setObjectName("whisperscope-analysis")
+        self._tokens: list[TokenDecoded] = []
+        self._last_flush = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.flush)
 
     @property
     def busy(self) -> bool:
-        return self._worker is not None
+        return self._current != 0
 
-    @property
-    def workers_running(self) -> int:
-        """Workers whose thread has not ended yet (the current one and retired ones)."""
-        return len(self._running)
-
-    def start(self, job: AnalysisJob) -> None:
-        """Analyse `job`, cancelling whatever runs now."""
+    def start(self, job: AnalysisJob, kind: str = "analyse") -> None:
+        """Analyse `job` (`kind` tells the document what the result replaces), cancelling
+        whatever runs now."""
         self._retire_current()
         self.job = job
-        self._cancel = CancelToken()
-        worker = GeneratorWorker(analysis_events, job, self._cancel, self.engine)
-        worker.setAutoDelete(False)  # we keep it until its finished signal
-        worker.yielded.connect(self._forward)
-        worker.finished.connect(self._on_worker_finished)
-        self._worker = worker
-        self._running[worker.signals] = (worker, self._cancel)
-        self._pool.start(worker)
+        self._count += 1
+        number = self._current = self._count
+        self._cancel = cancel = CancelToken()
+        self.document.start_run(kind, job.anchors)
+        self._worker = self.workers.stream(
+            ANALYSIS, analysis_events, job, cancel, self.engine,
+            on_item=lambda event: self._on_event(number, event) if number == self._current
+            else None,
+            on_done=lambda: self._on_done(number))
         self.busy_changed.emit(True)
 
     def cancel(self) -> None:
-        """Ask the current analysis to stop; it does within one token. The views hear
-        `Failed(kind="cancelled")` at once."""
-        if self._worker is None:
+        """Ask the current analysis to stop; it does within one token. The document
+        announces `run_failed(kind="cancelled")` at once."""
+        if not self.busy:
             return
         self._retire_current()
+        self.document.cancel_run()
         self.event.emit(Failed("Analysis cancelled.", "cancelled"))
 
-    def shutdown(self, timeout_ms: int = JOIN_TIMEOUT_MS) -> bool:
-        """Cancel everything and join every worker thread. True when all have ended."""
+    def stop(self) -> None:
+        """The window closes: the current job is retired, queued tokens dropped."""
         self._retire_current()
-        for worker, cancel in self._running.values():
-            cancel.cancel()
-            worker.quit()
-        ok = self._pool.waitForDone(timeout_ms)
-        if ok:
-            self._running.clear()
-        self.engine.close()
-        return ok
+        self._timer.stop()
+        self._tokens = []
 
     def _retire_current(self) -> None:
-        if self._worker is not None:
+        if self._current:
             self._cancel.cancel()  # inside a step (a model load, a token)
-            self._worker.quit()  # between two events
-            self._worker = None
+            if self._worker is not None:
+                self._worker.quit()  # between two events
+            self._current, self._worker = 0, None
+            self._tokens = []
+            self._timer.stop()
             self.busy_changed.emit(False)
 
-    @Slot(object)
-    def _forward(self, event) -> None:
-        if self._worker is None or self.sender() is not self._worker.signals:
-            return  # a retired worker's late event
+    def _on_event(self, number: int, event) -> None:
+        if number == self._current:  # else a retired job's late event
+            self.take(event)
+
+    def take(self, event) -> None:
+        """An event of the current job, on the UI thread: to the document, in order (tokens
+        at most once a frame)."""
+        if isinstance(event, TokenDecoded):
+            self._tokens.append(event)
+            if not self._timer.isActive():
+                since_ms = (time.monotonic() - self._last_flush) * 1000
+                self._timer.start(max(0, int(FRAME_MS - since_ms)))
+            return
+        self.flush()
+        if isinstance(event, Finished | Failed):
+            self._current, self._worker = 0, None
+        self.document.apply_event(event)
         self.event.emit(event)
         if isinstance(event, Finished | Failed):
-            self._worker = None
             self.busy_changed.emit(False)
 
-    @Slot()
-    def _on_worker_finished(self) -> None:
-        signals = self.sender()
-        worker, _cancel = self._running.pop(signals, (None, None))
-        if worker is not None and worker is self._worker:
-            self._worker = None
+    def flush(self) -> None:
+        """The queued tokens to the document now, in order."""
+        self._timer.stop()
+        tokens, self._tokens = self._tokens, []
+        if tokens:
+            self._last_flush = time.monotonic()
+            self.document.tokens_decoded(tokens)
+            for token in tokens:
+                self.event.emit(token)
+            self.tokens_flushed.emit(len(tokens))
+
+    def _on_done(self, number: int) -> None:
+        if number == self._current:  # ended without Finished or Failed (a bug)
+            self._current, self._worker = 0, None
+            self.document.apply_event(Failed("The analysis ended unexpectedly.", "internal"))
             self.busy_changed.emit(False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -284,3 +284,35 @@ class AnalysisSettingsDialog(QDialog):
             error = str(problem)
         self.message.setText(error)
         self.ok.setEnabled(not error)
+
+
+class SettingsEditor(QObject):
+    """Analysis › Analysis Settings…: whisper's options for the next run, remembered at once
+    (they are also what a saved session reopens with). One dialog at a time."""
+
+    def __init__(self, preferences, notifier, has_recording: Callable[[], bool],
+                 host: QWidget) -> None:
+        super().__init__(host)
+        self.preferences = preferences
+        self.notifier = notifier
+        self.has_recording = has_recording
+        self.host = host
+        self.dialog: AnalysisSettingsDialog | None = None
+
+    def open(self) -> None:
+        if self.dialog is not None:
+            self.dialog.raise_()
+            return
+        dialog = self.dialog = AnalysisSettingsDialog(self.preferences.settings.analysis,
+                                                      self.host)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.settings_changed.connect(self._changed)
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        dialog.open()
+
+    def _changed(self, settings) -> None:
+        self.preferences.update(analysis=settings)
+        self.preferences.save()
+        if self.has_recording():
+            self.notifier.status("The analysis settings apply from the next Analyse Again "
+                                 "(Ctrl+R)")

@@ -115,8 +115,9 @@ def when_first_painted(window) -> None:
 def create_window(args: argparse.Namespace, settings: QSettings | None = None,
                   reference=None):
     """The main window for parsed `args` (not shown). A FILE starts its analysis as soon as
-    the event loop runs, compared with `reference` (a read --reference) if given."""
-    from whisperscope.ui.analysis_worker import ProcessEngine
+    the event loop runs, compared with `reference` (a read --reference) if given; without
+    one, work left behind by a crash is offered back."""
+    from whisperscope.ui.engine_service import ProcessEngine
     from whisperscope.ui.main_window import MainWindow
     from whisperscope.ui.settings_store import SettingsStore
 
@@ -126,12 +127,12 @@ def create_window(args: argparse.Namespace, settings: QSettings | None = None,
         window.analysis_bar.set_model(args.model)
     if args.device:
         window.analysis_bar.set_device(args.device)
-    if args.file:
+    if not args.file:  # work a crashed window left behind is offered back
+        QTimer.singleShot(0, window.recovery.offer)
+    else:
         path = os.path.abspath(args.file)
         if path.endswith(".wscope"):  # a saved session opens without running the model
-            from whisperscope.ui.session_actions import open_from
-
-            QTimer.singleShot(0, lambda: open_from(window, path))
+            QTimer.singleShot(0, lambda: window.sessions.open_from(path))
         else:
             QTimer.singleShot(0, lambda: _open(window, path, reference))
     return window
@@ -140,7 +141,7 @@ def create_window(args: argparse.Namespace, settings: QSettings | None = None,
 def _open(window, path: str, reference) -> None:
     window.open_file(path)
     if reference is not None:
-        window.workbench.set_reference(reference)
+        window.document.set_reference(reference)
 
 
 def install_excepthook(window) -> None:
@@ -157,7 +158,7 @@ def install_excepthook(window) -> None:
             return
         traceback.print_exception(kind, error, trace)
         try:
-            window.show_error(
+            window.notifier.error(
                 "Something went wrong",
                 f"{kind.__name__}: {error}\n\nThis is a bug in WhisperScope. Nothing was "
                 "lost: the window and your analysis are as they were, and you can save the "

@@ -1,9 +1,10 @@
-"""Recomputes every decoder layer/head of finished windows, off the GUI thread.
+"""Recomputes every decoder layer/head of finished windows, on the one worker path.
 
 The live heatmap only has the alignment heads; showing any other layer/head needs a
-teacher-forced pass over a finished window (`engine.attention.recompute_window_attention`).
-Requests queue on one worker thread; results come back tagged with the analysis they belong
-to, so a result for a file that is no longer open is dropped.
+teacher-forced pass over a finished window (the engine service's `recompute`). Requests run
+one after another on the workers' engine lane, with the model the document's analysis was
+made with (the service loads it on demand: a reopened session has none loaded). A result
+for a window that is no longer the one shown (another file, a re-aligned window) is dropped.
 """
 
 from __future__ import annotations
@@ -11,90 +12,70 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
+
+from whisperscope.session.document import AnnotationDocument
+from whisperscope.ui.engine_service import Engine
+from whisperscope.ui.workers import ENGINE, Workers
 
 log = logging.getLogger(__name__)
 
 
-class _Recomputer(QObject):
-    done = Signal(int, int, object)  # generation, window index, (layers, heads, rows, frames)
-    failed = Signal(int, int, str)
-
-    @Slot(int, object, object, object)
-    def compute(self, generation: int, model, source, window) -> None:
-        engine, samples, mel = source
-        try:
-            full = engine.recompute(model, samples, window, mel=mel)
-            self.done.emit(generation, window.index, np.asarray(full, dtype=np.float16))
-        except Exception as error:  # shown in the status bar, never raised into Qt
-            log.warning("recomputing window %s failed: %s", window.index, error)
-            self.failed.emit(generation, window.index, str(error) or type(error).__name__)
-
-
 class AttentionRecomputer(QObject):
-    window_recomputed = Signal(int, object)  # window index, array
+    window_recomputed = Signal(int, object)  # window index, (layers, heads, rows, frames)
     recompute_failed = Signal(int, str)
-    _requested = Signal(int, object, object, object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, document: AnnotationDocument, engine: Engine, workers: Workers,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.generation = 0
-        self.model = None
-        self.samples = None
-        self.mel = None
-        self.engine = None  # the analysis engine (ui.analysis_worker.Engine) that has it
-        self._thread: QThread | None = None
-        self._worker: _Recomputer | None = None
-        self.pending: set[int] = set()
-
-    def set_source(self, model, samples, mel=None, engine=None) -> None:
-        """A new analysis (or none): results for the previous one are dropped. `mel` is the
-        recording's log-mel when known (saves recomputing it for every window); `engine`
-        computes (the in-process one by default)."""
-        self.generation += 1
-        self.model, self.samples, self.mel = model, samples, mel
-        if engine is None and model is not None:
-            from whisperscope.ui.analysis_worker import Engine
-
-            engine = Engine()
+        self.document = document
         self.engine = engine
-        self.pending.clear()
+        self.workers = workers
+        self._asked: dict[int, object] = {}  # window index -> the WindowAttention asked for
+
+    @property
+    def pending(self) -> set[int]:
+        return set(self._asked)
+
+    def forget(self) -> None:
+        """Results still on their way belong to rows no longer shown: dropped."""
+        self._asked.clear()
+
+    def model_name(self) -> tuple[str, str] | None:
+        """(model, device) the shown analysis was made with; None when nothing says."""
+        document = self.document
+        if document.model is not None:
+            return document.model.info.name, str(document.model.info.device)
+        source = document.analysis
+        if source is None:
+            return None
+        return source.model.name, source.model.device or "cpu"
 
     def request(self, window) -> bool:
-        """Queue `window` (a finished WindowAttention); False when no model is loaded."""
-        if self.model is None or self.samples is None:
+        """Queue `window` (a finished WindowAttention); False when there is no recording or
+        no model to name."""
+        named = self.model_name()
+        if named is None or self.document.audio is None:
             return False
-        if window.index in self.pending:
+        if self._asked.get(window.index) is window:
             return True
-        if self._thread is None:
-            self._thread = QThread(self)
-            self._thread.setObjectName("whisperscope-recompute")
-            self._worker = _Recomputer()
-            self._worker.moveToThread(self._thread)
-            self._requested.connect(self._worker.compute, Qt.ConnectionType.QueuedConnection)
-            self._worker.done.connect(self._on_done)
-            self._worker.failed.connect(self._on_failed)
-            self._thread.start()
-        self.pending.add(window.index)
-        self._requested.emit(self.generation, self.model, (self.engine, self.samples, self.mel),
-                             window)
+        self._asked[window.index] = window
+        name, device = named
+        audio = self.document.audio
+        self.workers.call(
+            ENGINE, self.engine.recompute, window, name, device, audio.samples,
+            self.document.mel,
+            on_result=lambda full: self._on_done(window, full),
+            on_error=lambda error: self._on_failed(window, error))
         return True
 
-    def shutdown(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread = None
-            self._worker = None
+    def _on_done(self, window, full) -> None:
+        if self._asked.get(window.index) is window:
+            del self._asked[window.index]
+            self.window_recomputed.emit(window.index, np.asarray(full, dtype=np.float16))
 
-    @Slot(int, int, object)
-    def _on_done(self, generation: int, window: int, full) -> None:
-        if generation == self.generation:
-            self.pending.discard(window)
-            self.window_recomputed.emit(window, full)
-
-    @Slot(int, int, str)
-    def _on_failed(self, generation: int, window: int, message: str) -> None:
-        if generation == self.generation:
-            self.pending.discard(window)
-            self.recompute_failed.emit(window, message)
+    def _on_failed(self, window, error: BaseException) -> None:
+        log.warning("recomputing window %s failed: %s", window.index, error)
+        if self._asked.get(window.index) is window:
+            del self._asked[window.index]
+            self.recompute_failed.emit(window.index, str(error) or type(error).__name__)

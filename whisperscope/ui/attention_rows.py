@@ -261,6 +261,17 @@ class AttentionRows:
                 block.token_ends = np.array([tokens[i].end for i in block.token_indices])
         self.version += 1
 
+    def set_heads(self, window: int, heads: np.ndarray) -> Block | None:
+        """A finished window's alignment heads, given late (recomputed for work restored
+        after a crash, which kept none)."""
+        for block in self.blocks:
+            if block.final and block.window == window:
+                block.heads = heads
+                block.version += 1
+                block._display_key = None
+                return block
+        return None
+
     def set_full(self, window: int, full: np.ndarray) -> Block | None:
         for block in self.blocks:
             if block.final and block.window == window:

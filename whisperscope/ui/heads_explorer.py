@@ -3,30 +3,34 @@
 Every layer/head of a finished window comes from the attention recomputer (one teacher-
 forced pass per window, off the GUI thread); once a window has them, the grid shows the
 visible span of each head, scored. The scoring runs on a thread of its own (it read every
-frame of every head on the GUI thread: a 40 ms stall after each window and while playing);
-`grid_updated` says when the grid shows it. Clicking a cell shows that head in the main
-heatmap; the picked heads can time every word (one undo step) and be copied as an
-alignment_heads list.
+frame of every head on the GUI thread: a 40 ms stall after each window and while playing):
+the workers' scoring lane; `grid_updated` says when the grid shows it. Clicking a cell
+shows that head in the main heatmap; the picked heads can time every word (one undo step)
+and be copied as an alignment_heads list.
 """
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu
 
 from whisperscope.engine.timing.heads import head_alignment_scores
 from whisperscope.engine.timing.retime import retime_with_heads
+from whisperscope.session import commands
 from whisperscope.session.attention_store import release_pages
-from whisperscope.ui.attention_rows import HeadChoice
+from whisperscope.session.document import AnnotationDocument
+from whisperscope.ui.attention_recompute import AttentionRecomputer
+from whisperscope.ui.attention_rows import AttentionRows, HeadChoice
 from whisperscope.ui.heads_panel import HeadsPanel
-
-if TYPE_CHECKING:
-    from whisperscope.ui.main_window import MainWindow
+from whisperscope.ui.heatmap_controls import HeatmapControls
+from whisperscope.ui.notifier import Notifier
+from whisperscope.ui.playback import PlaybackController
+from whisperscope.ui.results_view import ResultsView
+from whisperscope.ui.timeline import Timeline
+from whisperscope.ui.workers import SCORING, Workers
 
 CELL = (28, 44)  # rows, columns of each head's little map
 REFRESH_MS = 120  # the grid follows the view at most this often
@@ -53,18 +57,26 @@ def span_cells(full: np.ndarray, rows: np.ndarray, f0: int, f1: int
 
 class HeadsExplorer(QObject):
     grid_updated = Signal()  # the grid shows the latest scoring
-    _scored = Signal(object)  # from the scoring thread: (job, cells, scores, status)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self._scorer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="head-scores")
+    def __init__(self, document: AnnotationDocument, timeline: Timeline, rows: AttentionRows,
+                 results: ResultsView, recomputer: AttentionRecomputer,
+                 playback: PlaybackController, controls: HeatmapControls, workers: Workers,
+                 notifier: Notifier, host: QMainWindow, view_menu: QMenu) -> None:
+        super().__init__(host)
+        self.document = document
+        self.timeline = timeline
+        self.rows = rows
+        self.results = results
+        self.playback = playback
+        self.controls = controls
+        self.workers = workers
+        self.notifier = notifier
+        self.host = host
         self._job = 0  # the latest scoring asked for; older results are dropped
-        self._scored.connect(self._show_scores)
         self._panel: HeadsPanel | None = None  # built when idle or when the dock first shows
-        self.dock = QDockWidget("Heads", window)
+        self.dock = QDockWidget("Heads", host)
         self.dock.setObjectName("heads_dock")
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        host.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
         self._retime_pending: list[tuple[int, int]] | None = None
         self._timer = QTimer(self)
@@ -74,13 +86,16 @@ class HeadsExplorer(QObject):
         toggle = self.dock.toggleViewAction()
         toggle.setText("&Heads Grid")
         toggle.setShortcut("Ctrl+G")
-        window.addAction(toggle)
-        window.actions.view_menu.addAction(toggle)
+        host.addAction(toggle)
+        view_menu.addAction(toggle)
         self._sized = False
         self.dock.visibilityChanged.connect(self._on_visibility)
-        window.timeline.view_range_changed.connect(lambda *_a: self.refresh_soon())
-        window.recomputer.window_recomputed.connect(self._on_recomputed)
-        window.playback.playing_changed.connect(lambda _p: self.refresh_soon())
+        timeline.view_range_changed.connect(lambda *_a: self.refresh_soon())
+        recomputer.window_recomputed.connect(self._on_recomputed)
+        recomputer.recompute_failed.connect(self._on_failed)
+        playback.playing_changed.connect(lambda _p: self.refresh_soon())
+        document.events.run_finished.connect(lambda _a: self.refresh_soon())
+        document.events.analysis_changed.connect(lambda _a: self.refresh_soon())
         QTimer.singleShot(BUILD_WHEN_IDLE_MS, self._build_when_idle)
 
     @property
@@ -101,7 +116,7 @@ class HeadsExplorer(QObject):
         built at launch ~10 ms of every launch."""
         if self._panel is not None:
             return
-        if self.window.playback.timer.isActive() or self.window.controller.busy:
+        if self.playback.active or self.document.running:
             QTimer.singleShot(BUILD_WHEN_IDLE_MS, self._build_when_idle)
             return
         self.panel  # noqa: B018
@@ -111,40 +126,39 @@ class HeadsExplorer(QObject):
             self.panel  # noqa: B018  (built now, before it is first drawn)
         if visible and not self._sized:  # a third of the window, not half of it
             self._sized = True
-            self.window.resizeDocks([self.dock], [max(200, self.window.height() // 3)],
-                                    Qt.Orientation.Vertical)
+            self.host.resizeDocks([self.dock], [max(200, self.host.height() // 3)],
+                                  Qt.Orientation.Vertical)
         self.refresh_soon()
 
     def refresh_soon(self) -> None:
         if self.dock.isVisible() and not self._timer.isActive():
-            playing = self.window.playback.timer.isActive()
+            playing = self.playback.active
             self._timer.start(PLAYING_REFRESH_MS if playing else REFRESH_MS)
 
     def stop(self) -> None:
         self._timer.stop()
         self._job += 1
-        self._scorer.shutdown(wait=False, cancel_futures=True)
 
     # --- the grid ------------------------------------------------------------------------
     def refresh(self) -> None:
         if not self.dock.isVisible():
             return
-        t0, t1 = self.window.timeline.view_range
-        blocks = [b for b in self.window.rows.blocks_in(t0, t1) if b.final]
+        t0, t1 = self.timeline.view_range
+        blocks = [b for b in self.rows.blocks_in(t0, t1) if b.final]
         if not blocks:
             self.panel.status.setText("No finished window in view")
             return
         # the window holding most of the view
         block = max(blocks, key=lambda b: min(b.end, t1) - max(b.start, t0))
         if block.full is None:
-            if self.window.playback.is_playing:  # a model pass now would starve playback
+            if self.playback.is_playing:  # a model pass now would starve playback
                 self.panel.status.setText(f"Every head of window {block.window + 1} is "
                                           "computed when playback pauses")
                 return
-            asked = self.window.results.request_all_layers(block.window)
+            asked = self.results.request_all_layers(block.window)
             self.panel.status.setText(f"Computing every head of window {block.window + 1}…"
-                                      if asked else "Every head needs the model: Analyse "
-                                      "again")
+                                      if asked else "Every head needs the recording: open "
+                                      "it again")
             return
         local = np.flatnonzero((block.token_ends > t0) & (block.token_starts < t1))
         f0 = max(0, int((t0 - block.start) / 0.02))
@@ -156,26 +170,20 @@ class HeadsExplorer(QObject):
         job, full, rows = self._job, block.full, block.window_rows[local]
         where = f"{len(local)} tokens of window {block.window + 1}"
 
-        def score() -> None:
+        def score():
             if job != self._job:
-                return  # a newer view was asked for meanwhile
+                return None  # a newer view was asked for meanwhile
             cells, scores = span_cells(full, rows, f0, f1)
             release_pages(full)  # mapped from a file (engine.process): read, then let go
-            try:
-                self._scored.emit((job, cells, scores, where))
-            except RuntimeError:  # the window closed meanwhile
-                pass
+            return job, cells, scores, where
 
-        try:
-            self._scorer.submit(score)
-        except RuntimeError:  # stopped: the window is closing
-            pass
+        self.workers.call(SCORING, score, on_result=self._show_scores)
 
     def _show_scores(self, result) -> None:
-        job, cells, scores, where = result
-        if job != self._job:
+        if result is None or result[0] != self._job:
             return
-        model = self.window.analysis.model if self.window.analysis else None
+        job, cells, scores, where = result
+        model = self.document.analysis.model if self.document.analysis else None
         self.panel.grid.set_cells(cells, scores, model.alignment_heads if model else ())
         best = np.unravel_index(int(np.argmax(scores)), scores.shape)
         self.panel.status.setText(f"{where}; most alignment-like: L{best[0]} H{best[1]} "
@@ -187,9 +195,14 @@ class HeadsExplorer(QObject):
         if self._retime_pending is not None:
             self.retime()
 
+    def _on_failed(self, window: int, message: str) -> None:
+        if self._panel is not None:
+            self.panel.status.setText(f"Could not compute every head of window {window + 1}: "
+                                      f"{message}")
+
     def show_head(self, layer: int, head: int) -> None:
         """That head in the main heatmap (the heads box follows)."""
-        combo = self.window.plots.controls.heads
+        combo = self.controls.heads
         for i in range(combo.count()):
             if combo.itemData(i) == HeadChoice("layer", layer=layer, head=head):
                 combo.setCurrentIndex(i)
@@ -200,29 +213,30 @@ class HeadsExplorer(QObject):
         """Time every word with the picked heads, once every window has all its heads."""
         heads = sorted(self.panel.grid.picked) if self._retime_pending is None else \
             self._retime_pending
-        analysis = self.window.workbench.editor.base
+        analysis = self.document.analysis
         if not heads or analysis is None:
             self._retime_pending = None
             return
-        blocks = [b for b in self.window.rows.blocks if b.final]
+        blocks = [b for b in self.rows.blocks if b.final]
         missing = [b.window for b in blocks if b.full is None]
         if missing:
             self._retime_pending = heads
-            asked = [self.window.results.request_all_layers(w) for w in missing]
+            asked = [self.results.request_all_layers(w) for w in missing]
             self.panel.status.setText(f"Computing every head of {len(missing)} window(s) "
-                                      "first…" if all(asked) else "Needs the model: Analyse "
-                                      "again")
+                                      "first…" if all(asked) else "Needs the recording: open "
+                                      "it again")
             if not all(asked):
                 self._retime_pending = None
             return
         self._retime_pending = None
-        current = self.window.workbench.analysis
+        current = self.document.shown
         times = retime_with_heads(analysis, {b.window: b.full for b in blocks}, heads)
         changed = {i: t for i, t in times.items()
                    if abs(t[0] - current.words[i].start) > 1e-6
                    or abs(t[1] - current.words[i].end) > 1e-6}
         names = ", ".join(f"L{layer}H{head}" for layer, head in heads)
-        self.window.workbench.editor.retime(changed, f"time the words with {names}")
+        self.document.apply(commands.retime(self.document.annotation, changed),
+                            f"time the words with {names}")
         self.panel.status.setText(f"{len(changed)} words re-timed with {names} (Ctrl+Z "
                                   "undoes)")
 
@@ -233,4 +247,4 @@ class HeadsExplorer(QObject):
     def copy_heads(self) -> None:
         text = self.heads_json()
         QApplication.clipboard().setText(text)
-        self.window.statusBar().showMessage(f"Copied alignment_heads {text}", 6000)
+        self.notifier.status(f"Copied alignment_heads {text}", 6000)

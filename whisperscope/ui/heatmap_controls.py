@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from whisperscope.session.model import ModelInfo
 from whisperscope.ui.attention_rows import MEAN, PASS, HeadChoice
@@ -40,6 +40,9 @@ class HeatmapControls(QWidget):
         self.labels_note = QLabel("")
         self.labels_note.setObjectName("section_title")
         self.labels_note.setToolTip("Not every token row has room for its label at this zoom")
+        for note in (self.hint, self.labels_note):  # cut short rather than widen the window
+            note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            note.setMinimumWidth(0)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 2, 8, 2)
         layout.addWidget(title)

@@ -1,89 +1,56 @@
-"""The main window: composes the views and wires them to the timeline, the player and the
-analysis controller. It owns no data of its own beyond "what is open now"."""
+"""The main window: composes the views and wires them to the document, the timeline, the
+player and the analysis. It owns no data: the document holds what is open and worked on
+(session/document.py), each part takes the document and the widgets it uses."""
 
 from __future__ import annotations
 
 import logging
 import os
-import time
-from dataclasses import replace
 from importlib import resources
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget
 
-from whisperscope.engine.events import (
-    Failed,
-    Finished,
-    Progress,
-    TokenDecoded,
-)
-from whisperscope.settings import SPEEDS, Settings
-from whisperscope.ui import about, session_actions
+from whisperscope.session.document import AnnotationDocument
+from whisperscope.ui import about
 from whisperscope.ui.actions import WindowActions
 from whisperscope.ui.analysis_bar import AnalysisBar
 from whisperscope.ui.analysis_controller import AnalysisController
-from whisperscope.ui.analysis_worker import (
-    AnalysisJob,
-    AudioLoaded,
-    ModelLoaded,
-    Notice,
-    SpectrogramReady,
-)
+from whisperscope.ui.analysis_settings_dialog import SettingsEditor
+from whisperscope.ui.analysis_status import AnalysisStatus
 from whisperscope.ui.attention_recompute import AttentionRecomputer
 from whisperscope.ui.attention_rows import AttentionRows
-from whisperscope.ui.event_dispatch import EventDispatcher
+from whisperscope.ui.boundary_editing import BoundaryEditing
+from whisperscope.ui.file_dialogs import choose_model_file, choose_recording, model_choices
 from whisperscope.ui.heads_explorer import HeadsExplorer
 from whisperscope.ui.navigation import Navigator
+from whisperscope.ui.notifier import Notifier
 from whisperscope.ui.playback import PlaybackController
 from whisperscope.ui.plots_panel import PlotsPanel
-from whisperscope.ui.results_sync import ResultsSync
-from whisperscope.ui.settings_store import SettingsStore
-from whisperscope.ui.timefmt import format_duration
+from whisperscope.ui.reference_view import ReferenceView
+from whisperscope.ui.results_view import ResultsView
+from whisperscope.ui.runs import Runs
+from whisperscope.ui.selection_readout import SelectionReadout
+from whisperscope.ui.session_actions import SessionActions
+from whisperscope.ui.settings_store import Preferences, SettingsStore
+from whisperscope.ui.shortcuts_help import ShortcutsDialog
+from whisperscope.ui.tier_editing import TierEditing
 from whisperscope.ui.timeline import Timeline
 from whisperscope.ui.token_list import TokenListPanel
 from whisperscope.ui.transcript_align import TranscriptAligner
 from whisperscope.ui.transport import TransportBar
-from whisperscope.ui.workbench import Workbench
+from whisperscope.ui.transport_control import TransportControl
+from whisperscope.ui.undo_actions import UndoActions
+from whisperscope.ui.unsaved_work import Autosaver, Recovery, UnsavedGuard
+from whisperscope.ui.workers import Workers
 
 log = logging.getLogger(__name__)
-DEFAULT_MODELS = ["tiny.en", "base"]
-STATUS_MS = 8000
-AUDIO_FILTER = ("Audio (*.wav *.flac *.mp3 *.ogg *.opus *.m4a *.aac *.aiff *.aif *.webm "
-                "*.mp4 *.mkv);;All files (*)")
+DEFAULT_SIZE = (1440, 880)
 
 
 def sample_path() -> str:
     return str(resources.files("whisperscope.resources") / "sample.flac")
-
-
-def _model_choices(last: str) -> tuple[list[str], str, dict[str, str]]:
-    """The models found on this machine (engine.models.catalog) with a tooltip each, and the
-    one to preselect: the last used, else the best bundled."""
-    from whisperscope.engine.models import best_offline_model
-    from whisperscope.engine.models.catalog import discover_models
-
-    try:
-        entries = discover_models()
-    except Exception:  # an unreadable cache must not keep the window from opening
-        log.exception("model discovery failed")
-        entries = []
-    names = [entry.name for entry in entries] or list(DEFAULT_MODELS)
-    details = {entry.name: entry.description() for entry in entries}
-    try:
-        return names, last or best_offline_model(), details
-    except Exception:  # no model installed: the analysis will say how to get one
-        return names, last, details
 
 
 class MainWindow(QMainWindow):
@@ -92,42 +59,58 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("WhisperScope")
         self.setAcceptDrops(True)
-        self.store = store or SettingsStore()
-        self.settings: Settings = self.store.load()
-        self.audio = None  # LoadedAudio of the open recording
-        self.model = None  # LoadedModel of the last analysis
-        self.analysis = None  # Analysis, once finished
-        self.mel = None  # float log-mel of the open recording (for recomputing attention)
-        self._pending_view = None  # view range / playhead to restore from a saved session
-        self._previous = None  # the Analysis shown before "Analyse Again", until it finishes
-        self.path: str | None = None
-        self.error_box: QMessageBox | None = None
-        self.settings_dialog = None  # the open Analysis Settings dialog
-        self._started_at = 0.0
-        self._live_done = 0.0
         self._closed = False
-
-        # --- parts ---
+        self.store = store or SettingsStore()
+        self.preferences = Preferences(self.store)
+        self.document = d = AnnotationDocument()
+        self.workers = Workers(self)
+        # --- the parts ---
         self.timeline = Timeline(self)
         self.rows = AttentionRows()
-        self.controller = AnalysisController(engine, self)
+        self.controller = AnalysisController(d, engine, self.workers, self)
+        self.engine = self.controller.engine
         self.playback = PlaybackController(self.timeline, player_factory, self)
-        self.recomputer = AttentionRecomputer(self)
+        self.recomputer = AttentionRecomputer(d, self.engine, self.workers, self)
         self.actions = WindowActions(self)
         self.analysis_bar = AnalysisBar()
         self.plots = PlotsPanel(self.timeline, self.rows)
         self.token_list = TokenListPanel()
         self.transport = TransportBar()
         self.file_label = QLabel("")
-        self.results = ResultsSync(self.plots, self.token_list, self.recomputer, self.rows,
-                                   self)
-        self.dispatcher = EventDispatcher(self)  # analysis events -> views
         self._compose()
+        self.notifier = n = Notifier(self.statusBar(), self)
+        a, p, t = self.actions, self.plots, self.timeline
+        self.results = ResultsView(d, t, p, self.token_list, self.recomputer, self.rows, self)
+        self.status = AnalysisStatus(d, self.analysis_bar, self.file_label, p.controls,
+                                     p.spectrogram, self.preferences, n, self)
+        self.runs = Runs(d, self.controller, self.analysis_bar, self.preferences,
+                         self.playback, t, p.spectrogram, self)
+        self.undo = UndoActions(d, self, a.edit_menu)
+        self.editing = BoundaryEditing(d, p, n, self)
+        self.reference = ReferenceView(d, p, self.token_list, a.load_reference,
+                                       a.export_comparison, n, self)
+        self.sessions = SessionActions(d, a, self.runs, t, p.heatmap, self.store, n, self)
+        self.navigator = Navigator(a, t, self.playback, p, self.token_list,
+                                   self.results.index, n, self)
+        self.heads = HeadsExplorer(d, t, self.rows, self.results, self.recomputer,
+                                   self.playback, p.controls, self.workers, n, self,
+                                   a.view_menu)
+        self.aligner = TranscriptAligner(d, self.runs, self.engine, self.workers,
+                                         self.token_list.words, a.align_transcript, n, self)
+        self.tier_editing = TierEditing(d, p, t, self.playback, self.aligner.edit_word, n,
+                                        self.menuBar(), self)
+        self.transport_control = TransportControl(
+            a, self.transport, self.playback, t, self.rows, self.token_list, p.heatmap,
+            self.preferences, n, self)
+        self.settings_editor = SettingsEditor(self.preferences, n,
+                                              lambda: d.path is not None, self)
+        folder = self.store.autosave_folder()
+        self.autosaver = Autosaver(d, t, folder, self)
+        self.recovery = Recovery(folder, lambda s: self.runs.open_session(s, recovered=True),
+                                 self)
+        self.guard = UnsavedGuard(d, self.sessions.save_dialog, self)
+        self.sessions.guard = self.guard
         self._wire()
-        self.workbench = Workbench(self)
-        self.navigator = Navigator(self)
-        self.heads = HeadsExplorer(self)
-        self.aligner = TranscriptAligner(self)  # after the workbench: it edits its words
         self._restore()
 
     # --- layout --------------------------------------------------------------------------
@@ -152,57 +135,40 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.transport)
         self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(SelectionReadout(self.timeline))
         self.statusBar().addPermanentWidget(self.file_label)
         self.plots.spectrogram_widget.setFocus()  # not the model box: Space plays
         self.resize(_first_size(self))
 
     def _wire(self) -> None:
-        a, c, t = self.actions, self.controller, self.timeline
-        a.open.triggered.connect(self.choose_file)
+        a, t, d, prefs = self.actions, self.timeline, self.document, self.preferences
+        runs, bar = self.runs, self.analysis_bar
+        a.open.triggered.connect(lambda: choose_recording(self, prefs.settings, self.open_file))
         a.open_sample.triggered.connect(lambda: self.open_file(sample_path()))
         a.quit.triggered.connect(self.close)
-        a.zoom_in.triggered.connect(lambda: t.zoom(0.5, t.playhead))
-        a.zoom_out.triggered.connect(lambda: t.zoom(2.0, t.playhead))
+        a.zoom_in.triggered.connect(lambda: t.zoom_on_focus(0.5))
+        a.zoom_out.triggered.connect(lambda: t.zoom_on_focus(2.0))
         a.zoom_all.triggered.connect(t.show_all)
-        a.follow.toggled.connect(self._set_follow)
         a.normalise.toggled.connect(self.plots.controls.normalise.setChecked)
-        a.play.triggered.connect(self.playback.toggle)
-        a.back.triggered.connect(lambda: self.playback.step(-1.0))
-        a.forward.triggered.connect(lambda: self.playback.step(1.0))
-        a.slower.triggered.connect(lambda: self._nudge_speed(-1))
-        a.faster.triggered.connect(lambda: self._nudge_speed(1))
-        a.analyse.triggered.connect(self.analyse_again)
-        a.cancel.triggered.connect(self.cancel_analysis)
-        a.analysis_settings.triggered.connect(self.edit_analysis_settings)
-        a.about.triggered.connect(lambda: about.show_about(self, self.model))
-        session_actions.wire(self)
-
-        bar = self.analysis_bar
-        bar.analyse_requested.connect(self.analyse_again)
-        bar.cancel_requested.connect(self.cancel_analysis)
-        bar.browse_model_requested.connect(self.choose_model_file)
-
-        tr = self.transport
-        tr.play_toggled.connect(self.playback.toggle)
-        tr.step_requested.connect(self.playback.step)
-        tr.seek_requested.connect(self.playback.seek)
-        tr.speed_changed.connect(self._set_speed)
-        tr.follow_changed.connect(a.follow.setChecked)
-        self.playback.playing_changed.connect(tr.set_playing)
-        self.playback.sound_unavailable.connect(self._on_sound_unavailable)
-        t.playhead_moved.connect(self._on_playhead)
-
-        self.token_list.seek_requested.connect(self._seek_and_show)
-        self.token_list.play_requested.connect(self.playback.play_range)
-        self.plots.heatmap.row_clicked.connect(self._on_row_clicked)
+        a.analyse.triggered.connect(runs.analyse_again)
+        a.cancel.triggered.connect(runs.cancel)
+        a.analysis_settings.triggered.connect(self.settings_editor.open)
+        a.about.triggered.connect(lambda: about.show_about(self, d.model))
+        a.shortcuts.triggered.connect(lambda: ShortcutsDialog(self.menuBar(), self).open())
+        bar.analyse_requested.connect(runs.analyse_again)
+        bar.cancel_requested.connect(runs.cancel)
+        bar.browse_model_requested.connect(lambda: choose_model_file(self, bar.set_model))
         self.plots.controls.normalised_changed.connect(self._on_normalised_changed)
-        self.results.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
-
-        c.event.connect(self.dispatcher.dispatch)
-        c.busy_changed.connect(self._on_busy_changed)
+        self.results.message.connect(self.notifier.status)
+        self.controller.busy_changed.connect(self._on_busy_changed)
+        d.events.audio_loaded.connect(self._on_audio_loaded)
+        d.events.waveform_ready.connect(self.plots.waveform.set_pyramid)
+        d.events.recording_opened.connect(lambda _p: self.plots.waveform.set_pyramid(None))
+        d.events.recording_opened.connect(lambda _p: self._update_title())
+        d.events.history_changed.connect(self._update_title)
 
     def _restore(self) -> None:
-        s = self.settings
+        s = self.preferences.settings
         geometry = self.store.geometry("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -210,280 +176,45 @@ class MainWindow(QMainWindow):
             state = self.store.geometry(key)
             if state is not None:
                 splitter.restoreState(state)
-        self.analysis_bar.set_models(*_model_choices(s.model))
+        self.analysis_bar.set_models(*model_choices(s.model))
         self.analysis_bar.set_device(s.device)
-        self.transport.set_speed(s.speed)
-        self.playback.set_speed(s.speed)
-        self.actions.follow.setChecked(s.follow_playhead)
-        self._set_follow(s.follow_playhead)
+        self.transport_control.restore()
         self.plots.controls.normalise.setChecked(s.normalised_attention)
         self.plots.heatmap.set_normalised(s.normalised_attention)
         self.actions.normalise.setChecked(s.normalised_attention)
         self._update_recent()
         self._on_busy_changed(False)
 
-    # --- opening -------------------------------------------------------------------------
-    def choose_file(self) -> None:
-        start = os.path.dirname(self.settings.recent_files[0]) if self.settings.recent_files \
-            else os.path.expanduser("~")
-        path, _ = QFileDialog.getOpenFileName(self, "Open recording", start, AUDIO_FILTER)
-        if path:
-            self.open_file(path)
-
-    def choose_model_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Whisper model", os.path.expanduser(
-            "~"), "Whisper model (*.pt model.bin *.safetensors config.json);;All files (*)")
-        if path:
-            self.analysis_bar.set_model(path)
-
-    def open_file(self, path: str) -> None:
-        """Load `path` and analyse it now with the chosen model (cancels a running one)."""
-        path = os.path.abspath(os.fspath(path))
-        self.path = path
-        self._pending_view = None
-        self._previous = None
-        self.workbench.set_reference(None)  # it was another recording's
-        self.settings = self.settings.with_recent(path)
-        self._update_recent()
-        self.setWindowTitle(f"{os.path.basename(path)} — WhisperScope")
-        self._start(path)
-
-    def analyse_again(self) -> None:
-        """Run the analysis again; what is shown stays until the new run starts decoding,
-        and comes back if it is cancelled or fails."""
-        if self.path:
-            self._previous = self.analysis or self._previous
-            self._start(self.path, keep=self._previous is not None)
-
-    def align_transcript(self, text: str) -> None:
-        """Analyse the open recording again timing `text`'s words, kept as written, instead
-        of decoded ones; like Analyse Again, a cancelled or failed run gives back what was
-        shown."""
-        if self.path:
-            self._previous = self.analysis or self._previous
-            self._start(self.path, keep=self._previous is not None, transcript=text)
-
-    def cancel_analysis(self) -> None:
-        self.controller.cancel()
-
-    def edit_analysis_settings(self) -> None:
-        """Analysis › Analysis Settings…: whisper's options for the next run, remembered
-        at once (they are also what a saved session reopens with)."""
-        from whisperscope.ui.analysis_settings_dialog import AnalysisSettingsDialog
-
-        if self.settings_dialog is not None:
-            self.settings_dialog.raise_()
-            return
-        dialog = self.settings_dialog = AnalysisSettingsDialog(self.settings.analysis, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.settings_changed.connect(self._set_analysis_settings)
-        dialog.finished.connect(lambda _r: setattr(self, "settings_dialog", None))
-        dialog.open()
-
-    def _set_analysis_settings(self, settings) -> None:
-        self.settings = replace(self.settings, analysis=settings)
-        self.store.save(self.settings)
-        if self.path:
-            self.statusBar().showMessage("The analysis settings apply from the next Analyse "
-                                         "Again (Ctrl+R)", STATUS_MS)
-
-    def open_session(self, session) -> None:
-        """Show a saved session: its recording and its analysis, without running a model."""
-        path = str(session.audio_path)
-        self.path = path
-        self._previous = None
-        self.workbench.expect_session(session)
-        self.setWindowTitle(f"{os.path.basename(str(session.path or path))} — WhisperScope")
-        view = session.extra.get("view_range")
-        self._pending_view = (view, session.extra.get("playhead"))
-        # Analyse Again re-runs the session as it was made (and the dialog shows it).
-        self.settings = replace(self.settings, analysis=session.analysis.settings)
-        self._start(path, session.analysis)
-
-    def _start(self, path: str, analysis=None, keep: bool = False,
-               transcript: str | None = None) -> None:
-        """Analyse `path` (or show `analysis`); with `keep`, the recording and results
-        on screen stay until the new run's first event replaces them."""
-        self.playback.stop()
-        if not keep:
-            self.audio = None
-            self.mel = None
-            self.model = None
-            self.analysis = None
-            self.recomputer.set_source(None, None)
-            self._reset_results()
-            self.plots.spectrogram.set_pyramid(None)
-            self.plots.spectrogram.set_message(f"Loading {os.path.basename(path)}…")
-        model = self.analysis_bar.model_name or self.settings.model
-        job = AnalysisJob(path, model, self.analysis_bar.device_name,
-                          settings=self.settings.analysis, analysis=analysis,
-                          transcript=transcript)
-        self.analysis_bar.set_stage("Loading audio…")
-        self.analysis_bar.set_idle_text("Starting")
-        self._started_at = time.monotonic()
-        self.controller.start(job)
-
-    def _reset_results(self) -> None:
-        self.results.reset()
-        self.workbench.reset()
-        self._live_done = 0.0
-
-    def _update_recent(self) -> None:
-        self.actions.set_recent(self.settings.recent_files, self.open_file)
-
-    # --- analysis events -----------------------------------------------------------------
-    def on_audio_loaded(self, event: AudioLoaded) -> None:
-        audio = self.audio = event.audio
-        self.playback.load(audio)
-        self.transport.set_duration(float(audio.duration))
-        channels = "mono" if audio.channels == 1 else f"{audio.channels} ch"
-        self.file_label.setText(f"{os.path.basename(str(audio.path))} · "
-                                f"{format_duration(audio.duration)} · "
-                                f"{audio.original_rate / 1000:g} kHz {channels}")
-        self.analysis_bar.set_stage("Loading model…")
-
-    def on_spectrogram_ready(self, event: SpectrogramReady) -> None:
-        self.mel = event.mel
-        self.plots.spectrogram.set_pyramid(event.pyramid)
-
-    def on_model_loaded(self, event: ModelLoaded) -> None:
-        self.model = event.model
-        info = event.model.info
-        self.analysis_bar.set_model(info.name)
-        self.plots.controls.set_model_info(info)
-        self.recomputer.set_source(event.model, self.audio.samples if self.audio else None,
-                                   self.mel, self.controller.engine)
-        self.analysis_bar.set_stage(f"{info.name} on {event.device}")
-        self.settings = replace(self.settings, model=info.name,
-                                device=self.analysis_bar.device_name)
-        if event.devices:
-            self.analysis_bar.set_available_devices(event.devices)
-
-    def show_live_progress(self, event: TokenDecoded) -> None:
-        """Where the decoder is tells how far it got: progress inside a window."""
-        if self.audio is not None:
-            duration = float(self.audio.duration)
-            self._live_done = max(self._live_done, min(event.position, duration))
-            self.analysis_bar.set_progress(Progress(
-                self._live_done, duration, time.monotonic() - self._started_at))
-
-    def on_analysis_started(self, _event) -> None:
-        self.analysis = None
-        self._reset_results()
-
-    def _restore_previous(self) -> bool:
-        """After a cancelled or failed "Analyse Again": show the results it replaced."""
-        previous, self._previous = self._previous, None
-        if previous is None or self.analysis is not None:
+    # --- what the menus and the app entry call ---------------------------------------------
+    def open_file(self, path: str) -> bool:
+        if not self.guard.confirm("opening another recording"):
             return False
-        self._reset_results()
-        self.results.show_analysis(previous, self.timeline.playhead)
-        self.analysis = previous
-        self.workbench.analysis_finished(previous)
-        session_actions.update_enabled(self)
+        self.runs.open_file(path)
+        self._update_recent()
         return True
 
-    def on_finished(self, event: Finished) -> None:
-        self._previous = None
-        self.analysis = a = event.analysis
-        self.analysis_bar.set_done(
-            f"{len(a.tokens)} tokens · {len(a.words)} words · {format_duration(a.elapsed)} · "
-            f"{a.audio.duration / max(a.elapsed, 1e-9):.1f}× real time")
-        self.analysis_bar.set_stage(f"{a.model.name} on {a.model.device}")
-        if a.warnings:  # a truncated file, clipping ...: said where the user looks
-            self.statusBar().showMessage("Analysis finished. Warning: " + " · ".join(a.warnings),
-                                         STATUS_MS * 4)
-        else:
-            self.statusBar().showMessage("Analysis finished", STATUS_MS)
-        self.workbench.analysis_finished(a)
-        if self._pending_view is not None:
-            view, playhead = self._pending_view
-            self._pending_view = None
-            if view and len(view) == 2:
-                self.timeline.set_view_range(float(view[0]), float(view[1]))
-            if playhead is not None:
-                self.playback.seek(float(playhead))
-        session_actions.update_enabled(self)
+    def _update_recent(self) -> None:
+        self.actions.set_recent(self.preferences.settings.recent_files, self.open_file)
 
-    def on_failed(self, event: Failed) -> None:
-        kept = self._restore_previous()
-        if event.kind == "cancelled":
-            self.analysis_bar.set_idle_text("Cancelled")
-            self.analysis_bar.set_stage("")
-            self.statusBar().showMessage(
-                "Analysis cancelled" + ("; the previous results are kept" if kept else ""),
-                STATUS_MS)
-            return
-        titles = {"audio": "Cannot open this file", "model": "Model not available",
-                  "out_of_memory": "Out of memory"}
-        self.analysis_bar.set_idle_text("Failed")
-        self.analysis_bar.set_stage("")
-        if event.kind == "audio" and self.path and not os.path.exists(self.path):
-            self.settings = self.settings.without_recent(self.path)  # gone: forget it
-            self._update_recent()
-        if self.audio is None:
-            self.plots.spectrogram.set_message("Open a recording (Ctrl+O) or drop a file here")
-        self.statusBar().showMessage(event.message, STATUS_MS * 2)
-        self.show_error(titles.get(event.kind, "Analysis failed"), event.message)
+    def _update_title(self) -> None:
+        d = self.document
+        name = os.path.basename(d.session_path or d.path or "")
+        self.setWindowTitle(f"{name}[*] — WhisperScope" if name else "WhisperScope")
+        self.setWindowModified(d.has_user_work)
 
-    def on_notice(self, event: Notice) -> None:
-        self.statusBar().showMessage(event.message, STATUS_MS * 2)
+    def _on_audio_loaded(self, audio) -> None:
+        self.playback.load(audio)
+        self.transport.set_duration(float(audio.duration))
 
     def _on_busy_changed(self, busy: bool) -> None:
-        self.analysis_bar.set_busy(busy, can_analyse=self.path is not None)
+        has_path = self.document.path is not None
+        self.analysis_bar.set_busy(busy, can_analyse=has_path)
         self.actions.cancel.setEnabled(busy)
-        self.actions.analyse.setEnabled(not busy and self.path is not None)
-        session_actions.update_enabled(self)
-
-    def show_error(self, title: str, message: str) -> None:
-        """A non-blocking message box (one at a time)."""
-        if self.error_box is not None:
-            self.error_box.close()
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message,
-                          QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.finished.connect(lambda _r: setattr(self, "error_box", None))
-        self.error_box = box
-        box.open()
-
-    # --- playhead and navigation ---------------------------------------------------------
-    def _on_playhead(self, t: float) -> None:
-        self.transport.set_position(t)
-        self.results.playhead_moved(t)
-
-    def _seek_and_show(self, seconds: float) -> None:
-        self.playback.seek(seconds)
-        self.timeline.ensure_visible(seconds)
-
-    def _on_row_clicked(self, row: int) -> None:
-        span = self.rows.row_span(row)
-        if span is not None:
-            self._seek_and_show(span[0])
-
-    def _set_follow(self, follow: bool) -> None:
-        self.playback.follow = follow
-        self.transport.follow.setChecked(follow)
-        self.settings = replace(self.settings, follow_playhead=follow)
-
-    def _set_speed(self, speed: float) -> None:
-        self.playback.set_speed(speed)
-        self.settings = replace(self.settings, speed=speed)
-
-    def _nudge_speed(self, direction: int) -> None:
-        i = min(range(len(SPEEDS)), key=lambda k: abs(SPEEDS[k] - self.playback.speed))
-        speed = SPEEDS[max(0, min(len(SPEEDS) - 1, i + direction))]
-        self.transport.set_speed(speed)
-        self._set_speed(speed)
+        self.actions.analyse.setEnabled(not busy and has_path)
 
     def _on_normalised_changed(self, normalised: bool) -> None:
         self.actions.normalise.setChecked(normalised)
-        self.settings = replace(self.settings, normalised_attention=normalised)
-
-    def _on_sound_unavailable(self, reason: str) -> None:
-        self.transport.set_sound_available(False, reason)
-        self.statusBar().showMessage(
-            f"Sound is unavailable ({reason}): playback runs silently, in real time.",
-            STATUS_MS * 2)
+        self.preferences.update(normalised_attention=normalised)
 
     # --- drag and drop, closing ----------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802
@@ -497,6 +228,9 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.open_file(files[0]))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self._closed and not self.guard.confirm("closing"):
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -508,18 +242,15 @@ class MainWindow(QMainWindow):
         self.playback.close()
         self.plots.stop()
         self.heads.stop()
-        self.dispatcher.stop()
+        self.controller.stop()
+        self.autosaver.stop()
         self.statusBar().clearMessage()  # and its timeout timer
-        self.recomputer.shutdown()  # first: its last request still needs the engine
-        self.aligner.shutdown()
-        self.controller.shutdown()
+        self.workers.shutdown()
+        self.engine.close()
         self.store.set_geometry("geometry", self.saveGeometry())
         self.store.set_geometry("splitter", self.splitter.saveState())
         self.store.set_geometry("plots", self.plots.splitter.saveState())
-        self.store.save(self.settings)
-
-
-DEFAULT_SIZE = (1440, 880)
+        self.preferences.save()
 
 
 def _first_size(window: QMainWindow) -> QSize:

@@ -65,6 +65,11 @@ class PlaybackController(QObject):
         value = self.player.is_playing
         return bool(value() if callable(value) else value)
 
+    @property
+    def active(self) -> bool:
+        """The clock is running: playback moves the playhead (cheap: no player call)."""
+        return self.timer.isActive()
+
     def position(self) -> float:
         return float(self.player.position()) if self.player is not None else 0.0
 

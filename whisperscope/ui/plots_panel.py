@@ -1,5 +1,6 @@
-"""Spectrogram on top, the tiers (words, tokens, reference) under it, the cross-attention
-heatmap below, all on the shared time axis, with word boundaries drawn through each.
+"""The waveform on top, the spectrogram under it, the tiers (words, tokens, reference, the
+user's own) under that, the cross-attention heatmap below, all on the shared time axis,
+with word boundaries drawn through each.
 
 The plots keep a left axis of the same width and a right column of the same width (a colour
 bar, or a spacer), so a second maps to the same pixel column in each; their x ranges are
@@ -19,10 +20,12 @@ from whisperscope.ui.colour_bar import ColourBar
 from whisperscope.ui.heatmap_controls import HeatmapControls
 from whisperscope.ui.heatmap_view import HeatmapPlot
 from whisperscope.ui.spectrogram_view import SpectrogramPlot
-from whisperscope.ui.tier_view import TierPlot
+from whisperscope.ui.tier_view import REFERENCE, TOKENS, WORDS, TierPlot
 from whisperscope.ui.timeline import Timeline
+from whisperscope.ui.waveform_view import WaveformPlot
 
 HOVER_RATE = 30  # tooltips update at most this often (Hz)
+WAVEFORM_PX = 56  # the waveform pane's height
 
 
 class PlotsPanel(QWidget):
@@ -32,6 +35,14 @@ class PlotsPanel(QWidget):
         self.spectrogram = SpectrogramPlot(timeline)
         self.heatmap = HeatmapPlot(timeline, rows)
         self.controls = HeatmapControls()
+        self.waveform = WaveformPlot(timeline)
+        self.waveform_widget = pg.GraphicsLayoutWidget()
+        self.waveform_widget.ci.setContentsMargins(0, 2, 12, 0)
+        self.waveform_widget.addItem(self.waveform, row=0, col=0)
+        self.waveform_widget.addItem(colour_bar.spacer(), row=0, col=1)
+        self.waveform_widget.setFixedHeight(WAVEFORM_PX)
+        self._reference_shown = False
+        self._user_tiers: list[str] = []
 
         self.spectrogram_widget = pg.GraphicsLayoutWidget()
         self.spectrogram_widget.ci.setContentsMargins(0, 6, 12, 0)
@@ -46,7 +57,7 @@ class PlotsPanel(QWidget):
         self.tier_widget.addItem(colour_bar.spacer(), row=0, col=1)
         self._fit_tier_height()
         self.boundaries = [self.tiers.boundaries]
-        for plot in (self.spectrogram, self.heatmap):
+        for plot in (self.waveform, self.spectrogram, self.heatmap):
             lines = BoundaryLines()
             plot.addItem(lines, ignoreBounds=True)
             self.boundaries.append(lines)
@@ -68,14 +79,15 @@ class PlotsPanel(QWidget):
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.setSpacing(0)
+        upper_layout.addWidget(self.waveform_widget)
         upper_layout.addWidget(self.spectrogram_widget, 1)
         upper_layout.addWidget(self.tier_widget)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
         splitter.addWidget(lower)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(0, 1)  # the tiers and the spectrogram keep their room
+        splitter.setStretchFactor(1, 1)  # in a small window (1024 x 640)
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         layout = QVBoxLayout(self)
@@ -93,6 +105,21 @@ class PlotsPanel(QWidget):
     def set_tier_order(self, names: list[str]) -> None:
         self.tiers.set_order(names)
         self._fit_tier_height()
+
+    def show_reference_tier(self, shown: bool) -> None:
+        """The reference's words under ours (shown while one is loaded)."""
+        self._reference_shown = shown
+        self._apply_tier_order()
+
+    def set_user_tiers(self, names: list[str]) -> None:
+        """The tiers of the user's own, under ours, in their order."""
+        if names != self._user_tiers:
+            self._user_tiers = list(names)
+            self._apply_tier_order()
+
+    def _apply_tier_order(self) -> None:
+        ours = [WORDS, REFERENCE, TOKENS] if self._reference_shown else [WORDS, TOKENS]
+        self.set_tier_order(ours + self._user_tiers)
 
     def _fit_tier_height(self) -> None:
         self.tier_widget.setFixedHeight(self.tiers.preferred_height() + 4)

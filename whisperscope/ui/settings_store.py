@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -71,6 +72,17 @@ class SettingsStore:
     def set_geometry(self, key: str, value: QByteArray) -> None:
         self.qsettings.setValue(f"window/{key}", value)
 
+    def autosave_folder(self) -> Path:
+        """Where the unsaved work is kept: beside an ini settings file (each test's own),
+        else in the user's application data."""
+        if self.qsettings.format() == QSettings.Format.IniFormat:
+            return Path(self.qsettings.fileName()).parent / "autosave"
+        from PySide6.QtCore import QStandardPaths
+
+        base = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.AppLocalDataLocation)
+        return Path(base) / "autosave"
+
     def value(self, key: str) -> str | None:
         """A remembered string of the window's own (e.g. the last export folder)."""
         value = self.qsettings.value(key)
@@ -78,3 +90,20 @@ class SettingsStore:
 
     def set_value(self, key: str, value: str) -> None:
         self.qsettings.setValue(key, value)
+
+
+class Preferences:
+    """The settings of this run of the window, changed as the user works and saved at the
+    end: one holder every part that remembers something shares."""
+
+    def __init__(self, store: SettingsStore) -> None:
+        self.store = store
+        self.settings: Settings = store.load()
+
+    def update(self, **changes) -> None:
+        from dataclasses import replace
+
+        self.settings = replace(self.settings, **changes)
+
+    def save(self) -> None:
+        self.store.save(self.settings)

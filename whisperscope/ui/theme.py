@@ -21,6 +21,7 @@ CURRENT_ROW = "#3a4a63"
 EDITED = "#ff4fd8"  # word boundaries moved by hand
 REFERENCE = "#3fae6a"  # the reference tier
 UNALIGNED = "#b48cff"  # a given transcript's word the audio does not support
+GAP = "#c8a25a"  # time between two words (a drag stops at it)
 LOW_CONFIDENCE = "#ff9f43"  # probability < LOW
 VERY_LOW_CONFIDENCE = "#ff5c5c"  # probability < VERY_LOW
 LOW, VERY_LOW = 0.5, 0.25

@@ -1,8 +1,8 @@
 """A pyqtgraph ViewBox whose x axis is the shared Timeline.
 
 Wheel pans in time, Ctrl+wheel zooms around the pointer, drag pans, Shift+drag selects a
-time range, a click seeks. The y axis never moves with the mouse: the plot that owns the box
-decides what y shows.
+time range, a click seeks; a double-click is reported (a tier selects its interval). The y
+axis never moves with the mouse: the plot that owns the box decides what y shows.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ PAN_STEP = 0.1  # fraction of the visible span per wheel notch
 
 class TimeViewBox(pg.ViewBox):
     clicked = Signal(float, float)  # x (seconds), y in view coordinates
+    double_clicked = Signal(float, float)
 
     def __init__(self, timeline: Timeline, **kwargs) -> None:
         super().__init__(enableMenu=False, **kwargs)
@@ -43,6 +44,9 @@ class TimeViewBox(pg.ViewBox):
         if ev.button() == Qt.MouseButton.LeftButton:
             point = self.mapSceneToView(ev.scenePos())
             ev.accept()
+            if ev.double():
+                self.double_clicked.emit(point.x(), point.y())
+                return
             self.clicked.emit(point.x(), point.y())
             self._timeline.request_seek(point.x())
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 MIN_SPAN = 0.2  # seconds: the deepest zoom
-INITIAL_SPAN = 30.0  # seconds shown after opening a file longer than this
+INITIAL_SPAN = 30.0  # seconds shown before a recording's length is known
 FOLLOW_AT = 0.5  # during playback, the view scrolls to keep the playhead at this fraction
 
 
@@ -61,10 +61,10 @@ class Timeline(QObject):
             self.selection_changed.emit(selection)
 
     def set_duration(self, duration: float) -> None:
-        """A new recording: reset the view to show it (or its first 30 s) and rewind."""
+        """A new recording: show the whole of it and rewind."""
         self._duration = max(0.0, float(duration))
         self.duration_changed.emit(self._duration)
-        end = min(self._duration, INITIAL_SPAN) if self._duration > 0 else INITIAL_SPAN
+        end = self._duration if self._duration > 0 else INITIAL_SPAN
         self._view = (-1.0, -1.0)  # force the emit below
         self.set_view_range(0.0, end)
         self._playhead = -1.0
@@ -104,6 +104,16 @@ class Timeline(QObject):
         frac = (c - start) / (end - start) if end > start else 0.5
         new_start = c - frac * new_span
         self.set_view_range(new_start, new_start + new_span)
+
+    def zoom_on_focus(self, factor: float) -> None:
+        """The keys' zoom: scale the span by `factor` and centre the view on the selection,
+        else on the playhead (never on where the mouse happens to be)."""
+        if self._selection is not None:
+            centre = sum(self._selection) / 2
+        else:
+            centre = self._playhead
+        span = max(MIN_SPAN, self.span * factor)
+        self.set_view_range(centre - span / 2, centre + span / 2)
 
     def pan(self, seconds: float) -> None:
         start, end = self._view

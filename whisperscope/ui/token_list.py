@@ -39,6 +39,7 @@ from whisperscope.ui.transcript_model import (
 )
 
 NUMBER_COLUMNS = (START, END, PROB, START_ERROR, END_ERROR)
+TEXT_MIN_PX = 90  # the word column keeps room for a word of 10-12 letters
 TEMPLATES = {START: "0:00.00", END: "0:00.00", PROB: "0.00", START_ERROR: "+000",
              END_ERROR: "+000"}  # typical values
 
@@ -125,6 +126,7 @@ class TokenListPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.summary)
         layout.addWidget(self.legend)
+        self.fit_width()
         for view, model in ((self.word_view, self.words), (self.token_view, self.tokens)):
             view.clicked.connect(lambda index, m=model: self._seek(m, index))
             view.activated.connect(lambda index, m=model: self._seek(m, index))
@@ -158,6 +160,7 @@ class TokenListPanel(QWidget):
             shape = re.sub(r"\d", "0", longest)  # the digits are tabular: any one will do
             for view in (self.word_view, self.token_view):
                 fit_columns(view, {START: shape, END: shape})
+            self.fit_width()
 
     def show_edited(self, analysis, edited, edited_tokens=frozenset()) -> None:
         """The words and tokens with their times edited by hand; `edited` ones marked."""
@@ -174,8 +177,20 @@ class TokenListPanel(QWidget):
             widest = max((f"{e * 1000:+.0f}" for pair in errors.values() for e in pair),
                          key=len, default=TEMPLATES[START_ERROR])
             fit_columns(self.word_view, dict.fromkeys(ERROR_COLUMNS, widest))
+        self.fit_width()
         self.summary.setText(summary)
         self.summary.setVisible(bool(summary))
+
+    def fit_width(self) -> None:
+        """Never narrower than its columns: the times, P and (with a reference) ΔS/ΔE at
+        their fitted widths and the text at least TEXT_MIN_PX, so a small window (1024 px)
+        keeps every column on screen and takes the room from the plots instead."""
+        view = self.word_view
+        numbers = sum(view.columnWidth(c) for c in NUMBER_COLUMNS if not view.isColumnHidden(c))
+        frame = 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width()
+        margins = self.layout().contentsMargins()
+        self.setMinimumWidth(numbers + TEXT_MIN_PX + frame + margins.left() + margins.right()
+                             + 8)
 
     # --- find and copy ------------------------------------------------------------------
     def show_search(self) -> None:

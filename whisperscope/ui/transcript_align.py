@@ -2,34 +2,35 @@
 
 Aligning a transcript is an analysis like any other (heatmap rows fill in live, Esc gives
 back what was shown), with the transcript handed to the engine. A word's text edited in the
-list re-aligns just its window with the corrected words (`engine.realign`), on a worker
-thread; the result is one undo step on the window's undo stack.
+list re-aligns its window with the corrected words (the engine service's `realign`, on the
+one worker path); the result is one undo step of the document.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QUndoCommand
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QWidget
 
-from whisperscope.engine.events import Finished
 from whisperscope.engine.timing.transcript import (
     TranscriptError,
     check_length,
     read_transcript,
     transcript_words,
 )
-
-if TYPE_CHECKING:
-    from whisperscope.ui.main_window import MainWindow
+from whisperscope.session.anchors import correction_anchors, correction_pins
+from whisperscope.session.document import AnnotationDocument
+from whisperscope.ui.engine_service import Engine
+from whisperscope.ui.notifier import STATUS_MS, Notifier
+from whisperscope.ui.runs import Runs
+from whisperscope.ui.transcript_model import TranscriptModel
+from whisperscope.ui.workers import ENGINE, Workers
 
 log = logging.getLogger(__name__)
 TRANSCRIPT_FILTER = "Text (*.txt *.lab);;All files (*)"
-STATUS_MS = 8000
 
 
 def count_unaligned(analysis) -> int:
@@ -47,120 +48,89 @@ def shifted_edits(edits: dict, window_words: list[int], n_new: int) -> dict:
             if not first <= i <= last}
 
 
-class _Realigner(QObject):
-    """Runs on the worker thread: has the engine re-align one window (in the engine's own
-    process with the app's engine: this process never loads a model) and splices it in."""
-
-    done = Signal(object, object, object)  # the analysis it started from, the new one, model
-    failed = Signal(str)
-
-    def __init__(self, engine) -> None:
-        super().__init__()
-        self.engine = engine
-
-    @Slot(object)
-    def compute(self, request) -> None:
-        analysis, window_index, words, samples, mel, model, device = request
-        try:
-            from whisperscope.engine.window_splice import realign_request, splice_done
-
-            done, model = self.engine.realign(
-                model, samples, mel, realign_request(analysis, window_index, words), device)
-            self.done.emit(analysis, splice_done(analysis, done), model)
-        except Exception as error:  # shown in a dialog, never raised into Qt
-            log.warning("re-aligning window %s failed: %s", window_index, error)
-            self.failed.emit(str(error) or type(error).__name__)
-
-
-class _Realign(QUndoCommand):
-    def __init__(self, aligner: TranscriptAligner, before, after, text: str) -> None:
-        super().__init__(text)
-        self.aligner, self.before, self.after = aligner, before, after
-
-    def redo(self) -> None:
-        self.aligner.show(*self.after)
-
-    def undo(self) -> None:
-        self.aligner.show(*self.before)
-
-
 class TranscriptAligner(QObject):
     realigned = Signal(object)  # the analysis with a window re-aligned after a text edit
     realign_failed = Signal(str)
-    _requested = Signal(object)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, document: AnnotationDocument, runs: Runs, engine: Engine,
+                 workers: Workers, words: TranscriptModel, action: QAction,
+                 notifier: Notifier, host: QWidget) -> None:
+        super().__init__(host)
+        self.document = document
+        self.runs = runs
+        self.engine = engine
+        self.workers = workers
+        self.action = action
+        self.notifier = notifier
+        self.host = host
         self.pending: tuple[int, str] | None = None  # (window, undo text) being re-aligned
-        self._thread: QThread | None = None
-        self._worker: _Realigner | None = None
-        window.actions.align_transcript.triggered.connect(self.choose_transcript)
-        window.controller.busy_changed.connect(self.update_enabled)
-        window.token_list.words.text_edited.connect(self.edit_word)
+        action.triggered.connect(self.choose_transcript)
+        words.text_edited.connect(self.edit_word)
+        for signal in (document.events.running_changed, document.events.recording_opened):
+            signal.connect(lambda *_a: self.update_enabled())
+        document.events.run_finished.connect(self._run_finished)
         self.update_enabled()
 
-    def update_enabled(self, *_args) -> None:
-        window = self.window
-        self.window.actions.align_transcript.setEnabled(
-            window.path is not None and not window.controller.busy)
+    def update_enabled(self) -> None:
+        self.action.setEnabled(self.document.path is not None and not self.document.running)
 
     # --- aligning a whole transcript -----------------------------------------------------
     def choose_transcript(self) -> None:
-        window = self.window
-        if window.path is None:
+        if self.document.path is None:
             return
-        path, _ = QFileDialog.getOpenFileName(window, "Align transcript",
-                                              os.path.dirname(window.path), TRANSCRIPT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.host, "Align transcript",
+                                              os.path.dirname(self.document.path),
+                                              TRANSCRIPT_FILTER)
         if path:
             self.align_file(path)
 
     def align_file(self, path: str) -> bool:
         """Check the transcript at `path` and align it; a bad one is refused with a
         dialog and what is shown stays."""
-        window = self.window
         try:
             text = read_transcript(path)
             words = transcript_words(text)
-            if window.audio is not None:
-                check_length(words, float(window.audio.duration))
+            if self.document.audio is not None:
+                check_length(words, float(self.document.audio.duration))
         except TranscriptError as error:
-            window.show_error("Cannot align this transcript", str(error))
+            self.notifier.error("Cannot align this transcript", str(error))
             return False
-        window.statusBar().showMessage(
-            f"Aligning {len(words)} words of {os.path.basename(path)}…", STATUS_MS)
-        window.align_transcript(text)
+        self.notifier.status(f"Aligning {len(words)} words of {os.path.basename(path)}…")
+        self.runs.align_transcript(text)
         return True
 
-    def analysis_finished(self, event: Finished) -> None:
-        job = self.window.controller.job
-        if job is None or job.transcript is None:
+    def _run_finished(self, analysis) -> None:
+        if self.document.undo_text != "align the transcript" or \
+                self.document.analysis is not analysis:
             return
-        n, unaligned = len(event.analysis.words), count_unaligned(event.analysis)
+        n, unaligned = len(analysis.words), count_unaligned(analysis)
         message = f"Transcript aligned: {n} words"
         if unaligned:
             message += (f", {unaligned} not supported by the audio (coloured in the word "
                         "list): is it this recording's text?")
-        self.window.statusBar().showMessage(message, STATUS_MS * 2)
+        self.notifier.status(message, STATUS_MS * 2)
 
     # --- editing a word ------------------------------------------------------------------
     def edit_word(self, row: int, text: str) -> bool:
         """Word `row` now reads `text`: re-align its window with it (on the worker)."""
-        from whisperscope.engine.window_splice import window_of_word, window_words
+        from whisperscope.engine.window_splice import (
+            realign_request,
+            window_of_word,
+            window_words,
+        )
 
-        window = self.window
-        analysis = window.analysis
-        if analysis is None or window.controller.busy or self.pending is not None:
-            window.statusBar().showMessage(
-                "Busy: edit the word again when the analysis or re-alignment has finished",
-                STATUS_MS)
+        document = self.document
+        analysis = document.analysis
+        if analysis is None or document.running or self.pending is not None:
+            self.notifier.status("Busy: edit the word again when the analysis or "
+                                 "re-alignment has finished")
             return False
-        if window.audio is None or not 0 <= row < len(analysis.words):
+        if document.audio is None or not 0 <= row < len(analysis.words):
             return False
         try:
             replacement = transcript_words(text)
         except TranscriptError as error:
-            window.show_error("Cannot use this text", str(error))
+            self.notifier.error("Cannot use this text", str(error))
             return False
         index = window_of_word(analysis, row)
         members = window_words(analysis, index)
@@ -169,69 +139,52 @@ class TranscriptAligner(QObject):
             words += replacement if i == row else [analysis.words[i].text]
         old = analysis.words[row].text.strip()
         self.pending = (index, f"edit “{old}” to “{text}”")
-        window.statusBar().showMessage(f"Re-aligning window {index + 1} with “{text}”…")
-        self._ensure_thread()
-        self._requested.emit((analysis, index, words, window.audio.samples, window.mel,
-                              window.model, window.analysis_bar.device_name))
+        self.notifier.status(f"Re-aligning window {index + 1} with “{text}”…", 0)
+        # the corrected word and its neighbours are timed again, between the pins; every
+        # other word of the window stays where it is shown
+        anchors = correction_anchors(document.annotation, members, row, len(replacement))
+        request = realign_request(analysis, index, words, anchors)
+        device = document.model.info.device if document.model is not None else \
+            analysis.model.device or "cpu"
+        self.workers.call(ENGINE, self.engine.realign, request, str(device),
+                          document.audio.samples, document.mel,
+                          on_result=lambda done: self._on_done(analysis, done, row,
+                                                               len(replacement)),
+                          on_error=self._on_failed)
         return True
 
     @property
     def busy(self) -> bool:
         return self.pending is not None
 
-    def _ensure_thread(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = QThread(self)
-        self._thread.setObjectName("whisperscope-realign")
-        self._worker = _Realigner(self.window.controller.engine)
-        self._worker.moveToThread(self._thread)
-        self._requested.connect(self._worker.compute, Qt.ConnectionType.QueuedConnection)
-        self._worker.done.connect(self._on_done)
-        self._worker.failed.connect(self._on_failed)
-        self._thread.start()
+    def _on_done(self, before, done, row: int, n_replacement: int) -> None:
+        from whisperscope.engine.window_splice import splice_done, window_words
+        from whisperscope.session.edits import carry_token_edits
 
-    @Slot(object, object, object)
-    def _on_done(self, before, after, model) -> None:
-        from whisperscope.engine.window_splice import window_words
-
-        window = self.window
         index, description = self.pending
         self.pending = None
-        if window.analysis is not before:  # another analysis replaced it meanwhile
+        document = self.document
+        if document.analysis is not before:  # another analysis replaced it meanwhile
             return
-        if window.model is None:
-            window.model = model
-        editor = window.workbench.editor
+        after = splice_done(before, done)
+        old_words = window_words(before, index)
         n_new = len(window_words(after, index))
-        edits = shifted_edits(editor.edits, window_words(before, index), n_new)
-        editor.stack.push(_Realign(self, (before, dict(editor.edits)), (after, edits),
-                                   description))
-        window.statusBar().showMessage(
-            f"Window {index + 1} re-aligned: {n_new} words"
-            + (f", {count_unaligned(after)} not supported by the audio"
-               if count_unaligned(after) else ""), STATUS_MS)
+        annotation = document.annotation
+        # the window's words now stand where they were shown (the engine kept them there),
+        # so its edits are in the new alignment itself; later words' shift
+        document.replace_analysis(
+            after, description, edits=shifted_edits(annotation.edits, old_words, n_new),
+            token_edits=carry_token_edits(before, after, annotation.token_edits),
+            pins=correction_pins(annotation.pins, row, n_replacement))
+        unaligned = count_unaligned(after)
+        self.notifier.status(f"Window {index + 1} re-aligned: {n_new} words"
+                             + (f", {unaligned} not supported by the audio"
+                                if unaligned else ""))
         self.realigned.emit(after)
 
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
+    def _on_failed(self, error: BaseException) -> None:
+        log.warning("re-aligning a window failed: %s", error)
         self.pending = None
-        self.window.show_error("Could not re-align the window", message)
+        message = str(error) or type(error).__name__
+        self.notifier.error("Could not re-align the window", message)
         self.realign_failed.emit(message)
-
-    def show(self, analysis, edits) -> None:
-        """Show `analysis` (with its boundary edits) in every view: an undo step's state."""
-        window = self.window
-        window.analysis = analysis
-        recomputer = window.recomputer  # layers computed for the old rows are stale
-        recomputer.set_source(recomputer.model, recomputer.samples, recomputer.mel)
-        window.results.reset()
-        window.results.show_analysis(analysis, window.timeline.playhead)
-        window.workbench.replace_analysis(analysis, edits)
-
-    def shutdown(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread = None
-            self._worker = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from whisperscope.engine.timing.anchors import ANCHOR_COST
 from whisperscope.engine.timing.dtw import dtw, row_start_frames
 
 # What a silent frame costs a letter's row, in z-scored attention units, where a space's
@@ -36,6 +37,7 @@ def unit_starts(
     pause_cost: float = PAUSE_COST,
     open_end: bool = False,
     band: np.ndarray | None = None,
+    anchor_band: np.ndarray | None = None,
 ) -> np.ndarray:
     """First frame of each row on the DTW path through `matrix` (n_rows, n_frames).
 
@@ -49,7 +51,9 @@ def unit_starts(
     stretching the text over it, as if the path could end before the window does.
 
     `band` (n_rows, 2): [lo, hi) frames each row may take at no extra cost; any other frame
-    costs it BAND_COST (see `window.text_end_band`)."""
+    costs it BAND_COST (see `window.text_end_band`). `anchor_band` (n_rows, 2): the frames
+    between the user's anchors around each row's word (anchors.anchor_band); any other
+    frame costs ANCHOR_COST, which no path pays."""
     cost = -matrix.astype(np.float64)
     if voiced is not None and voiced.any():
         silent = ~voiced[None, :]
@@ -61,6 +65,10 @@ def unit_starts(
         frames = np.arange(cost.shape[1])[None, :]
         outside = (frames < band[:, :1]) | (frames >= band[:, 1:])
         cost = cost + np.where(outside, BAND_COST, 0.0)
+    if anchor_band is not None:
+        frames = np.arange(cost.shape[1])[None, :]
+        outside = (frames < anchor_band[:, :1]) | (frames >= anchor_band[:, 1:])
+        cost = cost + np.where(outside, ANCHOR_COST, 0.0)
     rows, frames = dtw(cost)
     return row_start_frames(rows, frames, matrix.shape[0])
 

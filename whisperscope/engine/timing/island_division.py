@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from whisperscope.engine.decoding.decoder import CachedDecoder
+from whisperscope.engine.timing.anchors import Anchor, Bounds, anchor_band
 from whisperscope.engine.timing.forced_pass import AlignmentPass
 from whisperscope.engine.timing.islands import (
     LONG_PAUSE_FRAMES,
@@ -17,6 +18,7 @@ from whisperscope.engine.timing.islands import (
     IslandPart,
     candidates,
     first_division,
+    held_limits,
     speech_islands,
 )
 from whisperscope.engine.timing.options import AlignmentOptions
@@ -30,11 +32,15 @@ FOLLOWING_WORDS = 6
 
 
 def island_parts(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | None,
-                 voiced: np.ndarray | None, options: AlignmentOptions, head_ids
-                 ) -> tuple[IslandPart, ...]:
+                 voiced: np.ndarray | None, options: AlignmentOptions, head_ids,
+                 anchors: Sequence[Anchor | None] = (), window_start: float = 0.0,
+                 anchor_bounds: Bounds = (None, None)) -> tuple[IslandPart, ...]:
     """The words of `aligned` (the whole window's pass) divided among the window's islands
     of speech; () when the window's sound is one island (or islands are off), and the
-    whole window is timed as one. `decoder` holds the window's encoder output."""
+    whole window is timed as one. `decoder` holds the window's encoder output. The user's
+    `anchors` (per word; `anchor_bounds` around the window's words, see anchors.py) hold
+    the first pass as they hold the timing, and no division puts an anchored word on the
+    far side of a pause from its anchor."""
     if aligned is None or voiced is None or not options.islands:
         return ()
     n_frames = aligned.weights.shape[-1]
@@ -42,11 +48,15 @@ def island_parts(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | Non
     words = aligned.units.words
     if len(islands) < 2 or not words:
         return ()
+    held = anchor_band(aligned.units.word_of_unit, anchors, window_start, n_frames,
+                       anchor_bounds)
     matrix, heads = pass_matrix(aligned, options, head_ids)
-    first = pass_frames(matrix, aligned.units, voiced, options, heads)
-    guesses = first_division(first.spans, islands)
+    first = pass_frames(matrix, aligned.units, voiced, options, heads, anchor_band=held)
+    limits = held_limits(held, aligned.units.word_of_unit, len(words), islands)
+    guesses = [min(max(g, lo), hi) for g, (lo, hi) in zip(first_division(first.spans, islands),
+                                                          limits, strict=True)]
     try:
-        splits = divide_words(decoder, tokenizer, words, islands, guesses)
+        splits = divide_words(decoder, tokenizer, words, islands, guesses, limits)
     except ValueError as error:  # an island's text longer than the decoder's context
         log.warning("words divided among islands by the first pass alone: %s", error)
         splits = guesses
@@ -67,15 +77,20 @@ def _parts(tokenizer, units, islands, bounds) -> tuple[IslandPart, ...]:
 
 
 def divide_words(decoder: CachedDecoder, tokenizer, words: Sequence[str],
-                 islands: list[Island], guesses: list[int]) -> list[int]:
+                 islands: list[Island], guesses: list[int],
+                 limits: Sequence[tuple[int, int]] | None = None) -> list[int]:
     """For each pause between islands, how many of `words` are said before it: of the
     divisions near the first pass's `guesses`, the one under which the text before the
     pause (then its end) is most likely given only the island before it, plus the text
-    after it given only the island after it (log-probabilities of the words' own pieces)."""
+    after it given only the island after it (log-probabilities of the words' own pieces).
+    `limits`: per pause, the fewest and the most words before it (`held_limits`)."""
     splits: list[int] = []
     for k, guess in enumerate(guesses):
-        lower = splits[-1] if splits else 0
-        upper = max(lower, guesses[k + 1] if k + 1 < len(guesses) else len(words))
+        low, high = limits[k] if limits is not None else (0, len(words))
+        lower = max(splits[-1] if splits else 0, low)
+        upper = min(max(lower, guesses[k + 1] if k + 1 < len(guesses) else len(words)),
+                    high)
+        upper = max(lower, upper)  # `guesses` keep within `limits` (island_parts)
         tried = candidates(guess, lower, upper)
         if len(tried) == 1:
             splits.append(tried[0])

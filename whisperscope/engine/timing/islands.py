@@ -100,6 +100,34 @@ def first_division(spans, islands: list[Island]) -> list[int]:
     return splits
 
 
+def held_limits(held: np.ndarray | None, word_of_unit, n_words: int,
+                islands: list[Island]) -> list[tuple[int, int]]:
+    """For each pause between islands, the fewest and the most of the window's words that
+    may lie before it when the user's anchors hold them (`held`: anchors.anchor_band, the
+    [lo, hi) frames each unit row may take; None: no anchors, any division). A word all of
+    whose rows must end before the pause's middle goes before it; one whose rows must all
+    start after it goes after: a division that put an anchored word on the far side of a
+    long pause from its anchor could not time it there."""
+    n_pauses = max(0, len(islands) - 1)
+    if held is None:
+        return [(0, n_words)] * n_pauses
+    lows = np.zeros(n_words)
+    highs = np.full(n_words, np.inf)
+    for unit, word in enumerate(word_of_unit):
+        if 0 <= word < n_words:
+            lows[word] = max(lows[word], held[unit, 0])
+            highs[word] = min(highs[word], held[unit, 1])
+    limits = []
+    for left, right in zip(islands, islands[1:], strict=False):
+        middle = (left.sound[1] + right.sound[0]) / 2
+        before = np.flatnonzero(highs <= middle)
+        after = np.flatnonzero(lows >= middle)
+        low = int(before[-1]) + 1 if before.size else 0
+        high = int(after[0]) if after.size else n_words
+        limits.append((low, max(low, high)))
+    return limits
+
+
 def candidates(guess: int, lower: int, upper: int, reach: int = JUDGE_REACH) -> range:
     """The divisions tried around `guess`, within [lower, upper]."""
     return range(max(lower, guess - reach), min(upper, guess + reach) + 1)

@@ -51,12 +51,15 @@ def pass_matrix(aligned: AlignmentPass, options: AlignmentOptions, head_ids
 
 def pass_frames(matrix: np.ndarray, units: AlignmentUnits, voiced: np.ndarray | None,
                 options: AlignmentOptions, heads, band: np.ndarray | None = None,
-                part: IslandPart | None = None) -> PassFrames:
+                part: IslandPart | None = None, anchor_band: np.ndarray | None = None
+                ) -> PassFrames:
     """Time `units` (the whole window's spelling) on `matrix` (`pass_matrix`), or only
     `part` of them: an island's units on the island's frames, with the row after them as
     their end of text (islands.py).
 
-    `band` (n_units + 1, 2): [lo, hi) window frames each row may take at no extra cost."""
+    `band` (n_units + 1, 2): [lo, hi) window frames each row may take at no extra cost;
+    `anchor_band` likewise, the frames between the user's anchors (anchors.py), outside
+    which a row costs ANCHOR_COST."""
     lo, hi = 0, matrix.shape[1]
     owners = list(units.word_of_unit)
     n_words = len(units.words)
@@ -68,6 +71,7 @@ def pass_frames(matrix: np.ndarray, units: AlignmentUnits, voiced: np.ndarray | 
         owners = [w - w0 if w >= 0 else w for w in owners[u0:u1]]
         n_words = w1 - w0
         band = None if band is None else band[rows]
+        anchor_band = None if anchor_band is None else anchor_band[rows]
     heard = None
     if voiced is not None and options.refine:
         heard = voiced[lo:hi]
@@ -75,9 +79,10 @@ def pass_frames(matrix: np.ndarray, units: AlignmentUnits, voiced: np.ndarray | 
     if options.pause_states:
         pause_rows = np.array([w < 0 for w in owners] + [True])
     local_band = None if band is None else np.clip(band - lo, 0, hi - lo)
+    local_anchors = None if anchor_band is None else np.clip(anchor_band - lo, 0, hi - lo)
     part_matrix = matrix[rows, lo:hi]
     starts = unit_starts(part_matrix, heard, pause_rows, options.pause_cost, options.open_end,
-                         local_band)
+                         local_band, local_anchors)
     spans = word_frames(starts, owners, n_words, heard)
     return PassFrames(part_matrix, starts + lo,
                       tuple((a + lo, b + lo) if a >= 0 else (a, b) for a, b in spans),

@@ -15,6 +15,7 @@ from whisper.timing import WordTiming, merge_punctuations
 from whisper.tokenizer import Tokenizer
 
 from whisperscope.engine.decoding.window_decoding import TIME_PRECISION, DecodedWindow
+from whisperscope.engine.timing.anchors import Anchor, anchor_band, place_anchored
 from whisperscope.engine.timing.decoder_rows import (
     TokenSpan,
     dtw_spans,
@@ -153,6 +154,8 @@ def time_window(
     given_words: tuple[tuple[str, int], ...] | None = None,
     text_end: int | None = None,
     islands: tuple[IslandPart, ...] = (),
+    anchors: tuple[Anchor | None, ...] = (),
+    anchor_bounds: tuple[float | None, float | None] = (None, None),
 ) -> WindowTiming:
     """Place every text token of the window in time from its cross-attention: that of
     `aligned`, a teacher-forced pass over `decoded_words(...)`, when given, else the
@@ -162,7 +165,9 @@ def time_window(
     timestamp pair (`pair_end_frame`), for a forced text that has no timestamps of its own;
     no letter may run more than `options.text_end_margin` past it. `islands`: the words'
     division among the window's islands of speech (island_division.py), each island then
-    timed on its own frames."""
+    timed on its own frames. `anchors`: per word (in order), the times the user fixed
+    (anchors.py): the pass's rows keep between them and the anchored sides land on them;
+    `anchor_bounds`: anchored times just before and after the window's words."""
     ids = list(decoded.token_ids)
     raw_segments, seek = split_segments(ids, tokenizer, n_mel_frames)
     text_rows = [r for r, t in enumerate(ids) if t < tokenizer.eot]
@@ -184,9 +189,12 @@ def time_window(
         elif options.text_end_margin > 0 and text_end is not None:
             band = np.tile(np.array([0, n_frames]), (len(aligned.units) + 1, 1))
             band[:-1, 1] = min(text_end + options.text_end_margin, n_frames)
+        held = anchor_band(aligned.units.word_of_unit, anchors, window_start, n_frames,
+                           anchor_bounds)
         tokens, pass_matrix = _tokens_from_pass(tokens, groups, aligned, voiced, window_start,
-                                                options, head_ids, band, islands)
+                                                options, head_ids, band, islands, held)
         words = _time_words(groups, tokens)
+        words, tokens = place_anchored(words, tokens, anchors, anchor_bounds)
         segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
         return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek, pass_matrix)
     # DTW rows: every text token, then the row right after the last one (what ended it)
@@ -207,6 +215,7 @@ def time_window(
     groups = _word_groups(tokens, tokenizer)
     tokens = _keep_words_whole(tokens, groups)
     words = _time_words(groups, tokens)
+    words, tokens = place_anchored(words, tokens, anchors, anchor_bounds)
     segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
     return WindowTiming(tuple(tokens), tuple(words), tuple(segments), seek)
 
@@ -255,7 +264,8 @@ def _segments(raw_segments, tokens, words, tokenizer, window_start) -> list[Time
 
 
 def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_start,
-                      options: AlignmentOptions, head_ids, band=None, islands=()):
+                      options: AlignmentOptions, head_ids, band=None, islands=(),
+                      held=None):
     """Token times from the alignment pass (or its islands' passes): each word's span from
     its characters, split between the word's tokens where each token's first character
     starts."""
@@ -263,9 +273,10 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     if voiced is not None:
         voiced = voiced[: aligned.weights.shape[-1]]
     whole, heads = pass_matrix(aligned, options, head_ids)
-    parts = [(p, pass_frames(whole, units, voiced, options, heads, band, p)) for p in islands]
+    parts = [(p, pass_frames(whole, units, voiced, options, heads, band, p, held))
+             for p in islands]
     if not parts:
-        parts = [(None, pass_frames(whole, units, voiced, options, heads, band))]
+        parts = [(None, pass_frames(whole, units, voiced, options, heads, band, None, held))]
     matrix, starts, spans, heads = _joined(parts, len(units), len(units.words),
                                            aligned.weights.shape[-1])
     timed = list(tokens)

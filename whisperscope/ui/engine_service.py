@@ -1,12 +1,15 @@
-"""What one analysis job produces, as one stream of events, run on a worker thread.
+"""The one engine service of the window: the same methods whether the engine runs in this
+process (`Engine`, the tests' and a script's) or in its own (`ProcessEngine`, the app's).
 
-`analysis_events` is a plain generator: it loads the audio, the spectrogram and the model
-and then relays the engine's own events, yielding each one whole, in order. A
-`GeneratorWorker` (ui/generator_worker.py) runs it on a thread and hands every yielded value
-to the GUI thread through its single `yielded` signal (see `AnalysisController`).
-Everything heavy (torch, whisper, model weights) is imported and run here, never on the GUI
-thread. A few UI-side facts (audio loaded, spectrogram ready, model loaded, a notice) travel
-the same way, as small frozen dataclasses of their own.
+Every caller names the model it needs (the document's analysis says which), never passes a
+loaded one: the service loads it on first use and keeps it, so a window re-aligned or
+recomputed in a reopened session starts the engine on demand, and a model loaded in the
+engine's process is never mistaken for one here.
+
+`analysis_events` is what one analysis job produces, as one stream of events, run on a worker
+(ui/workers.py): it loads the audio, the spectrogram and the model and then relays the
+engine's own events, yielding each one whole, in order. Everything heavy (torch, whisper,
+model weights) is imported and run there, never on the UI thread. Qt-free.
 """
 
 from __future__ import annotations
@@ -15,49 +18,20 @@ import logging
 import threading
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 from whisperscope.engine.events import Failed
-from whisperscope.session.model import AnalysisSettings
+from whisperscope.session.job import (
+    AnalysisJob,
+    AudioLoaded,
+    ModelLoaded,
+    Notice,
+    SpectrogramReady,
+    WaveformReady,
+)
 
 log = logging.getLogger(__name__)
 DISPLAY_MELS = 80  # the bands shown; the analysis reuses them when its model reads 80 too
 HOP = 160  # samples per mel frame
-
-
-@dataclass(frozen=True)
-class AnalysisJob:
-    path: str
-    model: str  # a bundled name (tiny.en, base) or a checkpoint path
-    device: str = "auto"
-    settings: AnalysisSettings = field(default_factory=AnalysisSettings)
-    analysis: Any = None  # a finished Analysis (a saved session): show it, run no model
-    transcript: str | None = None  # the recording's known text: time its words
-
-
-@dataclass(frozen=True)
-class AudioLoaded:
-    audio: Any  # whisperscope.audio.loader.LoadedAudio
-
-
-@dataclass(frozen=True)
-class SpectrogramReady:
-    pyramid: Any  # whisperscope.audio.spectrogram_pyramid.SpectrogramPyramid
-    mel: Any  # whisper's padded log-mel (n_mels, frames + 3000), for recomputing attention
-    # here; None where the engine's process keeps it
-
-
-@dataclass(frozen=True)
-class ModelLoaded:
-    model: Any  # whisperscope.engine.models.LoadedModel
-    device: str
-    devices: dict[str, bool] = field(default_factory=dict)  # which devices exist here
-
-
-@dataclass(frozen=True)
-class Notice:
-    message: str
 
 
 class Engine:
@@ -90,30 +64,46 @@ class Engine:
 
         return load_model(name or best_offline_model(), device=device)
 
-    def analyze(self, audio, model, settings, cancel, mel=None, transcript=None):
+    def model_for(self, name: str, device: str):
+        """Model `name` on `device`, loaded on first use and kept (the last one only: a
+        window's models are one at a time)."""
+        lock = self.__dict__.setdefault("_model_lock", threading.Lock())
+        with lock:
+            kept = self.__dict__.get("_kept")
+            if kept is not None and (name, device) in kept[0]:
+                return kept[1]
+            model = self.load_model(name, device)
+            keys = {(name, device), (model.info.name, device),
+                    (model.info.name, str(model.info.device))}
+            self.__dict__["_kept"] = (keys, model)
+            return model
+
+    def analyze(self, audio, model, settings, cancel, mel=None, transcript=None, anchors=()):
         from whisperscope.engine.analyzer import analyze
 
-        return analyze(audio, model, settings, cancel, mel=mel, transcript=transcript)
+        return analyze(audio, model, settings, cancel, mel=mel, transcript=transcript,
+                       anchors=anchors)
 
     def available_devices(self) -> dict[str, bool]:
         from whisperscope.engine.models.devices import available_devices
 
         return available_devices()
 
-    def recompute(self, model, samples, window, mel=None):
-        """Every layer/head's attention of a finished window (on the recomputer's thread)."""
+    def recompute(self, window, model_name: str, device: str, samples, mel=None):
+        """Every layer/head's attention of a finished window, with model `model_name`
+        (loaded here on first use: a reopened session has none yet)."""
         from whisperscope.engine.attention import recompute_window_attention
 
+        model = self.model_for(model_name, device)
         return recompute_window_attention(model, samples, window, mel=mel)
 
-    def realign(self, model, samples, mel, request, device: str):
-        """(the records of a window re-aligned with edited words as a WindowDone, the
-        model used): `model` is None for a saved session, then loaded here."""
+    def realign(self, request, device: str, samples, mel=None):
+        """The records of a window re-aligned with edited words (a WindowDone), with the
+        model it was analysed with (`request.model_name`, loaded here on first use)."""
         from whisperscope.engine.realign import realign_records
 
-        if model is None:
-            model = self.load_model(request.model_name, device)
-        return realign_records(request, samples, model, mel=mel), model
+        model = self.model_for(request.model_name, device)
+        return realign_records(request, samples, model, mel=mel)
 
     def close(self) -> None:
         """Nothing to release in this process."""
@@ -158,16 +148,19 @@ class ProcessEngine(Engine):
     def available_devices(self) -> dict[str, bool]:
         return self.process.available_devices()
 
-    def analyze(self, audio, model, settings, cancel, mel=None, transcript=None):
+    def analyze(self, audio, model, settings, cancel, mel=None, transcript=None, anchors=()):
         # the child has the audio and mel
-        return self.process.analyze(settings, cancel, transcript)
+        return self.process.analyze(settings, cancel, transcript, anchors)
 
-    def recompute(self, model, samples, window, mel=None):
-        return self.process.recompute(window)
+    def model_for(self, name: str, device: str):
+        return self.load_model(name, device)  # the child keeps it
 
-    def realign(self, model, samples, mel, request, device: str):
-        # the child has the audio, the mel and the model (or loads the session's)
-        return self.process.realign(request, device), model
+    def recompute(self, window, model_name: str, device: str, samples=None, mel=None):
+        # the child has the audio and the mel, and loads the model if it has not
+        return self.process.recompute(window, model_name, device)
+
+    def realign(self, request, device: str, samples=None, mel=None):
+        return self.process.realign(request, device)
 
     def close(self) -> None:
         if self._process is not None:
@@ -205,6 +198,11 @@ def _job_events(job: AnalysisJob, cancel, engine: Engine) -> Iterator[object]:
     yield SpectrogramReady(pyramid, mel)
     if cancel.cancelled:
         return
+    from whisperscope.audio.waveform_pyramid import WaveformPyramid
+
+    yield WaveformReady(WaveformPyramid(audio.samples))  # built here: this process plays it
+    if cancel.cancelled:
+        return
     if job.analysis is not None:  # a saved session: replay it, no model needed
         from whisperscope.ui.session_replay import replay_events
 
@@ -213,7 +211,7 @@ def _job_events(job: AnalysisJob, cancel, engine: Engine) -> Iterator[object]:
     device = job.device
     while True:
         try:
-            model = engine.load_model(job.model, device)
+            model = engine.model_for(job.model, device)
         except ModelError as error:
             yield Failed(str(error), "model")
             return
@@ -231,8 +229,11 @@ def _job_events(job: AnalysisJob, cancel, engine: Engine) -> Iterator[object]:
         if cancel.cancelled:
             return
         retry = False
-        # only a transcript run passes one (stand-in engines need not know the argument)
+        # only a transcript run passes one, and anchors only where there are pins
+        # (stand-in engines need not know the arguments)
         given = {} if job.transcript is None else {"transcript": job.transcript}
+        if job.anchors:
+            given["anchors"] = job.anchors
         for event in engine.analyze(audio, model, job.settings, cancel, mel=mel, **given):
             if (isinstance(event, Failed) and event.kind == "out_of_memory"
                     and device != "cpu" and not cancel.cancelled):
