@@ -4,7 +4,6 @@ engine's synthetic events."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -122,18 +121,17 @@ def test_tokens_within_one_frame_reach_the_views_once(qtbot, make_window):
 
 
 def test_cancel_is_heard_at_once_and_the_worker_ends(qtbot, controllers):
-    controller = controllers(FakeEngine(delay=0.05))
+    # two minutes of fake speech, 50 ms an event: minutes of work if the cancel went unheard
+    controller = controllers(FakeEngine(duration=120.0, delay=0.05))
     seen = []
     controller.event.connect(seen.append)
     with qtbot.waitSignal(controller.event, check_params_cb=is_a(TokenDecoded), timeout=10_000):
         controller.start(AnalysisJob("speech.wav", "fake"))
-    started = time.monotonic()
     controller.cancel()
     assert isinstance(seen[-1], Failed) and seen[-1].kind == "cancelled"
     assert not controller.busy
     count = len(seen)
-    qtbot.waitUntil(lambda: controller.workers.running == 0, timeout=2000)
-    assert time.monotonic() - started < 1.0
+    qtbot.waitUntil(lambda: controller.workers.running == 0, timeout=10_000)
     qtbot.wait(200)
     assert len(seen) == count  # the retired worker's late events were dropped
 
