@@ -6,20 +6,25 @@ decoded:
 1. `voicing`: which 20 ms encoder frames hold sound, from the level of Whisper's own log-mel
    judged over the whole recording (`voiced_frames`, `encoder_frames`).
 2. The window's words: the decoding's, grouped as whisper groups them
-   (`window.decoded_words`), or a known transcript's share of words (`transcript`).
+   (`window.decoded_words`), or a known transcript's share of words (`transcript`; where
+   the window's text stops at a long pause, `island_division.share_before_pause` lets the
+   model judge where the share ends; the user's anchors, `anchors`, decide last).
 3. `spelling.spell`: the words as characters, each space a unit of its own.
 4. `forced_pass.run_alignment_pass`: the characters teacher-forced through the decoder on
-   the window's encoder output (`forced_window.force_words` for a transcript, which also
-   makes the heatmap's rows), keeping the most alignment-like cross-attention head by
+   the window's encoder output, opening with the timestamp of its first sound
+   (`forced_window.force_words` for a transcript, which also makes the heatmap's rows),
+   keeping the most alignment-like cross-attention head by
    `heads.head_alignment_scores` (the score the heads grid shows too).
 5. `dtw.alignment_matrix`: that head's rows z-scored over rows, median-filtered along time.
 6. `boundaries.unit_starts`: DTW over the matrix in which silent frames are free for
    spaces and cost letters `PAUSE_COST` (pause states), sound after the text goes to the
    end of text (open end), and a text that stops at a timestamp pair may not run far past
-   it (`window.text_end_band`); then `boundaries.word_frames`: each word from its first
-   letter to the next word, pulled in off silence and cut at a pause. A window whose sound
-   falls into islands 1 s or more apart has its words divided among them by the model
-   (`island_division`) and each island aligned on its own frames (`islands`, `pass_frames`).
+   it (`window.text_end_band`), and rows of words the user pinned keep to their anchors'
+   frames (`anchors.anchor_band`; anchored edges land on the anchors exactly); then
+   `boundaries.word_frames`: each word from its first letter to the next word, pulled in
+   off silence and cut at a pause. A window whose sound falls into islands 1 s or more
+   apart has its words divided among them by the model (`island_division`) and each
+   island aligned on its own frames (`islands`, `pass_frames`).
 7. `window.time_window`: each token starts at its first letter; words and whisper's
    segments in global seconds (a `WindowTiming`), which `engine/window_record.py` puts
    into the Analysis.
