@@ -11,18 +11,18 @@ screen pixels.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 
 from whisperscope.session.edits import END, START
 from whisperscope.ui import theme
+from whisperscope.ui.view_rect_item import ViewRectItem
 
 GRAB_PX = 4.0  # a press this close to a boundary grabs it
 MAX_PAINTED = 2000  # boundaries; zoomed further out none are drawn
 
 
-class BoundaryLines(pg.GraphicsObject):
+class BoundaryLines(ViewRectItem):
     dragged = Signal(int, str, float)  # word (token) index, START | END, time: while dragging
     drag_finished = Signal(int, str, float)  # ... and where it was let go
 
@@ -98,14 +98,6 @@ class BoundaryLines(pg.GraphicsObject):
             self.unsetCursor()
 
     # --- QGraphicsItem -------------------------------------------------------------------
-    def viewTransformChanged(self) -> None:  # noqa: N802
-        super().viewTransformChanged()
-        self.prepareGeometryChange()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        rect = self.viewRect()
-        return QRectF() if rect is None else rect
-
     def paint(self, p, *_args) -> None:
         view = self.viewRect()
         if view is None or not len(self.starts):

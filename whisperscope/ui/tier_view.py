@@ -15,7 +15,6 @@ least two pixels wide however far out the view is, since a drag stops at it.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
@@ -23,6 +22,7 @@ from whisperscope.ui import theme
 from whisperscope.ui.boundary_lines import BoundaryLines
 from whisperscope.ui.time_plot import TimePlot
 from whisperscope.ui.timeline import Timeline
+from whisperscope.ui.view_rect_item import ViewRectItem
 
 ROW_PX = 30  # height of one tier: two lanes of labels
 MAX_LABELLED = 800  # intervals in view; zoomed further out only their spans are drawn
@@ -32,7 +32,7 @@ GAP = 0.0015  # seconds: an end and the next start further apart than this leave
 WORDS, TOKENS, REFERENCE = "words", "tokens", "reference"
 
 
-class TierItem(pg.GraphicsObject):
+class TierItem(ViewRectItem):
     """The intervals of every tier, painted in screen pixels (labels never stretch)."""
 
     def __init__(self) -> None:
@@ -68,14 +68,6 @@ class TierItem(pg.GraphicsObject):
         if self.current.get(name) != index:
             self.current[name] = index
             self.update()
-
-    def viewTransformChanged(self) -> None:  # noqa: N802
-        super().viewTransformChanged()
-        self.prepareGeometryChange()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        rect = self.viewRect()
-        return QRectF() if rect is None else rect
 
     def paint(self, p, *_args) -> None:
         view = self.viewRect()

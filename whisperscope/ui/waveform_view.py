@@ -7,19 +7,19 @@ in screen pixels, from about one column a pixel: an hour scrolls like ten second
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPointF, QRectF
+from PySide6.QtCore import QLineF, QPointF
 from PySide6.QtGui import QColor, QPen, QPolygonF
 
 from whisperscope.audio.waveform_pyramid import WaveformPyramid
 from whisperscope.ui import theme
 from whisperscope.ui.time_plot import TimePlot
 from whisperscope.ui.timeline import Timeline
+from whisperscope.ui.view_rect_item import ViewRectItem
 
 WAVE_COLOUR = QColor(150, 190, 230)
 
 
-class EnvelopeItem(pg.GraphicsObject):
+class EnvelopeItem(ViewRectItem):
     def __init__(self) -> None:
         super().__init__()
         self.pyramid: WaveformPyramid | None = None
@@ -28,14 +28,6 @@ class EnvelopeItem(pg.GraphicsObject):
     def set_pyramid(self, pyramid: WaveformPyramid | None) -> None:
         self.pyramid = pyramid
         self.update()
-
-    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph hook)
-        super().viewTransformChanged()
-        self.prepareGeometryChange()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        rect = self.viewRect()
-        return QRectF() if rect is None else rect
 
     def paint(self, p, *_args) -> None:
         view = self.viewRect()

@@ -8,16 +8,16 @@ the word under the playhead is outlined, low-confidence words are coloured.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 
 from whisperscope.ui import theme
+from whisperscope.ui.view_rect_item import ViewRectItem
 
 MAX_PAINTED = 600  # words; zoomed further out, only their spans are drawn
 
 
-class WordTrack(pg.GraphicsObject):
+class WordTrack(ViewRectItem):
     def __init__(self) -> None:
         super().__init__()
         self.starts = np.zeros(0)
@@ -52,14 +52,6 @@ class WordTrack(pg.GraphicsObject):
             self.update()
 
     # --- QGraphicsItem -------------------------------------------------------------------
-    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph hook)
-        super().viewTransformChanged()  # drops the cached view rectangle
-        self.prepareGeometryChange()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        rect = self.viewRect()
-        return QRectF() if rect is None else rect
-
     def paint(self, p, *_args) -> None:
         view = self.viewRect()
         if view is None or not len(self.starts):
