@@ -196,6 +196,36 @@ def test_levels_a_chunk_at_a_time_are_the_whole_recordings_to_the_bit():
     np.testing.assert_array_equal(mel_level_db(mel), whole)
 
 
+def test_a_gap_of_steady_noise_far_under_the_speech_is_a_pause_whatever_its_level():
+    """A gap filled with noise 30 dB under the speech sits far above the recording's own
+    floor (its quiet lead-in), where the floor rule calls it sound; held steady for 3 s it
+    is a pause. A sustained sound as loud as the speech, or speech-like variation at the
+    noise's level, is not."""
+    rng = np.random.default_rng(5)
+    speech = lambda n: rng.uniform(-40.0, -10.0, n)  # noqa: E731 - varies by 30 dB
+    level = np.concatenate([
+        np.full(100, -75.0),                     # 0-100: the recording's own floor
+        speech(200),                             # 100-300: speech
+        -40.0 + rng.uniform(-1.0, 1.0, 300),     # 300-600: steady noise, 30 dB under
+        speech(200),                             # 600-800: speech
+        -12.0 + rng.uniform(-1.0, 1.0, 100),     # 800-900: a held vowel, loud
+        -40.0 + rng.uniform(-8.0, 8.0, 100),     # 900-1000: quiet but not steady
+    ]).astype(np.float32)
+    level[100] = level[600] = -10.0  # the loudest frame
+    voiced = voiced_frames(level, 45.0)
+    assert not voiced[300:600].any()
+    assert not voiced[:100].any()
+    assert voiced[800:900].all()
+    assert voiced[900:1000].mean() > 0.3
+    loud = level > -30.0
+    assert voiced[100:300][loud[100:300]].all() and voiced[600:800][loud[600:800]].all()
+
+
+def test_steady_noise_shorter_than_half_a_second_is_left_to_the_floor_rule():
+    level = np.concatenate([np.full(100, -75.0), np.full(40, -40.0), np.full(100, -10.0)])
+    assert voiced_frames(level.astype(np.float32), 45.0)[100:140].all()
+
+
 def test_a_silent_recording_has_no_voiced_frame():
     assert not voiced_frames(np.full(300, -100.0, np.float32), 45.0).any()
 

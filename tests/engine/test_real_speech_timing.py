@@ -171,7 +171,9 @@ def test_the_model_divides_the_words_where_the_pause_truly_is(tiny_en, utterance
 # file of one speaker, and the paths to check them on: the last release's four
 # (../shared/data/README.md "Failures to start from"), and the one the 448-pair stress set
 # found after islands, given the transcript (tiny.en mishears that pair's words, so its
-# recognised path says nothing of timing).
+# recognised path says nothing of timing); and a pause filled with white noise at -50 dBFS
+# (the fourth field), which the voicing mask took for sound until steady stretches far
+# under the speech were pauses (timing/voicing.py): before, both paths put "a" 7 s early.
 HARDEST_PAIRS = [
     *((pair, given) for pair in (("dr7-fblv0/sx248", 7.0, "dr7-fblv0/sx428"),
                                  ("dr3-madc0/sx107", 13.0, "dr3-madc0/sx377"),
@@ -179,24 +181,26 @@ HARDEST_PAIRS = [
                                  ("dr7-fblv0/sx158", 13.0, "dr7-fblv0/sx428"))
       for given in (False, True)),
     (("dr1-fvmh0/sx26", 13.0, "dr1-fvmh0/sx116"), True),
+    *((("dr1-fvmh0/si1466", 7.0, "dr1-fvmh0/si2096", -50.0), given) for given in (False, True)),
 ]
 
 
 @pytest.mark.parametrize("pair_names,given", HARDEST_PAIRS,
-                         ids=[f"{a.split('/')[1]}+{g:g}s+{b.split('/')[1]}-"
+                         ids=[f"{a.split('/')[1]}+{g:g}s"
+                              f"{''.join(f'~{n:g}dBFS' for n in noise)}+{b.split('/')[1]}-"
                               f"{'given' if given else 'decoded'}"
-                              for (a, g, b), given in HARDEST_PAIRS])
+                              for (a, g, b, *noise), given in HARDEST_PAIRS])
 def test_the_hardest_pairs_keep_every_word_beside_its_own_speech(tiny_en, pair_names, given):
-    first, gap, second = pair_names
+    first, gap, second, *noise = pair_names
     a, b = (timit.read_utterance(timit.DEFAULT_TIMIT / f"{name}.wav", timit.DEFAULT_TIMIT)
             for name in (first, second))
-    pair = timit.join_pair(a, b, gap)
+    pair = timit.join_pair(a, b, gap, *noise)
     analysis = run_to_completion(audio_of(pair), tiny_en, AnalysisSettings(language="en"),
                                  transcript=pair.text if given else None)
     (lo, hi), = pair.silences
     assert not [w.text for w in analysis.words if lo + 0.02 < (w.start + w.end) / 2 < hi - 0.02]
     starts, ends, matched = errors(pair, analysis.words)
-    assert matched >= len(pair.words) - 3
+    assert matched >= len(pair.words) - 4  # tiny.en mishears up to 4 ("simpler", "wedded")
     assert np.abs(starts).max() < 0.3 and np.abs(ends).max() < 0.4
     # the first word after the pause starts with its own speech, not before the pause
     after = next(w for w in analysis.words if w.start > lo)
