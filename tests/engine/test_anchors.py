@@ -15,6 +15,8 @@ from whisperscope.engine.timing.anchors import (
     anchor_band,
     match_anchors,
     place_anchored,
+    speech_clock,
+    word_clock,
     word_limits,
 )
 from whisperscope.engine.timing.boundaries import unit_starts
@@ -134,3 +136,28 @@ def test_a_repeated_word_never_takes_the_word_a_later_anchor_needs():
     anchors = match_anchors([" " + t for t in text], found)
     assert [i for i, a in enumerate(anchors) if a] == [0, 1, 6, 7]
     assert anchors[1] == Anchor(5.5, 5.7) and anchors[6] == Anchor(9.0, 9.2)
+
+
+PAUSED = "imagination ran wild was used in data analysis in this".split()
+PAUSED_ANCHORS = [AnchorWord("imagination", 0.0, 0.3), AnchorWord("in", 3.5, 3.7),
+                  AnchorWord("this", 4.7, 4.9)]
+
+
+def test_an_anchor_after_a_pause_is_placed_among_the_speech_not_the_pause():
+    """timit-dev dr3-madc0/si1367 after another sentence and a 2 s pause: "... was used in
+    data analysis in this study", the first "in" anchored. On the wall clock the pause
+    stretches the time between the unique matches around it ("imagination", "this") and
+    the guess lands on the second "in"; counted in seconds of speech it is the first."""
+    texts = [" " + t for t in PAUSED]
+    assert match_anchors(texts, PAUSED_ANCHORS)[8] is not None  # the wall clock's mistake
+    voiced = np.ones(500, bool)
+    voiced[90:290] = False  # 0.9-2.9 s: the pause
+    anchors = match_anchors(texts, PAUSED_ANCHORS, speech_clock(voiced))
+    assert [i for i, a in enumerate(anchors) if a] == [0, 5, 9]
+    assert anchors[5] == Anchor(3.5, 3.7)
+
+
+def test_anchors_on_timed_words_are_matched_by_the_words_own_times():
+    starts = [0.0, 0.3, 0.6, 2.9, 3.2, 3.5, 3.8, 4.1, 4.4, 4.7]
+    anchors = match_anchors([" " + t for t in PAUSED], PAUSED_ANCHORS, word_clock(starts))
+    assert [i for i, a in enumerate(anchors) if a] == [0, 5, 9]

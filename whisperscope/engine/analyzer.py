@@ -54,6 +54,7 @@ from whisperscope.engine.timing.anchors import (
     anchored_share,
     anchors_in,
     match_anchors,
+    speech_clock,
 )
 from whisperscope.engine.timing.forced_pass import opening_frame, run_alignment_pass
 from whisperscope.engine.timing.forced_window import force_words
@@ -186,10 +187,16 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     remaining = None  # the transcript's words not yet placed
     held: list = []  # their anchors, word by word
     placed_anchor = None  # the latest anchored time of the words placed so far
+    # which 10 ms frames hold sound, judged on the whole recording's levels (for timing),
+    # and the stricter test of which may be skipped undecoded
+    level_db = mel_level_db(mel[:, :content_frames].numpy())
+    voiced_10ms = voiced_frames(level_db, alignment.silence_db)
+    audible_10ms = ~skippable_silence(level_db)
+    clock = speech_clock(voiced_10ms)  # where the anchors' words are: among the speech
     if transcript is not None:
         remaining = transcript_words(transcript)
         check_length(remaining, duration)
-        held = match_anchors(remaining, anchors)
+        held = match_anchors(remaining, anchors, clock)
     yield AnalysisStarted(duration, max(1, int(np.ceil(content_frames / WINDOW_MEL_FRAMES))),
                           model.info)
 
@@ -206,12 +213,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     prompts = _Prompts(settings, tokenizer, dims.n_text_ctx)
     last_speech_timestamp = 0.0
 
-    # which 10 ms frames hold sound, judged on the whole recording's levels (for timing),
-    # and the stricter test of which may be skipped undecoded
-    level_db = mel_level_db(mel[:, :content_frames].numpy())
     silence = silence_level(mel)
-    voiced_10ms = voiced_frames(level_db, alignment.silence_db)
-    audible_10ms = ~skippable_silence(level_db)
     window = 0
     for clip_start, clip_end in clips:
         seek = clip_start
@@ -250,7 +252,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 here = () if remaining is not None or not anchors else tuple(match_anchors(
                     decoded_words(decoded, tokenizer, segment_size), anchors_in(
                         anchors, window_start,
-                        window_start + mel_frames_to_seconds(segment_size))))
+                        window_start + mel_frames_to_seconds(segment_size)), clock))
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
                                      alignment, aligned, tuple(head_ids), islands=island_parts(
                                          hearing.decoder(), tokenizer, aligned, voiced,

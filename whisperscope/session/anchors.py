@@ -81,11 +81,12 @@ def correction_pins(pins: frozenset[Pin], row: int, n_replacement: int) -> froze
 def pins_on(analysis, anchors: Sequence[AnchorWord]) -> frozenset[Pin]:
     """The sides of `analysis`'s words that lie on an anchor (a new alignment keeps each
     anchor exactly), matched in order by time and text."""
-    from whisperscope.engine.timing.anchors import match_anchors
+    from whisperscope.engine.timing.anchors import match_anchors, word_clock
 
     if analysis is None or not anchors:
         return frozenset()
-    found = match_anchors([w.text for w in analysis.words], anchors)
+    found = match_anchors([w.text for w in analysis.words], anchors,
+                          word_clock([w.start for w in analysis.words]))
     pins = set()
     for i, anchor in enumerate(found):
         if anchor is None:

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from whisperscope.units import ENCODER_FRAME_SECONDS
+from whisperscope.units import ENCODER_FRAME_SECONDS, MEL_FRAME_SECONDS
 
 # What a frame outside its anchors costs a row, in z-scored attention units: a row's
 # attention peak is 5-15 and a window has 1500 frames, so no path gains by paying it once.
@@ -186,8 +186,11 @@ def _stretched(token, old_start: float, old_end: float, start: float, end: float
     return replace(token, start=place(token.start), end=place(token.end))
 
 
-def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord]
-                  ) -> list[Anchor | None]:
+Clock = Callable[[float], float]  # seconds -> seconds of speech before them (monotone)
+
+
+def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord],
+                  clock: Clock | None = None) -> list[Anchor | None]:
     """Each of `texts`' words' anchor: the anchor word matched to it by text (lower-case
     letters, digits, apostrophes), None where none matched. Both are in time order, and the
     anchors may be sparse (every 4th word) or cover every word.
@@ -195,8 +198,12 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord]
     A word that occurs once in both is matched first. Between two such matches, as many of
     the other anchor words as can be are matched in order, and of those ways the one whose
     places fit the anchors' times best (by their time between the matches around them: a
-    second "any" anchored late in a sentence is the sentence's second "any"). One found
-    nowhere in order is left out."""
+    second "any" anchored late in a sentence is the sentence's second "any"). Words are
+    spread over speech, not over pauses: `clock` (`speech_clock`, `word_clock`) says how
+    much speech lies before a time, and an anchor's place is guessed on it (on the wall
+    clock, a 2 s pause between two matches put "in data analysis in this" 's first anchored
+    "in" on the second). One found nowhere in order is left out."""
+    clock = clock or (lambda t: t)
     out: list[Anchor | None] = [None] * len(texts)
     words = [_normalised(t) for t in texts]
     wanted = [_normalised(a.text) for a in anchor_words]
@@ -215,7 +222,7 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord]
         between = [j for j in range(j0 + 1, j1) if wanted[j]]
         chosen.update(_matched_between(between, range(i0 + 1, i1), wanted, words,
                                        lambda j: _expected_index(j, anchor_words, fixed,
-                                                                 len(words))))
+                                                                 clock)))
     for j, i in chosen.items():
         a = anchor_words[j]
         out[i] = Anchor(a.start, a.end)
@@ -270,12 +277,13 @@ MAX_MATCH_CELLS = 1_000_000  # anchors x words matched in one go; beyond, neares
 
 
 def _expected_index(j: int, anchor_words: Sequence[AnchorWord], fixed: dict[int, int],
-                    n_words: int) -> float | None:
-    """Where anchor word `j` should be among the words, by its time between the fixed
-    matches around it (linearly); None when no fixed match gives a scale."""
+                    clock: Clock) -> float | None:
+    """Where anchor word `j` should be among the words, by its time on `clock` between the
+    fixed matches around it (linearly); None when no fixed match gives a scale."""
     def time(k: int) -> float | None:
         a = anchor_words[k]
-        return a.start if a.start is not None else a.end
+        t = a.start if a.start is not None else a.end
+        return None if t is None else clock(t)
 
     t = time(j)
     points = sorted((time(k), i) for k, i in fixed.items() if time(k) is not None)
@@ -296,6 +304,30 @@ def _expected_index(j: int, anchor_words: Sequence[AnchorWord], fixed: dict[int,
 
 
 WORDS_PER_SECOND = 3.0  # read speech, for an anchor with one fixed match to go by
+# Every time moves the speech clock a little, so two anchors in one pause keep their order.
+PAUSE_CLOCK_RATE = 0.01
+
+
+def speech_clock(voiced_10ms: np.ndarray) -> Clock:
+    """Seconds of sound before each time, from the recording's voiced 10 ms frames."""
+    before = np.concatenate([[0], np.cumsum(voiced_10ms)]) * MEL_FRAME_SECONDS
+    frames = np.arange(len(before)) * MEL_FRAME_SECONDS
+
+    def clock(t: float) -> float:
+        return float(np.interp(t, frames, before)) + PAUSE_CLOCK_RATE * t
+
+    return clock
+
+
+def word_clock(starts: Sequence[float]) -> Clock:
+    """For words already timed (their `starts`, in order): a time's place among them, as
+    seconds of speech at `WORDS_PER_SECOND`."""
+    index = np.arange(len(starts), dtype=float) / WORDS_PER_SECOND
+
+    def clock(t: float) -> float:
+        return float(np.interp(t, starts, index)) + PAUSE_CLOCK_RATE * t
+
+    return clock
 
 
 def _normalised(text: str) -> str:
