@@ -161,3 +161,16 @@ def test_anchors_on_timed_words_are_matched_by_the_words_own_times():
     starts = [0.0, 0.3, 0.6, 2.9, 3.2, 3.5, 3.8, 4.1, 4.4, 4.7]
     anchors = match_anchors([" " + t for t in PAUSED], PAUSED_ANCHORS, word_clock(starts))
     assert [i for i, a in enumerate(anchors) if a] == [0, 5, 9]
+
+
+def test_a_word_written_as_two_on_one_side_is_anchored_whole():
+    """timit-dev dr3-madc0/si1367: the transcript's "grade-equivalent" is two words in the
+    TIMIT labels, and the reverse: neither anchor is dropped."""
+    texts = [" " + t for t in "The battery median grade-equivalent was used".split()]
+    anchors = match_anchors(texts, [AnchorWord("grade", 1.0, 1.3),
+                                    AnchorWord("equivalent", 1.3, 1.9),
+                                    AnchorWord("used", 2.2, 2.5)])
+    assert anchors[3] == Anchor(1.0, 1.9) and anchors[5] == Anchor(2.2, 2.5)
+    texts = [" " + t for t in "a grade equivalent b".split()]
+    anchors = match_anchors(texts, [AnchorWord("grade-equivalent", 1.0, 1.9)])
+    assert anchors == [None, Anchor(1.0, None), Anchor(None, 1.9), None]

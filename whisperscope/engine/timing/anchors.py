@@ -198,7 +198,9 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord],
     A word that occurs once in both is matched first. Between two such matches, as many of
     the other anchor words as can be are matched in order, and of those ways the one whose
     places fit the anchors' times best (by their time between the matches around them: a
-    second "any" anchored late in a sentence is the sentence's second "any"). Words are
+    second "any" anchored late in a sentence is the sentence's second "any"). A word one
+    side writes as two ("grade-equivalent" against a TextGrid's "grade" and "equivalent")
+    is matched whole (`_fitted`). Words are
     spread over speech, not over pauses: `clock` (`speech_clock`, `word_clock`) says how
     much speech lies before a time, and an anchor's place is guessed on it (on the wall
     clock, a 2 s pause between two matches put "in data analysis in this" 's first anchored
@@ -206,6 +208,7 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord],
     clock = clock or (lambda t: t)
     out: list[Anchor | None] = [None] * len(texts)
     words = [_normalised(t) for t in texts]
+    anchor_words = _fitted(anchor_words, words)
     wanted = [_normalised(a.text) for a in anchor_words]
     where: dict[str, list[int]] = {}
     for i, w in enumerate(words):
@@ -226,6 +229,38 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord],
     for j, i in chosen.items():
         a = anchor_words[j]
         out[i] = Anchor(a.start, a.end)
+    return out
+
+
+def _fitted(anchor_words: Sequence[AnchorWord], words: Sequence[str]) -> list[AnchorWord]:
+    """The anchor words cut as the text cuts its words: consecutive anchors that together
+    spell one word of the text ("grade" + "equivalent") become that word, from the first's
+    start to the last's end; an anchor that spells two or three consecutive words of the
+    text gives its start to the first of them and its end to the last. `words` are
+    normalised."""
+    known = set(words)
+    compounds = {"".join(words[i: i + k]): (words[i], words[i + k - 1])
+                 for k in (2, 3) for i in range(len(words) - k + 1)}
+    wanted = [_normalised(a.text) for a in anchor_words]
+    out, j = [], 0
+    while j < len(anchor_words):
+        anchor, text = anchor_words[j], wanted[j]
+        if text and text not in known:
+            joined = next((k for k in (2, 3) if j + k <= len(wanted)
+                           and "".join(wanted[j: j + k]) in known), None)
+            if joined:
+                parts = anchor_words[j: j + joined]
+                out.append(AnchorWord("".join(wanted[j: j + joined]), parts[0].start,
+                                      parts[-1].end))
+                j += joined
+                continue
+            if text in compounds:
+                first, last = compounds[text]
+                out += [AnchorWord(first, anchor.start, None), AnchorWord(last, None, anchor.end)]
+                j += 1
+                continue
+        out.append(anchor)
+        j += 1
     return out
 
 
