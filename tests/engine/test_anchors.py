@@ -174,3 +174,13 @@ def test_a_word_written_as_two_on_one_side_is_anchored_whole():
     texts = [" " + t for t in "a grade equivalent b".split()]
     anchors = match_anchors(texts, [AnchorWord("grade-equivalent", 1.0, 1.9)])
     assert anchors == [None, Anchor(1.0, None), Anchor(None, 1.9), None]
+
+
+def test_one_part_of_a_hyphenated_word_anchors_its_side():
+    """Every 4th TIMIT word anchored can take "grade" alone of "grade-equivalent": it
+    gives the word its start (it was dropped, and "median" before it ran over its time)."""
+    texts = [" " + t for t in "The battery median grade-equivalent was used".split()]
+    anchors = match_anchors(texts, [AnchorWord("grade", 1.0, 1.3)])
+    assert anchors[3] == Anchor(1.0, None)
+    anchors = match_anchors(texts, [AnchorWord("equivalent", 1.3, 1.9)])
+    assert anchors[3] == Anchor(None, 1.9)

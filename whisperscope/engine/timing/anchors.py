@@ -208,7 +208,7 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord],
     clock = clock or (lambda t: t)
     out: list[Anchor | None] = [None] * len(texts)
     words = [_normalised(t) for t in texts]
-    anchor_words = _fitted(anchor_words, words)
+    anchor_words = _fitted(anchor_words, words, texts)
     wanted = [_normalised(a.text) for a in anchor_words]
     where: dict[str, list[int]] = {}
     for i, w in enumerate(words):
@@ -232,15 +232,23 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord],
     return out
 
 
-def _fitted(anchor_words: Sequence[AnchorWord], words: Sequence[str]) -> list[AnchorWord]:
+def _fitted(anchor_words: Sequence[AnchorWord], words: Sequence[str], texts: Sequence[str]
+            ) -> list[AnchorWord]:
     """The anchor words cut as the text cuts its words: consecutive anchors that together
     spell one word of the text ("grade" + "equivalent") become that word, from the first's
-    start to the last's end; an anchor that spells two or three consecutive words of the
-    text gives its start to the first of them and its end to the last. `words` are
-    normalised."""
+    start to the last's end, and one of them alone gives the word its side (the first part
+    its start, the last its end); an anchor that spells two or three consecutive words of
+    the text gives its start to the first of them and its end to the last. `words` are
+    `texts` normalised."""
     known = set(words)
     compounds = {"".join(words[i: i + k]): (words[i], words[i + k - 1])
                  for k in (2, 3) for i in range(len(words) - k + 1)}
+    first_parts, last_parts = {}, {}  # "grade" / "equivalent" -> "gradeequivalent"
+    for text, word in zip(texts, words, strict=True):
+        parts = [_normalised(p) for p in re.split(r"[-‐‑–—]", text) if _normalised(p)]
+        if len(parts) > 1:
+            first_parts.setdefault(parts[0], word)
+            last_parts.setdefault(parts[-1], word)
     wanted = [_normalised(a.text) for a in anchor_words]
     out, j = [], 0
     while j < len(anchor_words):
@@ -257,6 +265,13 @@ def _fitted(anchor_words: Sequence[AnchorWord], words: Sequence[str]) -> list[An
             if text in compounds:
                 first, last = compounds[text]
                 out += [AnchorWord(first, anchor.start, None), AnchorWord(last, None, anchor.end)]
+                j += 1
+                continue
+            if text in first_parts or text in last_parts:
+                first = text in first_parts
+                out.append(AnchorWord(first_parts[text] if first else last_parts[text],
+                                      anchor.start if first else None,
+                                      None if first else anchor.end))
                 j += 1
                 continue
         out.append(anchor)
