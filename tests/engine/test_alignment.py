@@ -221,6 +221,20 @@ def test_a_gap_of_steady_noise_far_under_the_speech_is_a_pause_whatever_its_leve
     assert voiced[100:300][loud[100:300]].all() and voiced[600:800][loud[600:800]].all()
 
 
+def test_the_frame_where_steady_noise_meets_the_floor_is_not_sound():
+    """dr3-madc0/sx17 + si1997 with a -50 dBFS gap: where the noise stops against TIMIT's
+    quiet lead-in, the one frame whose window holds both passed the threshold alone, and
+    tiny.en squeezed "Like" into it. Sound that lasts, after the floor, is still sound."""
+    level = np.concatenate([np.full(100, -75.0), np.full(100, -15.0),  # floor, speech
+                            np.full(300, -44.0), [-55.0],  # steady noise, the edge frame
+                            np.full(20, -64.0), np.full(100, -12.0),  # lead-in, speech
+                            [-55.0], np.full(20, -70.0), [-50.0, -50.0, -50.0]])
+    voiced = voiced_frames(level.astype(np.float32), 45.0)
+    assert not voiced[500] and not voiced[200:521].any()
+    assert voiced[521:621].all() and voiced[621]  # beside speech, not noise: kept
+    assert voiced[-3:].all()
+
+
 def test_steady_noise_shorter_than_half_a_second_is_left_to_the_floor_rule():
     level = np.concatenate([np.full(100, -75.0), np.full(40, -40.0), np.full(100, -10.0)])
     assert voiced_frames(level.astype(np.float32), 45.0)[100:140].all()
