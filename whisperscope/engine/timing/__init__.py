@@ -4,7 +4,8 @@ The path a word's time takes, for each 30 s window the analyzer (engine/analyzer
 decoded:
 
 1. `voicing`: which 20 ms encoder frames hold sound, from the level of Whisper's own log-mel
-   judged over the whole recording (`voiced_frames`, `encoder_frames`).
+   judged over the whole recording (`voiced_frames`, `encoder_frames`); a stretch of steady
+   noise far under the speech is silence whatever its level (`steady_pauses`).
 2. The window's words: the decoding's, grouped as whisper groups them
    (`window.decoded_words`), or a known transcript's share of words (`transcript`; where
    the window's text stops at a long pause, `island_division.share_before_pause` lets the
