@@ -110,7 +110,8 @@ def main() -> int:
             print(f"| {path.name[:14]:<14} | {audio.duration:6.1f} | {t_plain:9.2f} | "
                   f"{t_words:15.2f} | {t_scope:14.2f} | {ratio:5.2f} | "
                   f"{t_scope / t_words:15.2f} |")
-        print(f"\nworst ratio WhisperScope / plain transcribe: {worst:.2f} (target <= 1.3, issue 24)")
+        print(f"\nworst ratio WhisperScope / plain transcribe: {worst:.2f} "
+              "(target <= 1.3, issue 24)")
     return 0
 
 

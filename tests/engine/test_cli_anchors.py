@@ -148,7 +148,7 @@ def test_anchors_after_a_pause_find_their_own_repeated_and_hyphenated_words(tmp_
     found = [w for s in json.loads(out.read_text())["segments"] for w in s["words"]]
     by_truth = {id(t): f for t, f in timit.match_words(
         list(run.words), [timit.RefWord(w["word"], w["start"], w["end"]) for w in found])}
-    for i, w in anchored.items():
+    for w in anchored.values():
         if w.text == "grade":  # the transcript's "grade-equivalent" starts on it
             (whole,) = [f for f in found if "grade-equivalent" in f["word"]]
             assert abs(whole["start"] - w.start) <= MS
