@@ -198,13 +198,13 @@ def match_anchors(texts: Sequence[str], anchor_words: Sequence[AnchorWord],
     A word that occurs once in both is matched first. Between two such matches, as many of
     the other anchor words as can be are matched in order, and of those ways the one whose
     places fit the anchors' times best (by their time between the matches around them: a
-    second "any" anchored late in a sentence is the sentence's second "any"). A word one
-    side writes as two ("grade-equivalent" against a TextGrid's "grade" and "equivalent")
-    is matched whole (`_fitted`). Words are
+    second "any" anchored late in a sentence is the sentence's second "any"). Words are
     spread over speech, not over pauses: `clock` (`speech_clock`, `word_clock`) says how
     much speech lies before a time, and an anchor's place is guessed on it (on the wall
-    clock, a 2 s pause between two matches put "in data analysis in this" 's first anchored
-    "in" on the second). One found nowhere in order is left out."""
+    clock, a 2 s pause between two matches put the first anchored "in" of "in data
+    analysis in this" on the second). A word one side writes as two ("grade-equivalent"
+    against a TextGrid's "grade" and "equivalent") is matched whole (`_fitted`). One found
+    nowhere in order is left out."""
     clock = clock or (lambda t: t)
     out: list[Anchor | None] = [None] * len(texts)
     words = [_normalised(t) for t in texts]
