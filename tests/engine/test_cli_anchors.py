@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import bench_timit
+
 pytestmark = pytest.mark.model
 TIMIT = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "timit-dev"
 MS = 0.0005 + 1e-9  # the JSON's times are rounded to the millisecond
@@ -123,15 +125,9 @@ def test_anchors_after_a_pause_find_their_own_repeated_and_hyphenated_words(tmp_
     the pause), and "grade", half of the transcript's "grade-equivalent", was dropped."""
     if not TIMIT.is_dir():
         pytest.skip("../shared/data/timit-dev is absent")
-    import importlib.util
-
     import soundfile as sf
 
-    spec = importlib.util.spec_from_file_location(
-        "bench_timit_anchors", Path(__file__).resolve().parents[2] / "bench" / "timit.py")
-    timit = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = timit  # its dataclasses look their module up
-    spec.loader.exec_module(timit)
+    timit = bench_timit()
     corpus = timit.read_corpus(TIMIT.resolve())
     (run,) = [u for u in timit.joined_runs(corpus, 20.0, pause=2.0)
               if u.name.endswith("si1367@2s")]

@@ -9,8 +9,6 @@ regression check with room for the machine's numerical noise, not a measure.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +18,9 @@ from whisperscope.audio.loader import LoadedAudio
 from whisperscope.engine.run import run_to_completion
 from whisperscope.session.model import AnalysisSettings
 
-ROOT = Path(__file__).resolve().parents[2]
-# the benches' TIMIT reader and scoring, so the test measures as they do
-_spec = importlib.util.spec_from_file_location("bench_timit", ROOT / "bench" / "timit.py")
-timit = importlib.util.module_from_spec(_spec)
-sys.modules["bench_timit"] = timit
-_spec.loader.exec_module(timit)
+from .conftest import bench_timit
+
+timit = bench_timit()
 
 pytestmark = [
     pytest.mark.model,

@@ -192,7 +192,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     level_db = mel_level_db(mel[:, :content_frames].numpy())
     voiced_10ms = voiced_frames(level_db, alignment.silence_db)
     audible_10ms = ~skippable_silence(level_db)
-    clock = speech_clock(voiced_10ms)  # where the anchors' words are: among the speech
+    # where the anchors' words are: among the speech, not the pauses
+    clock = speech_clock(voiced_10ms) if anchors else None
     if transcript is not None:
         remaining = transcript_words(transcript)
         check_length(remaining, duration)

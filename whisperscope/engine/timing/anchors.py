@@ -241,6 +241,9 @@ def _fitted(anchor_words: Sequence[AnchorWord], words: Sequence[str], texts: Seq
     the text gives its start to the first of them and its end to the last. `words` are
     `texts` normalised."""
     known = set(words)
+    wanted = [_normalised(a.text) for a in anchor_words]
+    if all(not text or text in known for text in wanted):
+        return list(anchor_words)
     compounds = {"".join(words[i: i + k]): (words[i], words[i + k - 1])
                  for k in (2, 3) for i in range(len(words) - k + 1)}
     first_parts, last_parts = {}, {}  # "grade" / "equivalent" -> "gradeequivalent"
@@ -249,7 +252,6 @@ def _fitted(anchor_words: Sequence[AnchorWord], words: Sequence[str], texts: Seq
         if len(parts) > 1:
             first_parts.setdefault(parts[0], word)
             last_parts.setdefault(parts[-1], word)
-    wanted = [_normalised(a.text) for a in anchor_words]
     out, j = [], 0
     while j < len(anchor_words):
         anchor, text = anchor_words[j], wanted[j]
@@ -361,23 +363,18 @@ PAUSE_CLOCK_RATE = 0.01
 def speech_clock(voiced_10ms: np.ndarray) -> Clock:
     """Seconds of sound before each time, from the recording's voiced 10 ms frames."""
     before = np.concatenate([[0], np.cumsum(voiced_10ms)]) * MEL_FRAME_SECONDS
-    frames = np.arange(len(before)) * MEL_FRAME_SECONDS
-
-    def clock(t: float) -> float:
-        return float(np.interp(t, frames, before)) + PAUSE_CLOCK_RATE * t
-
-    return clock
+    return _clock(np.arange(len(before)) * MEL_FRAME_SECONDS, before)
 
 
 def word_clock(starts: Sequence[float]) -> Clock:
     """For words already timed (their `starts`, in order): a time's place among them, as
     seconds of speech at `WORDS_PER_SECOND`."""
-    index = np.arange(len(starts), dtype=float) / WORDS_PER_SECOND
+    return _clock(starts, np.arange(len(starts), dtype=float) / WORDS_PER_SECOND)
 
-    def clock(t: float) -> float:
-        return float(np.interp(t, starts, index)) + PAUSE_CLOCK_RATE * t
 
-    return clock
+def _clock(times: Sequence[float], speech: np.ndarray) -> Clock:
+    """Seconds of speech at any time, interpolated between (`times`, `speech`)."""
+    return lambda t: float(np.interp(t, times, speech)) + PAUSE_CLOCK_RATE * t
 
 
 def _normalised(text: str) -> str:
