@@ -62,6 +62,7 @@ from whisperscope.engine.timing.hearing import silence_level, silence_padded
 from whisperscope.engine.timing.island_division import island_parts, share_before_pause
 from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_heads
+from whisperscope.engine.timing.spectral_edges import spectral_change
 from whisperscope.engine.timing.spelling import spell
 from whisperscope.engine.timing.transcript import check_length, transcript_words, window_share
 from whisperscope.engine.timing.voicing import encoder_frames, mel_level_db, voiced_frames
@@ -191,6 +192,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     # and the stricter test of which may be skipped undecoded
     level_db = mel_level_db(mel[:, :content_frames].numpy())
     voiced_10ms = voiced_frames(level_db, alignment.silence_db)
+    change_10ms = spectral_change(mel[:, :content_frames].numpy())
     audible_10ms = ~skippable_silence(level_db)
     # where the anchors' words are: among the speech, not the pauses
     clock = speech_clock(voiced_10ms) if anchors else None
@@ -229,6 +231,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             mel_window = _pad_or_trim(mel[:, seek: seek + segment_size]).to(whisper_model.device)
             n_frames = max(1, mel_to_encoder_frames(segment_size))
             voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
+            change = change_10ms[seek: seek + segment_size - 1]
             opening = opening_frame(voiced, alignment.opening_timestamp)
             with torch.no_grad():
                 features = whisper_model.encoder(mel_window[None].to(dtype))
@@ -258,7 +261,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                                      alignment, aligned, tuple(head_ids), islands=island_parts(
                                          hearing.decoder(), tokenizer, aligned, voiced,
                                          alignment, head_ids, here, window_start),
-                                     anchors=here)
+                                     anchors=here, change=change)
                 seek, kept, skipped = _seek_and_keep(
                     timing, decoded, tokenizer, settings, previous_seek, segment_size,
                     last_speech_timestamp, duration, content_frames)
@@ -316,7 +319,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                                          forced.words, text_end, island_parts(
                                              hearing.decoder(), tokenizer, forced.timing_pass,
                                              voiced, alignment, head_ids, anchors_here,
-                                             window_start, bounds), anchors_here, bounds)
+                                             window_start, bounds), anchors_here, bounds,
+                                         change)
                     kept = list(timing.segments)
             if not skipped:
                 prompts.add(*prompt_source)

@@ -24,6 +24,7 @@ from whisperscope.engine.timing.hearing import silence_level, silence_padded
 from whisperscope.engine.timing.island_division import island_parts
 from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_heads
+from whisperscope.engine.timing.spectral_edges import spectral_change
 from whisperscope.engine.timing.voicing import encoder_frames, mel_level_db, voiced_frames
 from whisperscope.engine.timing.window import time_window
 from whisperscope.engine.window_record import record_window
@@ -55,9 +56,13 @@ def realign_records(
     # the timing passes hear silence after the window's end, as the analysis's did
     silence = silence_level(mel_t) if alignment.silence_padding else 0.0
     segment = silence_padded(segment, silence)
-    voiced_10ms = voiced_frames(mel_level_db(mel_t[:, :content_frames].numpy()),
-                                alignment.silence_db)
+    content = mel_t[:, :content_frames].numpy()
+    voiced_10ms = voiced_frames(mel_level_db(content), alignment.silence_db)
     voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
+    # the analysis's change at the window's boundaries: it reads a frame either side
+    around = max(seek - 1, 0)
+    change = spectral_change(content[:, around: seek + segment_size + 1])[
+        seek - around: seek - around + segment_size - 1]
     tokenizer = get_tokenizer(whisper_model.is_multilingual,
                               num_languages=whisper_model.num_languages,
                               language=request.language, task=request.task)
@@ -75,7 +80,7 @@ def realign_records(
                              islands=island_parts(decoder, tokenizer, forced.timing_pass,
                                                   voiced, alignment, head_ids,
                                                   request.anchors, window.start),
-                             anchors=request.anchors)
+                             anchors=request.anchors, change=change)
     # the window's records as if it were the only one (only the scratch's lists are used)
     scratch = Analysis(None, model.info, None, request.language)
     return record_window(scratch, request.index, window.start, window.n_frames,

@@ -5,7 +5,8 @@ decoded:
 
 1. `voicing`: which 20 ms encoder frames hold sound, from the level of Whisper's own log-mel
    judged over the whole recording (`voiced_frames`, `encoder_frames`); a stretch of steady
-   noise far under the speech is silence whatever its level (`steady_pauses`).
+   noise far under the speech is silence whatever its level (`steady_pauses`), and a
+   sound keeps its quiet onset and decay (`_with_edges`).
 2. The window's words: the decoding's, grouped as whisper groups them
    (`window.decoded_words`), or a known transcript's share of words (`transcript`; where
    the window's text stops at a long pause, `island_division.share_before_pause` lets the
@@ -26,9 +27,11 @@ decoded:
    off silence and cut at a pause. A window whose sound falls into islands 1 s or more
    apart has its words divided among them by the model (`island_division`) and each
    island aligned on its own frames (`islands`, `pass_frames`).
-7. `window.time_window`: each token starts at its first letter; words and whisper's
-   segments in global seconds (a `WindowTiming`), which `engine/window_record.py` puts
-   into the Analysis.
+7. `window.time_window`: each token starts at its first letter; each word's start moves to
+   the strongest change of the 10 ms log-mel within a frame of it (`spectral_edges`: the
+   pass's 20 ms frames quantise it), the word before ending there if it ended on that
+   frame; words and whisper's segments in global seconds (a `WindowTiming`), which
+   `engine/window_record.py` puts into the Analysis.
 
 Without a pass (`AlignmentOptions(alignment_pass=False)`, or a word longer than the
 decoder's context) the decoding's own rows are timed instead (`decoder_rows`). `retime`

@@ -41,5 +41,7 @@ class AlignmentOptions:
     #                                 sound (forced_pass.opening_frame), not <|notimestamps|>
     silence_padding: bool = True  # the timing passes hear silence after a short window's end,
     #                               not whisper's zero padding (hearing.py)
+    spectral_edges: bool = True  # a word's start at the strongest spectral change within
+    #                              a frame of the pass's (spectral_edges.py)
     text_end_margin: int = TEXT_END_MARGIN  # frames the last letters may run past a
     #                                         timestamp pair that ends the text; 0: no bound

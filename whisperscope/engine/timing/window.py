@@ -33,6 +33,7 @@ from whisperscope.engine.timing.punctuation import (
     PREPEND_PUNCTUATIONS,
     is_punctuation,
 )
+from whisperscope.engine.timing.spectral_edges import snapped_starts
 
 MAX_PAUSE_INSIDE_WORD = 0.3  # seconds
 
@@ -156,6 +157,7 @@ def time_window(
     islands: tuple[IslandPart, ...] = (),
     anchors: tuple[Anchor | None, ...] = (),
     anchor_bounds: tuple[float | None, float | None] = (None, None),
+    change: np.ndarray | None = None,
 ) -> WindowTiming:
     """Place every text token of the window in time from its cross-attention: that of
     `aligned`, a teacher-forced pass over `decoded_words(...)`, when given, else the
@@ -167,7 +169,9 @@ def time_window(
     division among the window's islands of speech (island_division.py), each island then
     timed on its own frames. `anchors`: per word (in order), the times the user fixed
     (anchors.py): the pass's rows keep between them and the anchored sides land on them;
-    `anchor_bounds`: anchored times just before and after the window's words."""
+    `anchor_bounds`: anchored times just before and after the window's words. `change`:
+    the window's spectral change per 10 ms (spectral_edges.spectral_change), which places
+    the pass's word starts within a frame."""
     ids = list(decoded.token_ids)
     raw_segments, seek = split_segments(ids, tokenizer, n_mel_frames)
     text_rows = [r for r, t in enumerate(ids) if t < tokenizer.eot]
@@ -192,7 +196,7 @@ def time_window(
         held = anchor_band(aligned.units.word_of_unit, anchors, window_start, n_frames,
                            anchor_bounds)
         tokens, pass_matrix = _tokens_from_pass(tokens, groups, aligned, voiced, window_start,
-                                                options, head_ids, band, islands, held)
+                                                options, head_ids, band, islands, held, change)
         words = _time_words(groups, tokens)
         words, tokens = place_anchored(words, tokens, anchors, anchor_bounds)
         segments = _segments(raw_segments, tokens, words, tokenizer, window_start)
@@ -265,7 +269,7 @@ def _segments(raw_segments, tokens, words, tokenizer, window_start) -> list[Time
 
 def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_start,
                       options: AlignmentOptions, head_ids, band=None, islands=(),
-                      held=None):
+                      held=None, change=None):
     """Token times from the alignment pass (or its islands' passes): each word's span from
     its characters, split between the word's tokens where each token's first character
     starts."""
@@ -279,20 +283,21 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
         parts = [(None, pass_frames(whole, units, voiced, options, heads, band, None, held))]
     matrix, starts, spans, heads = _joined(parts, len(units), len(units.words),
                                            aligned.weights.shape[-1])
-    timed = list(tokens)
+    token_frames: dict[int, tuple[int, int]] = {}
+    word_starts: dict[int, int] = {}
     for k, group in enumerate(groups):
         lo, hi = spans[k] if k < len(spans) else (-1, -1)
         members = list(group.tokens)
         if lo < 0:  # punctuation only: no time of its own, at the end of what came before
-            at = timed[members[0] - 1].end if members[0] else window_start
-            for i in members:
-                timed[i] = replace(timed[i], start=at, end=at)
+            at = token_frames[members[0] - 1][1] if members[0] else 0
+            token_frames.update((i, (at, at)) for i in members)
             continue
+        word_starts[k] = lo
         # each spoken token begins where its first letter does (a leading space is silent)
         firsts = units.char_units[k]
         begins, offset = {}, 0
         for i in members:
-            text = timed[i].text
+            text = tokens[i].text
             if not is_punctuation(text) and firsts:
                 letter = min(offset + len(text) - len(text.lstrip()), len(firsts) - 1)
                 begins[i] = int(np.clip(starts[firsts[letter]], lo, hi))
@@ -301,15 +306,32 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
         edges = np.maximum.accumulate([lo] + [begins[i] for i in spoken[1:]] + [hi])
         frames = {i: (int(edges[n]), int(edges[n + 1])) for n, i in enumerate(spoken)}
         for i in members:
-            start, end = frames.get(i, (hi, hi) if spoken and i > spoken[0] else (lo, lo))
-            timed[i] = replace(timed[i], start=round(window_start + start * TIME_PRECISION, 3),
-                               end=round(window_start + end * TIME_PRECISION, 3))
+            token_frames[i] = frames.get(i, (hi, hi) if spoken and i > spoken[0] else (lo, lo))
+    seconds = _frame_seconds(word_starts, token_frames, change, options)
+    timed = list(tokens)
+    for i, (start, end) in token_frames.items():
+        timed[i] = replace(timed[i], start=round(window_start + seconds(start), 3),
+                           end=round(window_start + seconds(end), 3))
     # the matrix DTW ran on, as shares of frames, on the tokens' rows (pass_rows.py)
     rows = pool_token_rows(frame_shares(matrix), token_units(
         units, [g.tokens for g in groups], [t.text for t in timed]))
     view = PassMatrix(units.texts + ("<|endoftext|>",), matrix.astype(np.float16), heads,
                       tuple(int(x) for x in starts), rows)
     return timed, view
+
+
+def _frame_seconds(word_starts: dict[int, int], token_frames: dict[int, tuple[int, int]],
+                   change: np.ndarray | None, options: AlignmentOptions):
+    """Seconds from the window's start of an encoder frame a token starts or ends on: a
+    word's start frame at the strongest spectral change near it (spectral_edges.py; the
+    word before ending there too, where it ended on that frame), any other frame at its
+    own 20 ms step."""
+    snapped: dict[int, float] = {}
+    if change is not None and options.spectral_edges:
+        edges = [f for pair in token_frames.values() for f in pair]
+        moved = snapped_starts(word_starts, edges, change, TIME_PRECISION)
+        snapped = {word_starts[k]: at for k, at in moved.items()}
+    return lambda frame: snapped.get(frame, frame * TIME_PRECISION)
 
 
 def _joined(parts: list[tuple[IslandPart | None, PassFrames]], n_units: int, n_words: int,
