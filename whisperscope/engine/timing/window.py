@@ -284,7 +284,7 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     matrix, starts, spans, heads = _joined(parts, len(units), len(units.words),
                                            aligned.weights.shape[-1])
     token_frames: dict[int, tuple[int, int]] = {}
-    word_starts: dict[int, int] = {}
+    word_spans: dict[int, tuple[int, int]] = {}
     for k, group in enumerate(groups):
         lo, hi = spans[k] if k < len(spans) else (-1, -1)
         members = list(group.tokens)
@@ -292,7 +292,7 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
             at = token_frames[members[0] - 1][1] if members[0] else 0
             token_frames.update((i, (at, at)) for i in members)
             continue
-        word_starts[k] = lo
+        word_spans[k] = (lo, hi)
         # each spoken token begins where its first letter does (a leading space is silent)
         firsts = units.char_units[k]
         begins, offset = {}, 0
@@ -307,7 +307,7 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
         frames = {i: (int(edges[n]), int(edges[n + 1])) for n, i in enumerate(spoken)}
         for i in members:
             token_frames[i] = frames.get(i, (hi, hi) if spoken and i > spoken[0] else (lo, lo))
-    seconds = _frame_seconds(word_starts, token_frames, change, options)
+    seconds = _frame_seconds(word_spans, token_frames, change, options)
     timed = list(tokens)
     for i, (start, end) in token_frames.items():
         timed[i] = replace(timed[i], start=round(window_start + seconds(start), 3),
@@ -320,8 +320,9 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     return timed, view
 
 
-def _frame_seconds(word_starts: dict[int, int], token_frames: dict[int, tuple[int, int]],
-                   change: np.ndarray | None, options: AlignmentOptions):
+def _frame_seconds(word_spans: dict[int, tuple[int, int]],
+                   token_frames: dict[int, tuple[int, int]], change: np.ndarray | None,
+                   options: AlignmentOptions):
     """Seconds from the window's start of an encoder frame a token starts or ends on: a
     word's start frame at the strongest spectral change near it (spectral_edges.py; the
     word before ending there too, where it ended on that frame), any other frame at its
@@ -329,8 +330,8 @@ def _frame_seconds(word_starts: dict[int, int], token_frames: dict[int, tuple[in
     snapped: dict[int, float] = {}
     if change is not None and options.spectral_edges:
         edges = [f for pair in token_frames.values() for f in pair]
-        moved = snapped_starts(word_starts, edges, change, TIME_PRECISION)
-        snapped = {word_starts[k]: at for k, at in moved.items()}
+        moved = snapped_starts(word_spans, edges, change, TIME_PRECISION)
+        snapped = {word_spans[k][0]: at for k, at in moved.items()}
     return lambda frame: snapped.get(frame, frame * TIME_PRECISION)
 
 
