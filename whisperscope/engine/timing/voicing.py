@@ -57,9 +57,8 @@ EDGE_BELOW_LOUDEST_DB = 40.0
 
 def _with_edges(voiced: np.ndarray, softer: np.ndarray) -> np.ndarray:
     """`voiced` grown over the runs of `softer` that hold a voiced frame (hysteresis)."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], softer.astype(np.int8), [0]])))
     out = voiced.copy()
-    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+    for start, stop in _runs(softer):
         if voiced[start:stop].any():
             out[start:stop] = True
     return out
@@ -76,13 +75,18 @@ def _without_edge_blips(voiced: np.ndarray, steady: np.ndarray) -> np.ndarray:
     """`voiced` without runs of at most `EDGE_BLIP_FRAMES` that touch a steady stretch."""
     if not steady.any():
         return voiced
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], voiced.astype(np.int8), [0]])))
     out = voiced.copy()
-    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+    for start, stop in _runs(voiced):
         touches = (start > 0 and steady[start - 1]) or (stop < len(steady) and steady[stop])
         if stop - start <= EDGE_BLIP_FRAMES and touches:
             out[start:stop] = False
     return out
+
+
+def _runs(mask: np.ndarray):
+    """[start, stop) of each run of True in `mask`."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True)
 
 
 def steady_pauses(level_db: np.ndarray, loudest: float) -> np.ndarray:
