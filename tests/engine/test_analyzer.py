@@ -126,7 +126,7 @@ def test_each_fallback_attempt_draws_afresh(sample, tiny_en):
     """A window that fails whisper's checks is decoded again with new random draws, as
     whisper's global generator gives them: not the draws that just failed (one seed per
     window made a re-decode at the same temperature the same text)."""
-    from whisperscope.engine.analyzer import sample_seed
+    from whisperscope.engine.window_events import sample_seed
     from whisperscope.session.model import AnalysisSettings
 
     assert len({sample_seed(w, a, 6) for w in range(200) for a in range(6)}) == 1200

@@ -26,23 +26,13 @@ from whisper.tokenizer import LANGUAGES, get_tokenizer
 from whisperscope.audio.spectrogram import whisper_input_mel
 from whisperscope.engine.cancel import CancelToken
 from whisperscope.engine.decoding.decoder import CachedDecoder
-from whisperscope.engine.decoding.options import check_settings, decoding_options
-from whisperscope.engine.decoding.window_decoding import (
-    DecodedWindow,
-    GeneratedToken,
-    HypothesisSwitched,
-    decode_window,
-)
+from whisperscope.engine.decoding.options import check_settings
 from whisperscope.engine.events import (
     AnalysisStarted,
     EngineEvent,
     Failed,
     Finished,
-    HypothesisChanged,
     Progress,
-    TokenDecoded,
-    WindowRetried,
-    WindowStarted,
 )
 from whisperscope.engine.hallucination import last_word_end
 from whisperscope.engine.heap import give_back_freed_memory
@@ -81,7 +71,8 @@ from whisperscope.engine.transcribe_rules import (
     _segment_words,
     _taking_time,
 )
-from whisperscope.engine.window_record import record_window, token_text
+from whisperscope.engine.window_events import decode_with_fallback, forced_rows
+from whisperscope.engine.window_record import record_window
 from whisperscope.errors import AnalysisCancelled, AudioError, ModelError, WhisperScopeError
 from whisperscope.session.model import (
     Analysis,
@@ -97,7 +88,6 @@ if TYPE_CHECKING:
     from whisperscope.audio.loader import LoadedAudio
 
 log = logging.getLogger(__name__)
-UNSPACED_LANGUAGES = {"zh", "ja", "th", "lo", "my", "yue"}  # as Tokenizer.split_to_word_tokens
 
 
 def analyze(
@@ -241,7 +231,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             hearing = _TimingDecoder(whisper_model, mel, seek, segment_size, silence, dtype,
                                      decoder, alignment)
 
-            decoded = yield from _decode_with_fallback(
+            decoded = yield from decode_with_fallback(
                 decoder, tokenizer, settings, prompts.next(), head_ids, n_frames, window,
                 window_start, cancel)
             skipped = _no_speech(decoded, settings)
@@ -307,7 +297,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                                          n_frames,
                                          decoded.no_speech_prob, alignment.alignment_units,
                                          pass_heads(alignment, head_ids, voiced), opening)
-                    yield from _forced_rows(forced.decoded, tokenizer, window, window_start,
+                    yield from forced_rows(forced.decoded, tokenizer, window, window_start,
                                             n_frames)
                     # the decoding stopped its text at a pair, leaving the rest to the next
                     # window: the forced share ends there too (the last window takes all
@@ -378,93 +368,6 @@ def _alignment_pass(decoder, decoded, tokenizer, segment_size, n_frames, alignme
     except ValueError as error:  # a word longer than the decoder's whole context
         log.warning("alignment pass skipped: %s", error)
         return None
-
-
-def _forced_rows(decoded: DecodedWindow, tokenizer, window, window_start, n_frames):
-    """Events that replace a window's decoded rows by a forced transcript's: the decoding
-    that found the window's share of the text is void, the transcript's pieces follow."""
-    yield WindowRetried(window, "aligning the given transcript", 0.0)
-    yield WindowStarted(window, window_start, n_frames, 0.0)
-    for row, token_id in enumerate(decoded.token_ids):
-        yield _token_decoded(tokenizer, window, window_start, row, token_id,
-                             decoded.probabilities[row], decoded.attention[:, row])
-
-
-def _decode_with_fallback(decoder, tokenizer, settings, prompt, head_ids, n_frames, window,
-                          window_start, cancel):
-    decoded: DecodedWindow | None = None
-    fp16 = decoder.dtype == torch.float16
-    for attempt, temperature in enumerate(settings.temperatures):
-        if attempt:
-            yield WindowRetried(window, _fallback_reason(decoded, settings), temperature)
-        yield WindowStarted(window, window_start, n_frames, temperature)
-        options = decoding_options(settings, tokenizer.language, temperature, prompt, fp16)
-        steps = decode_window(decoder, options, head_ids, n_frames, cancel,
-                              seed=sample_seed(window, attempt, len(settings.temperatures)))
-        while True:
-            try:
-                step = next(steps)
-            except StopIteration as stop:
-                decoded = stop.value
-                break
-            except ValueError as error:  # an option whisper rejects
-                raise WhisperScopeError(str(error)) from None
-            if isinstance(step, HypothesisSwitched):
-                yield HypothesisChanged(window, tuple(
-                    _token_event(tokenizer, window, window_start, row) for row in step.tokens))
-            else:
-                yield _token_event(tokenizer, window, window_start, step)
-        if not _needs_fallback(decoded, settings):
-            break
-    return decoded
-
-
-def sample_seed(window: int, attempt: int, attempts: int) -> int:
-    """The seed of a window's sampled decode: one per window and fallback attempt, so a run
-    gives the same text every time (whisper draws from torch's global generator) and each
-    re-decode of a window draws afresh, as whisper's do (one seed per window would repeat
-    the draws that just failed, only at another temperature)."""
-    return window * attempts + attempt
-
-
-def _token_event(tokenizer, window: int, window_start: float, row: GeneratedToken):
-    return _token_decoded(tokenizer, window, window_start, row.row, row.token_id,
-                          row.probability, row.attention)
-
-
-def _token_decoded(tokenizer, window, window_start, row, token_id, probability, attention):
-    """The event for one token, with what the views need to know of it."""
-    text = token_text(tokenizer, token_id)
-    return TokenDecoded(
-        window=window, row=row, token_id=token_id, text=text, probability=probability,
-        is_timestamp=token_id >= tokenizer.timestamp_begin, window_start=window_start,
-        attention=attention, is_special=token_id >= tokenizer.eot,
-        starts_word=_starts_word(tokenizer, text))
-
-
-def _needs_fallback(decoded: DecodedWindow, settings: AnalysisSettings) -> bool:
-    """whisper's rule: too repetitive or too unsure, unless it is silence."""
-    s = settings
-    low_logprob = s.logprob_threshold is not None and decoded.avg_logprob < s.logprob_threshold
-    if s.no_speech_threshold is not None and decoded.no_speech_prob > s.no_speech_threshold \
-            and low_logprob:
-        return False  # silence
-    repetitive = (s.compression_ratio_threshold is not None
-                  and decoded.compression_ratio > s.compression_ratio_threshold)
-    return repetitive or low_logprob
-
-
-def _fallback_reason(decoded: DecodedWindow, settings: AnalysisSettings) -> str:
-    threshold = settings.compression_ratio_threshold
-    if threshold is not None and decoded.compression_ratio > threshold:
-        return f"too repetitive (compression ratio {decoded.compression_ratio:.2f})"
-    return f"low confidence (average log-probability {decoded.avg_logprob:.2f})"
-
-
-def _starts_word(tokenizer, text: str) -> bool:
-    """Whether a text token opens a new word, as the tokenizer splits words: at a leading
-    space, or at every token in languages written without spaces."""
-    return text.startswith(" ") or tokenizer.language in UNSPACED_LANGUAGES
 
 
 def _pad_or_trim(mel: torch.Tensor) -> torch.Tensor:
