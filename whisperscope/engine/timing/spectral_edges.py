@@ -72,9 +72,10 @@ def snapped_starts(spans: dict[int, tuple[int, int]], edges: list[int], change: 
         # the strongest change; of equals, the one nearest the pass's start
         best = max(range(lo, hi + 1), key=lambda j: (change[j], -abs(j + 0.5 - centre)))
         at = (best + 0.5) * MEL_FRAME_SECONDS
-        k = int(np.searchsorted(marks, frame))
-        earliest = (marks[k - 1] + 0.5) * frame_seconds if k > 0 else 0.0
-        latest = min([(m - 0.5) * frame_seconds for m in marks[k:] if m > frame] or [at])
+        before = int(np.searchsorted(marks, frame)) - 1  # the last mark under `frame`
+        after = int(np.searchsorted(marks, frame, side="right"))  # the first over it
+        earliest = (marks[before] + 0.5) * frame_seconds if before >= 0 else 0.0
+        latest = (marks[after] - 0.5) * frame_seconds if after < len(marks) else at
         here = frame * frame_seconds
         latest = min(latest, max(here, end * frame_seconds - MIN_WORD_SECONDS))
         if frame in start_ending_at:  # the word before ends here: it keeps its length too
