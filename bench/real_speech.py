@@ -95,6 +95,7 @@ ABLATION = {
     "whisper's zero padding after a short window's end": {"silence_padding": False},
     "no open end (sound after the text stretches it)": {"open_end": False},
     "word starts on the pass's 20 ms frames (no spectral change)": {"spectral_edges": False},
+    "short silences between words left to neither (no stop closures)": {"stop_closures": False},
     "median filter 7 (whisper's)": {"pass_medfilt_width": 7},
     "no silence trimming or pause states": {"refine": False},
     "plain openai-whisper recipe on the decoding": {"refine": False, "alignment_pass": False},

@@ -43,5 +43,7 @@ class AlignmentOptions:
     #                               not whisper's zero padding (hearing.py)
     spectral_edges: bool = True  # a word's start at the strongest spectral change within
     #                              a frame of the pass's (spectral_edges.py)
+    stop_closures: bool = True  # a short silence between two words goes to the stop
+    #                             consonant that makes it (closures.py)
     text_end_margin: int = TEXT_END_MARGIN  # frames the last letters may run past a
     #                                         timestamp pair that ends the text; 0: no bound

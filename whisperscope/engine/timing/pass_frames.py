@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from whisperscope.engine.timing.boundaries import unit_starts, word_frames
+from whisperscope.engine.timing.closures import closures_given
 from whisperscope.engine.timing.dtw import alignment_matrix
 from whisperscope.engine.timing.forced_pass import AlignmentPass, HeadRequest
 from whisperscope.engine.timing.islands import IslandPart
@@ -84,6 +85,9 @@ def pass_frames(matrix: np.ndarray, units: AlignmentUnits, voiced: np.ndarray | 
     starts = unit_starts(part_matrix, heard, pause_rows, options.pause_cost, options.open_end,
                          local_band, local_anchors)
     spans = word_frames(starts, owners, n_words, heard)
+    if heard is not None and options.stop_closures:
+        w0 = part.words[0] if part is not None else 0
+        spans = closures_given(spans, units.words[w0: w0 + n_words])
     return PassFrames(part_matrix, starts + lo,
                       tuple((a + lo, b + lo) if a >= 0 else (a, b) for a, b in spans),
                       tuple(heads), (lo, hi))
