@@ -98,8 +98,8 @@ def divide_words(decoder: CachedDecoder, tokenizer, words: Sequence[str],
         ending = _ending_logprobs(decoder, tokenizer, words[lower: tried[-1]],
                                   [n - lower for n in tried], islands[k].span)
         tail = min(upper, tried[-1] + FOLLOWING_WORDS)
-        opening = [_text_logprob(decoder, tokenizer, words[n: tail], islands[k + 1].span,
-                                 ended=tail == upper) for n in tried]
+        opening = _text_logprobs(decoder, tokenizer, [words[n: tail] for n in tried],
+                                 islands[k + 1].span, ended=tail == upper)
         scores = [a + b for a, b in zip(ending, opening, strict=True)]
         splits.append(tried[int(np.argmax(scores))])
     return splits
@@ -142,9 +142,9 @@ def share_before_pause(decoder: CachedDecoder, tokenizer, words: Sequence[str], 
         if k + 1 < len(islands):  # the speech after the pause is in this window: hear it
             after = (islands[k + 1].span[0], n_frames)
             tail = min(len(words), tried[-1] + FOLLOWING_WORDS)
-            scores = [score + _text_logprob(decoder, tokenizer, words[n: tail], after,
-                                            ended=tail == len(words))
-                      for score, n in zip(scores, tried, strict=True)]
+            opening = _text_logprobs(decoder, tokenizer, [words[n: tail] for n in tried],
+                                     after, ended=tail == len(words))
+            scores = [a + b for a, b in zip(scores, opening, strict=True)]
     except ValueError as error:  # a share longer than the decoder's context
         log.warning("the window's share of the transcript kept as matched: %s", error)
         return guess
@@ -160,35 +160,53 @@ def _pieces(tokenizer, words: Sequence[str]) -> tuple[list[int], list[int]]:
     return ids, ends
 
 
-def _logprobs(decoder: CachedDecoder, tokenizer, ids: list[int], span: tuple[int, int]
-              ) -> torch.Tensor:
-    """log-softmax after the prompt and after each of `ids`: (len(ids) + 1, n_vocab), with
-    the decoder hearing only `span`."""
+def _logprobs(decoder: CachedDecoder, tokenizer, texts: Sequence[list[int]],
+              span: tuple[int, int], rows: tuple[int, int] | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each of `texts` (token ids) fed after the prompt, as one batch, with the decoder
+    hearing only `span`: the logits after the prompt and after each id (row r: what
+    follows the text's first r ids; `rows` (lo, hi): only those), (len(texts), n_rows,
+    n_vocab), and their log-normaliser (len(texts), n_rows). Shorter texts are padded at
+    the end, which no earlier row sees. One batch instead of one pass per text, and only
+    the rows read: the projection onto the ~52k-token vocabulary is most of a pass's cost
+    (tiny.en, 5 texts in one batch: about 40 % less time than 5 passes)."""
     start = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
-    fed = [*start, *ids]
-    decoder.reset(1)
+    width = max(len(ids) for ids in texts)
+    lo, hi = rows if rows is not None else (0, width + 1)
+    fed = [[*start, *ids, *[tokenizer.eot] * (width - len(ids))] for ids in texts]
+    decoder.reset(len(fed))
     with torch.no_grad():
-        out = decoder.step(torch.tensor([fed], device=decoder.device), capture_layers=[],
-                           logit_rows=list(range(len(start) - 1, len(fed))),
+        out = decoder.step(torch.tensor(fed, device=decoder.device), capture_layers=[],
+                           logit_rows=list(range(len(start) - 1 + lo, len(start) - 1 + hi)),
                            audio_span=span)
-    return out.logits[0].float().log_softmax(dim=-1)
+    logits = out.logits.float()
+    return logits, torch.logsumexp(logits, dim=-1)
 
 
 def _ending_logprobs(decoder, tokenizer, words, ends: list[int], span) -> list[float]:
-    """For each n in `ends`: log P(the first n words, then the end of text | span)."""
+    """For each n in `ends`: log P(the first n words, then the end of text | span), less
+    that of the words before the fewest of `ends`: the same for every n, so the choice
+    between them is unchanged, and their rows need no projection onto the vocabulary."""
     ids, word_ends = _pieces(tokenizer, words)
-    lp = _logprobs(decoder, tokenizer, ids, span)
-    running = np.concatenate([[0.0], np.cumsum([float(lp[i, t]) for i, t in enumerate(ids)])])
+    at = [word_ends[n - 1] if n else 0 for n in ends]
+    first, last = min(at), max(at)
+    logits, norm = _logprobs(decoder, tokenizer, [ids[:last]], span, rows=(first, last + 1))
+    lp = logits[0] - norm[0][:, None]  # row r: after the first `first + r` ids
+    running = np.concatenate([[0.0], np.cumsum(
+        [float(lp[i - first, ids[i]]) for i in range(first, last)])])
+    return [float(running[a - first]) + float(lp[a - first, tokenizer.eot]) for a in at]
+
+
+def _text_logprobs(decoder, tokenizer, texts: Sequence[Sequence[str]], span, ended: bool
+                   ) -> list[float]:
+    """log P(words | span) for each of `texts` (words each), then of the end of text if
+    `ended` (else the text goes on)."""
+    pieces = [_pieces(tokenizer, words)[0] for words in texts]
+    logits, norm = _logprobs(decoder, tokenizer, pieces, span)
     out = []
-    for n in ends:
-        at = word_ends[n - 1] if n else 0
-        out.append(float(running[at]) + float(lp[at, tokenizer.eot]))
+    for b, ids in enumerate(pieces):
+        targets = [*ids, tokenizer.eot] if ended else ids
+        rows = torch.arange(len(targets))
+        picked = logits[b, rows, torch.tensor(targets, dtype=torch.long)] - norm[b, rows]
+        out.append(float(picked.double().sum()))
     return out
-
-
-def _text_logprob(decoder, tokenizer, words, span, ended: bool) -> float:
-    """log P(`words` | span), then of the end of text if `ended` (else the text goes on)."""
-    ids, _ = _pieces(tokenizer, words)
-    lp = _logprobs(decoder, tokenizer, ids, span)
-    text = sum(float(lp[i, t]) for i, t in enumerate(ids))
-    return text + (float(lp[len(ids), tokenizer.eot]) if ended else 0.0)
