@@ -1,23 +1,25 @@
 """A short silence between two words belongs to the stop consonant that makes it.
 
-A stop (p, t, k, b, d, g, and the affricates ch, j) is a closure, a silence, then its
-release; where one word ends or the next begins with a stop, the pass's words (pulled in
-off silent frames, `boundaries.word_frames`) leave that closure between them, to neither.
-Phoneticians, and TIMIT's labels, give it to the stop's word: "look | for" ends "look"
-at the start of "for", "much | garlic" starts "garlic" at the end of "much". So a silence of
-at most `CLOSURE_FRAMES` between two words goes to the word before when it ends with a
-stop, else to the word after when it opens with one; any other silence stays a gap. Which
-words end or open with a stop is read from their spelling (letters, not sounds: "th" and
-"ph" open with a fricative, a silent final e after a stop letter leaves the stop last).
+A stop (p, t, k, b, d, g; opening a word, also the affricates ch and j) is a closure, a
+silence, then its release; where one word ends or the next begins with a stop, the pass's
+words (pulled in off silent frames, `boundaries.word_frames`) leave that closure between
+them, to neither. Phoneticians, and TIMIT's labels, give it to the stop's word: "look |
+for" ends "look" at the start of "for", "much | garlic" starts "garlic" at the end of
+"much". So a silence of at most `CLOSURE_FRAMES` between two words goes to the word before
+when it ends with a stop, else to the word after when it opens with one; any other
+silence stays a gap. Which words end or open with a stop is read from their spelling
+(letters, not sounds: "th" and "ph" open with a fricative, a silent final e after a stop
+letter leaves the stop last).
 
 Measured on ../shared/data/timit-dev as a whole (64 utterances; base and tiny.en, clean,
 recognised and given, and base in pink noise at 25 dB; saved runs, bench/RESULTS.md,
 constants): gaps up to 100 ms given to stops lowered every set's start and end errors, by
 1.0 / 1.3 ms (base, clean, recognised: 25.0 / 26.6 -> 24.0 / 25.3 ms, starts within 20 ms
-64 -> 66 %) up to 2.4 / 1.6 ms (base, pink); 80 ms gave less on ends (0.3-0.5 ms), 120 ms
-the same on clean speech and more in pink noise (but a silence over 100 ms inside a
-sentence may be a pause); giving other silences to either word, or halving them, lost
-0.1-0.4 ms.
+64 -> 66 %) up to 2.4 / 1.6 ms (base, pink); 80 ms gained 0.3-0.5 ms less on ends; 120 ms
+0-0.2 ms less on clean speech, 0.4 ms more in pink noise (and a silence over 100 ms inside
+a sentence may be a pause); "th" and "ph" counted as stops: the same on clean speech,
+0.1 ms less in pink noise; other silences given to the word after, the word before, or
+halved: 0.1-0.4 ms less.
 """
 
 from __future__ import annotations
