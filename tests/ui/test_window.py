@@ -41,7 +41,10 @@ def test_rows_and_tokens_fill_in_live_before_the_window_is_done(qtbot, make_wind
 
     window.controller.tokens_flushed.connect(on_token)  # tokens reach the views per frame
     open_and_finish(qtbot, window)
-    assert [n for n, _, _ in live[:3]] == [1, 2, 3]  # 50 ms apart: one token a frame
+    # tokens come 50 ms apart and reach the views a frame later, a few per flush (how many
+    # depends on the machine's load), not all at the window's end
+    counts = [n for n, _, _ in live]
+    assert len(set(counts)) >= 3 and counts == sorted(counts) and counts[0] < len(WORDS)
     assert all(pending for _, _, pending in live)  # all before Finished
     assert live[-2][1] == len(WORDS)  # pending token rows, before times are known
     assert window.rows.n_rows == len(WORDS)
@@ -377,7 +380,7 @@ def test_words_fill_in_live_too(qtbot, make_window):
     window.controller.tokens_flushed.connect(
         lambda _n: live.append(window.token_list.words.rowCount()))
     open_and_finish(qtbot, window)
-    assert live[:3] == [1, 2, 3]
+    assert len(set(live)) >= 3 and live == sorted(live) and live[0] < len(WORDS)  # as tokens
     assert window.token_list.words.pending == []
 
 
