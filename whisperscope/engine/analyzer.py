@@ -48,7 +48,7 @@ from whisperscope.engine.timing.anchors import (
 )
 from whisperscope.engine.timing.forced_pass import opening_frame, run_alignment_pass
 from whisperscope.engine.timing.forced_window import force_words
-from whisperscope.engine.timing.hearing import silence_level, silence_padded
+from whisperscope.engine.timing.hearing import hears_silence, silence_level, silence_padded
 from whisperscope.engine.timing.island_division import island_parts, share_before_pause
 from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_heads
@@ -334,13 +334,12 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
 
 class _TimingDecoder:
     """The decoder the timing passes use, made when first asked for: the decoding's own,
-    or for a window shorter than 30 s one over the window padded with silence
-    (timing/hearing.py)."""
+    or for a short window one over the window padded with silence (timing/hearing.py)."""
 
     def __init__(self, whisper_model, mel, seek, segment_size, silence, dtype, decoder,
                  alignment: AlignmentOptions):
-        self._made = decoder if (segment_size >= WINDOW_MEL_FRAMES
-                                 or not alignment.silence_padding) else None
+        self._made = (None if hears_silence(segment_size, alignment.silence_padding)
+                      else decoder)
         self._make = (whisper_model, mel, seek, segment_size, silence, dtype)
 
     def decoder(self) -> CachedDecoder:

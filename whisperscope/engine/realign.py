@@ -20,7 +20,7 @@ from whisperscope.engine.events import WindowDone
 from whisperscope.engine.models import LoadedModel
 from whisperscope.engine.timing.forced_pass import opening_frame
 from whisperscope.engine.timing.forced_window import force_words
-from whisperscope.engine.timing.hearing import silence_level, silence_padded
+from whisperscope.engine.timing.hearing import hears_silence, silence_level, silence_padded
 from whisperscope.engine.timing.island_division import island_parts
 from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_heads
@@ -53,8 +53,9 @@ def realign_records(
     seek = seconds_to_mel_frames(window.start)
     segment_size = min(N_FRAMES, content_frames - seek)
     segment = mel_t[:, seek: seek + segment_size]
-    # the timing passes hear silence after the window's end, as the analysis's did
-    silence = silence_level(mel_t) if alignment.silence_padding else 0.0
+    # the timing passes hear silence after a short window's end, as the analysis's did
+    silence = (silence_level(mel_t) if hears_silence(segment_size, alignment.silence_padding)
+               else 0.0)
     segment = silence_padded(segment, silence)
     content = mel_t[:, :content_frames].numpy()
     voiced_10ms = voiced_frames(mel_level_db(content), alignment.silence_db)
