@@ -191,10 +191,11 @@ def _ending_logprobs(decoder, tokenizer, words, ends: list[int], span) -> list[f
     at = [word_ends[n - 1] if n else 0 for n in ends]
     first, last = min(at), max(at)
     logits, norm = _logprobs(decoder, tokenizer, [ids[:last]], span, rows=(first, last + 1))
-    lp = logits[0] - norm[0][:, None]  # row r: after the first `first + r` ids
-    running = np.concatenate([[0.0], np.cumsum(
-        [float(lp[i - first, ids[i]]) for i in range(first, last)])])
-    return [float(running[a - first]) + float(lp[a - first, tokenizer.eot]) for a in at]
+    # row r: after the first `first + r` ids
+    steps = _picked(logits[0], norm[0], ids[first:last]).double().numpy()
+    running = np.concatenate([[0.0], np.cumsum(steps)])
+    ending = _picked(logits[0], norm[0], [tokenizer.eot] * (last - first + 1))
+    return [float(running[a - first]) + float(ending[a - first]) for a in at]
 
 
 def _text_logprobs(decoder, tokenizer, texts: Sequence[Sequence[str]], span, ended: bool
@@ -206,7 +207,12 @@ def _text_logprobs(decoder, tokenizer, texts: Sequence[Sequence[str]], span, end
     out = []
     for b, ids in enumerate(pieces):
         targets = [*ids, tokenizer.eot] if ended else ids
-        rows = torch.arange(len(targets))
-        picked = logits[b, rows, torch.tensor(targets, dtype=torch.long)] - norm[b, rows]
-        out.append(float(picked.double().sum()))
+        out.append(float(_picked(logits[b], norm[b], targets).double().sum()))
     return out
+
+
+def _picked(logits: torch.Tensor, norm: torch.Tensor, targets: Sequence[int]) -> torch.Tensor:
+    """log P(targets[r]) at row r, for the first len(targets) rows of one text's `logits`
+    and log-normaliser `norm` (`_logprobs`)."""
+    rows = torch.arange(len(targets))
+    return logits[rows, torch.tensor(list(targets), dtype=torch.long)] - norm[rows]
