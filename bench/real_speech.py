@@ -16,10 +16,12 @@ run takes one pair in 8 (`--every 8`). Each table is followed by its worst file 
 
     .venv/bin/python bench/real_speech.py [--timit DIR] [--model tiny.en --model base]
         [--variants clean,pair7,pair13,pink25,long60,stress7,stress13,...] [--every K]
-        [--systems whisperscope,whisper,given] [--transcript] [--ablation] [--limit N]
+        [--systems whisperscope,whisper,given] [--transcript] [--ablation]
+        [--ablation-on VARIANT] [--limit N]
 
 --transcript adds WhisperScope given each utterance's own sentence (forced alignment).
---ablation times the clean set with each refinement switched off in turn.
+--ablation times the clean set (or `--ablation-on VARIANT`, such as pair13 for what acts
+at long pauses) with each refinement switched off in turn.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ ABLATION = {
     "the model's alignment heads, not the best-scored one": {"choose_heads": False},
     "no pause states": {"pause_states": False},
     "no islands (one pass over a window's long silences)": {"islands": False},
+    "islands timed on the first pass (no timestamps at their pauses)": {"island_stamps": False},
     "no opening timestamp (the pass opens with <|notimestamps|>)": {"opening_timestamp": False},
     "whisper's zero padding after a short window's end": {"silence_padding": False},
     "no open end (sound after the text stretches it)": {"open_end": False},
@@ -109,6 +112,7 @@ def main() -> int:
     parser.add_argument("--variants", default="clean,pair7,pair13,pink25,long60")
     parser.add_argument("--transcript", action="store_true")
     parser.add_argument("--ablation", action="store_true")
+    parser.add_argument("--ablation-on", default="clean", help="the variant ablated")
     parser.add_argument("--limit", type=int, default=0, help="first N utterances only")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--every", type=int, default=1,
@@ -172,13 +176,14 @@ def main() -> int:
                       file=sys.stderr)
         print("\n" + "\n".join(f"- {line}" for line in footnotes), flush=True)
         if args.ablation:
-            print(f"\nablation, model {model_name}, clean set\n{timit.TABLE_HEADER}")
+            ablated = args.ablation_on
+            print(f"\nablation, model {model_name}, {ablated}\n{timit.TABLE_HEADER}")
             for label, change in ABLATION.items():
                 run = whisperscope_system(dataclasses.replace(AlignmentOptions(), **change))
                 score = timit.Score()
-                for u in sets.get("clean", corpus):
+                for u in sets.get(ablated) or variants(corpus, [ablated], args.every)[ablated]:
                     score.add(u, run(u, model))
-                for row in timit.table_rows("clean", label, score):
+                for row in timit.table_rows(ablated, label, score):
                     print(row, flush=True)
     return 0
 

@@ -1,12 +1,15 @@
 """Timing island by island (engine/timing/islands.py): the islands, the first division of
-the words, the tried divisions, and the decoder hearing only one island."""
+the words, the tried divisions, the decoder hearing only one island, and the pass stamped
+at each pause."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+from whisper.tokenizer import get_tokenizer
 
 from whisperscope.engine.decoding.decoder import CachedDecoder
+from whisperscope.engine.timing.forced_pass import AlignmentPass, _stamped_feed, run_stamped_pass
 from whisperscope.engine.timing.islands import (
     LONG_PAUSE_FRAMES,
     Island,
@@ -15,6 +18,7 @@ from whisperscope.engine.timing.islands import (
     held_limits,
     speech_islands,
 )
+from whisperscope.engine.timing.spelling import spell
 
 
 def _voiced(n: int, *stretches: tuple[int, int]) -> np.ndarray:
@@ -114,3 +118,45 @@ def test_a_decoder_that_hears_one_island_gives_every_other_frame_no_weight():
     decoder.reset(1)
     sdpa = decoder.step(tokens, audio_span=(300, 420), capture_layers=[]).logits
     torch.testing.assert_close(explicit, sdpa, rtol=1e-4, atol=1e-4)
+
+
+def _two_words_pass(tokenizer, n_frames: int) -> AlignmentPass:
+    units = spell(tokenizer, [" go", " on"])
+    return AlignmentPass(units, ((1, 2),), np.zeros((1, len(units) + 1, n_frames), np.float32),
+                         np.zeros(0, np.float32), (1, 2))
+
+
+def test_a_stamped_feed_writes_a_timestamp_pair_at_each_pause():
+    tokenizer = get_tokenizer(multilingual=False)
+    units = spell(tokenizer, [" go", " on"])  # " ", g, o, " ", o, n
+    fed, rows, ends = _stamped_feed(tokenizer, units, ((3, 40, 700),), starts_at=12)
+    stamp = tokenizer.timestamp_begin
+    start = len(tokenizer.sot_sequence)
+    assert fed == [*tokenizer.sot_sequence, stamp + 12, *units.ids[:3], stamp + 40,
+                   stamp + 700, *units.ids[3:], tokenizer.eot]
+    # unit 3 (the space after the pause) is predicted by the row fed its opening stamp
+    assert rows == [start, start + 1, start + 2, start + 5, start + 6, start + 7, start + 8]
+    # the text before the pause ends where the row fed its last letter predicts the stamp
+    assert ends == [(3, start + 3)]
+    assert all(fed[r + 1] == t for r, t in zip(rows, [*units.ids, tokenizer.eot],
+                                                 strict=True))
+
+
+def test_a_stamped_pass_keeps_the_rows_that_predict_each_unit_and_each_islands_end():
+    decoder = _small_decoder()
+    tokenizer = get_tokenizer(multilingual=False)
+    first = _two_words_pass(tokenizer, 1500)
+    stamped = run_stamped_pass(decoder, tokenizer, first, 1500, ((3, 40, 700),), 12)
+    fed, rows, ends = _stamped_feed(tokenizer, first.units, ((3, 40, 700),), 12)
+    decoder.reset(1)
+    every = decoder.step(torch.tensor([fed])).cross_attention  # (layers, 1, heads, rows, frames)
+    want = every[1, 0, 2][[*rows, ends[0][1]]].numpy()
+    assert stamped.weights.shape == (1, len(first.units) + 2, 1500)
+    np.testing.assert_allclose(stamped.weights[0], want, rtol=1e-5, atol=1e-6)
+    assert stamped.island_ends == ((3, len(first.units) + 1),)
+    assert stamped.chosen == first.chosen and stamped.heads == first.heads
+    # a text that does not fit the decoder's context in one piece is left as it was
+    long = _two_words_pass(tokenizer, 1500)
+    long = AlignmentPass(spell(tokenizer, [" word"] * 20), long.heads, long.weights,
+                         long.logprobs, long.chosen)
+    assert run_stamped_pass(decoder, tokenizer, long, 1500, ((3, 40, 700),), 12) is None

@@ -49,7 +49,7 @@ from whisperscope.engine.timing.anchors import (
 from whisperscope.engine.timing.forced_pass import opening_frame, run_alignment_pass
 from whisperscope.engine.timing.forced_window import force_words
 from whisperscope.engine.timing.hearing import hears_silence, silence_level, silence_padded
-from whisperscope.engine.timing.island_division import island_parts, share_before_pause
+from whisperscope.engine.timing.island_division import island_timing, share_before_pause
 from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_heads
 from whisperscope.engine.timing.spectral_edges import spectral_change
@@ -247,11 +247,11 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                     decoded_words(decoded, tokenizer, segment_size), anchors_in(
                         anchors, window_start,
                         window_start + mel_frames_to_seconds(segment_size)), clock))
+                islands = island_timing(hearing.decoder(), tokenizer, aligned, voiced,
+                                        alignment, head_ids, opening, here, window_start)
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
-                                     alignment, aligned, tuple(head_ids), islands=island_parts(
-                                         hearing.decoder(), tokenizer, aligned, voiced,
-                                         alignment, head_ids, here, window_start),
-                                     anchors=here, change=change)
+                                     alignment, islands.aligned, tuple(head_ids),
+                                     islands=islands.parts, anchors=here, change=change)
                 seek, kept, skipped = _seek_and_keep(
                     timing, decoded, tokenizer, settings, previous_seek, segment_size,
                     last_speech_timestamp, duration, content_frames)
@@ -304,13 +304,13 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                     # the words left, wherever they are)
                     text_end = None if last else pair_end_frame(decoded.token_ids, tokenizer)
                     decoded = forced.decoded
+                    islands = island_timing(hearing.decoder(), tokenizer, forced.timing_pass,
+                                            voiced, alignment, head_ids, opening, anchors_here,
+                                            window_start, bounds)
                     timing = time_window(decoded, tokenizer, window_start, segment_size,
-                                         voiced, alignment, forced.timing_pass, tuple(head_ids),
-                                         forced.words, text_end, island_parts(
-                                             hearing.decoder(), tokenizer, forced.timing_pass,
-                                             voiced, alignment, head_ids, anchors_here,
-                                             window_start, bounds), anchors_here, bounds,
-                                         change)
+                                         voiced, alignment, islands.aligned, tuple(head_ids),
+                                         forced.words, text_end, islands.parts, anchors_here,
+                                         bounds, change)
                     kept = list(timing.segments)
             if not skipped:
                 prompts.add(*prompt_source)
@@ -320,7 +320,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             yield done
             # this window's decoder (its key/value caches, one per beam) and alignment pass
             # go before the next one's are made, and the pages they freed with them
-            decoder = aligned = features = hearing = None
+            decoder = aligned = islands = features = hearing = None
             give_back_freed_memory()
             seek = max(seek, previous_seek + 1)  # always move on
             window += 1

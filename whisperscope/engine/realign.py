@@ -21,7 +21,7 @@ from whisperscope.engine.models import LoadedModel
 from whisperscope.engine.timing.forced_pass import opening_frame
 from whisperscope.engine.timing.forced_window import force_words
 from whisperscope.engine.timing.hearing import hears_silence, silence_level, silence_padded
-from whisperscope.engine.timing.island_division import island_parts
+from whisperscope.engine.timing.island_division import island_timing
 from whisperscope.engine.timing.options import AlignmentOptions
 from whisperscope.engine.timing.pass_frames import pass_heads
 from whisperscope.engine.timing.spectral_edges import spectral_change
@@ -72,16 +72,16 @@ def realign_records(
     with torch.no_grad():
         features = whisper_model.encoder(segment[None].to(whisper_model.device, dtype))
         decoder = CachedDecoder(whisper_model, features)
+        opening = opening_frame(voiced, alignment.opening_timestamp)
         forced = force_words(decoder, tokenizer, [" " + w.strip() for w in request.words],
                              head_ids, window.n_frames, request.no_speech_prob,
                              alignment.alignment_units, pass_heads(alignment, head_ids, voiced),
-                             opening_frame(voiced, alignment.opening_timestamp))
+                             opening)
+        islands = island_timing(decoder, tokenizer, forced.timing_pass, voiced, alignment,
+                                head_ids, opening, request.anchors, window.start)
         timing = time_window(forced.decoded, tokenizer, window.start, segment_size, voiced,
-                             alignment, forced.timing_pass, head_ids, forced.words,
-                             islands=island_parts(decoder, tokenizer, forced.timing_pass,
-                                                  voiced, alignment, head_ids,
-                                                  request.anchors, window.start),
-                             anchors=request.anchors, change=change)
+                             alignment, islands.aligned, head_ids, forced.words,
+                             islands=islands.parts, anchors=request.anchors, change=change)
     # the window's records as if it were the only one (only the scratch's lists are used)
     scratch = Analysis(None, model.info, None, request.language)
     return record_window(scratch, request.index, window.start, window.n_frames,

@@ -89,7 +89,7 @@ class CachedDecoder:
         tokens: Tensor,
         capture_layers: Sequence[int] | None = None,
         logit_rows: list[int] | None = None,
-        keep_attention: tuple[slice, int] | None = None,
+        keep_attention: tuple[slice | list[int], int] | None = None,
         attention_sink: Callable[[int, Tensor], None] | None = None,
         audio_span: tuple[int, int] | None = None,
     ) -> StepOutput:

@@ -27,8 +27,9 @@ decoded:
    off silence and cut at a pause; `closures`: a silence of up to 100 ms between two
    words goes to the word whose stop consonant makes it. A window whose sound falls into
    islands 1 s or more apart has its words divided among them by the model
-   (`island_division`) and each island aligned on its own frames (`islands`,
-   `pass_frames`).
+   (`island_division`), the pass made again with whisper's timestamps at each pause
+   (`forced_pass.run_stamped_pass`), and each island aligned on its own frames
+   (`islands`, `pass_frames`).
 7. `window.time_window`: each token starts at its first letter; each word's start moves to
    the strongest change of the 10 ms log-mel within a frame of it (`spectral_edges`: the
    pass's 20 ms frames quantise it), the word before ending there if it ended on that

@@ -52,6 +52,8 @@ class AlignmentPass:
     weights: np.ndarray
     logprobs: np.ndarray
     chosen: tuple[int, int] | None = None
+    island_ends: tuple[tuple[int, int], ...] = ()  # (unit, row) in a pass stamped at its
+    #   pauses (run_stamped_pass): the row, after the end of text's, ending the text before unit
 
     def head(self, layer: int, head: int) -> np.ndarray:
         """(n_units + 1, n_frames) weights of one kept head."""
@@ -98,6 +100,44 @@ def run_alignment_pass(
                          else np.zeros(0, np.float32), chosen)
 
 
+def run_stamped_pass(decoder: CachedDecoder, tokenizer, first: AlignmentPass, n_frames: int,
+                     breaks: tuple[tuple[int, int, int], ...], starts_at: int | None
+                     ) -> AlignmentPass | None:
+    """`first`'s units teacher-forced again, keeping its heads, with whisper's pair of
+    timestamps at each pause between islands of speech (islands.py): `breaks` holds
+    (unit, end frame, start frame) per pause, the text before `unit` ending at the first
+    frame's timestamp and the text from it opening at the second's, as whisper writes two
+    segments. Its weights hold a row per unit and the end of text, then the row that ends
+    each island before a pause (`island_ends`). None when the text does not fit the
+    decoder's context in one piece (a window whose first pass was split)."""
+    fed, rows, ends = _stamped_feed(tokenizer, first.units, breaks, starts_at)
+    if len(fed) > decoder.n_ctx:
+        return None
+    picker = _HeadPicker(first.heads, False, None, len(decoder.blocks))
+    _step(decoder, fed, rows + [row for _, row in ends], n_frames, picker, False)
+    kept = picker.kept()
+    return AlignmentPass(first.units, first.heads, np.stack([kept[h] for h in first.heads]),
+                         np.zeros(0, np.float32), first.chosen,
+                         tuple((unit, len(rows) + k) for k, (unit, _) in enumerate(ends)))
+
+
+def _stamped_feed(tokenizer, units: AlignmentUnits, breaks: tuple[tuple[int, int, int], ...],
+                  starts_at: int | None) -> tuple[list[int], list[int], list[tuple[int, int]]]:
+    """(tokens fed, the row that predicts each unit and then the end of text, (unit, row)
+    of the row that predicts each pause's closing timestamp) for `run_stamped_pass`."""
+    fed = [*tokenizer.sot_sequence, (tokenizer.no_timestamps if starts_at is None
+                                     else tokenizer.timestamp_begin + starts_at)]
+    at = {unit: (end, begin) for unit, end, begin in breaks}
+    rows, ends = [], []
+    for i, token in enumerate((*units.ids, tokenizer.eot)):
+        if i in at:
+            ends.append((i, len(fed) - 1))
+            fed += [tokenizer.timestamp_begin + frame for frame in at[i]]
+        rows.append(len(fed) - 1)
+        fed.append(token)
+    return fed, rows, ends
+
+
 def opening_frame(voiced: np.ndarray | None, enabled: bool = True) -> int | None:
     """Where a window's text opens, for `starts_at`: its first sounding encoder frame, as
     the timestamp whisper writes before a segment. Without it the row that predicts the
@@ -130,12 +170,13 @@ def _chunk_feeds(tokenizer, units: AlignmentUnits, budget: int, reserve: int,
     return feeds
 
 
-def _step(decoder: CachedDecoder, fed: list[int], rows: slice, n_frames: int,
+def _step(decoder: CachedDecoder, fed: list[int], rows: slice | list[int], n_frames: int,
           picker: _HeadPicker, logprobs: bool, audio_span: tuple[int, int] | None = None):
     decoder.reset(1)
+    listed = list(range(rows.start, rows.stop)) if isinstance(rows, slice) else rows
     with torch.no_grad():
         return decoder.step(torch.tensor([fed], device=decoder.cross_keys[0].device),
-                            logit_rows=list(range(rows.start, rows.stop)) if logprobs else [],
+                            logit_rows=listed if logprobs else [],
                             capture_layers=picker.layers(), keep_attention=(rows, n_frames),
                             attention_sink=picker.add, audio_span=audio_span)
 

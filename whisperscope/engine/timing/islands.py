@@ -14,13 +14,18 @@ So a window whose sound falls into islands (voiced stretches apart by LONG_PAUSE
 silence or more) is timed island by island (island_division.py): the model itself divides
 the window's words among the islands (the division under which each island's words are
 most likely given only that island's audio), and each island's words are timed by a DTW of
-their own over the whole window's matrix (made as before, over every row and frame), its
-rows for those words and its frames for that island alone. A word can then never be placed
-on the far side of a long pause from the speech its text belongs to, and one that opens an
-island starts where its sound does. (A second pass per island, hearing only that island,
-timed worse: tiny.en put the first word of an island mid-window late, the decoder's prior
-that a text starts at the window's start working against it; and the island's rows alone,
-normalised apart from the others, stretched "upgrade" over "your" after a 13 s pause.)
+their own over the whole window's matrix, its rows for those words and its frames for that
+island alone. A word can then never be placed on the far side of a long pause from the
+speech its text belongs to, and one that opens an island starts where its sound does.
+
+That matrix comes from the window's pass made once more, as whisper writes segments: a
+pair of timestamps at each pause, the island before it ending at its last sound and the
+next opening at its first (island_division.island_timing); each island's end of text is
+then the row that predicts its closing timestamp. (A pass per island, hearing only that
+island, timed worse: tiny.en put the first word of an island mid-window late, the
+decoder's prior that a text starts at the window's start working against it; and the
+island's rows alone, normalised apart from the others, stretched "upgrade" over "your"
+after a 13 s pause.)
 """
 
 from __future__ import annotations

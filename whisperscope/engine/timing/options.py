@@ -37,6 +37,8 @@ class AlignmentOptions:
     pause_cost: float = PAUSE_COST
     open_end: bool = True  # untranscribed sound after the text goes to its end (unit_starts)
     islands: bool = True  # speech apart by long silences timed island by island (islands.py)
+    island_stamps: bool = True  # that timing's pass made again with whisper's timestamps at
+    #                             each pause (island_division.island_timing)
     opening_timestamp: bool = True  # the pass's text opens with the timestamp of the first
     #                                 sound (forced_pass.opening_frame), not <|notimestamps|>
     silence_padding: bool = True  # the timing passes hear silence after a short window's end,

@@ -52,8 +52,8 @@ def pass_matrix(aligned: AlignmentPass, options: AlignmentOptions, head_ids
 
 def pass_frames(matrix: np.ndarray, units: AlignmentUnits, voiced: np.ndarray | None,
                 options: AlignmentOptions, heads, band: np.ndarray | None = None,
-                part: IslandPart | None = None, anchor_band: np.ndarray | None = None
-                ) -> PassFrames:
+                part: IslandPart | None = None, anchor_band: np.ndarray | None = None,
+                island_ends: tuple[tuple[int, int], ...] = ()) -> PassFrames:
     """Time `units` (the whole window's spelling) on `matrix` (`pass_matrix`), or only
     `part` of them: an island's units on the island's frames, with the row after them as
     their end of text (islands.py).
@@ -68,11 +68,12 @@ def pass_frames(matrix: np.ndarray, units: AlignmentUnits, voiced: np.ndarray | 
     if part is not None:
         (u0, u1), (w0, w1) = part.units, part.words
         lo, hi = part.island.span
-        rows = [*range(u0, u1), u1]
+        rows = [*range(u0, u1), dict(island_ends).get(u1, u1)]
         owners = [w - w0 if w >= 0 else w for w in owners[u0:u1]]
         n_words = w1 - w0
-        band = None if band is None else band[rows]
-        anchor_band = None if anchor_band is None else anchor_band[rows]
+        band = None if band is None else band[np.minimum(rows, len(band) - 1)]
+        anchor_band = (None if anchor_band is None
+                       else anchor_band[np.minimum(rows, len(anchor_band) - 1)])
     heard = None
     if voiced is not None and options.refine:
         heard = voiced[lo:hi]

@@ -277,8 +277,8 @@ def _tokens_from_pass(tokens, groups, aligned: AlignmentPass, voiced, window_sta
     if voiced is not None:
         voiced = voiced[: aligned.weights.shape[-1]]
     whole, heads = pass_matrix(aligned, options, head_ids)
-    parts = [(p, pass_frames(whole, units, voiced, options, heads, band, p, held))
-             for p in islands]
+    parts = [(p, pass_frames(whole, units, voiced, options, heads, band, p, held,
+                             aligned.island_ends)) for p in islands]
     if not parts:
         parts = [(None, pass_frames(whole, units, voiced, options, heads, band, None, held))]
     matrix, starts, spans, heads = _joined(parts, len(units), len(units.words),
