@@ -100,6 +100,28 @@ def test_cached_steps_give_the_decoders_logits_and_cross_attention(model, mel):
     assert torch.allclose(qk[:, 0], want_qk[:, 0], atol=1e-6)
 
 
+def test_an_attention_only_step_stops_after_the_deepest_captured_layer(model, mel):
+    features = _features(model, mel)
+    tokens = torch.tensor([[50257, 50362, 50363, 11, 345, 9000]])
+    _, want_qk = _reference_logits_and_qk(model, features, tokens)
+    decoder = CachedDecoder(model, features)
+    ran = []
+    hook = model.decoder.blocks[1].mlp.register_forward_hook(lambda *_: ran.append(1))
+    try:
+        got = []
+        out = decoder.step(tokens, capture_layers=[0], attention_only=True,
+                           attention_sink=lambda layer, w: got.append((layer, w.clone())))
+    finally:
+        hook.remove()
+    assert ran == [] and out.logits.numel() == 0  # layer 1 never ran
+    assert [layer for layer, _ in got] == [0]
+    assert torch.allclose(got[0][1], want_qk[0], atol=1e-6)
+    with pytest.raises(ValueError, match="reset"):  # its cache lacks layer 1
+        decoder.step(tokens[:, :1])
+    decoder.reset(1)
+    assert torch.allclose(decoder.step(tokens).cross_attention, want_qk, atol=1e-6)
+
+
 def test_hypotheses_in_one_batch_keep_their_own_caches(model, mel):
     features = _features(model, mel)
     a = torch.tensor([[50257, 50362, 50363, 11, 345]])

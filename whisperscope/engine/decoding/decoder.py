@@ -49,6 +49,7 @@ class CachedDecoder:
         self.device = audio_features.device
         self.offset = 0
         self.n_batch = 0
+        self.whole = True  # False after an attention-only step: the cache lacks layers
         self.self_keys: list[Tensor] = []
         self.self_values: list[Tensor] = []
         self.reset(1)
@@ -63,6 +64,7 @@ class CachedDecoder:
         """Forget all tokens (a fallback re-decode of the same window); the next step feeds
         `n_batch` hypotheses."""
         self.offset = 0
+        self.whole = True
         if self.self_keys and self.self_keys[0].shape[0] == n_batch:
             return  # the old cache is overwritten position by position
         self.n_batch = n_batch
@@ -92,6 +94,7 @@ class CachedDecoder:
         keep_attention: tuple[slice | list[int], int] | None = None,
         attention_sink: Callable[[int, Tensor], None] | None = None,
         audio_span: tuple[int, int] | None = None,
+        attention_only: bool = False,
     ) -> StepOutput:
         """Feed `tokens` (shape = (n_batch, n_new)) after those already fed.
 
@@ -115,7 +118,15 @@ class CachedDecoder:
         audio_span: (lo, hi) encoder frames the cross-attention may look at; every other
         frame gets no weight, as if the window held only that stretch of audio (a pass over
         one island of speech, timing/islands.py). Default: the whole window.
+
+        attention_only: only the captured layers' weights are wanted (through
+        `attention_sink`): the layers after the deepest captured one are not run and no
+        logits are made (a timing pass that keeps one head of layer 2 of tiny.en's 4 skips
+        a quarter of its work). The cache then lacks those layers: `reset` before the next
+        step.
         """
+        if not self.whole and self.offset:
+            raise ValueError("the last step was attention-only: reset the decoder first")
         if self.offset == 0 and tokens.shape[0] != self.n_batch:
             self.reset(tokens.shape[0])
         if tokens.shape[0] != self.n_batch:
@@ -154,6 +165,11 @@ class CachedDecoder:
                     weights = weights[:, :, rows, :n_frames]
                 sink(i, weights)
                 del weights  # the full layer's weights go now
+            if attention_only and layers and i == layers[-1]:
+                self.offset, self.whole = end, False
+                return StepOutput(logits=x.new_zeros((x.shape[0], 0, 0), dtype=torch.float32),
+                                  cross_attention=None if stacked is None else stacked.tensor,
+                                  layers=layers)
             x = x + block.mlp(block.mlp_ln(x))
         self.offset = end
         x = decoder.ln(x)

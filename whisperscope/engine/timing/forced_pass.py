@@ -178,7 +178,8 @@ def _step(decoder: CachedDecoder, fed: list[int], rows: slice | list[int], n_fra
         return decoder.step(torch.tensor([fed], device=decoder.cross_keys[0].device),
                             logit_rows=listed if logprobs else [],
                             capture_layers=picker.layers(), keep_attention=(rows, n_frames),
-                            attention_sink=picker.add, audio_span=audio_span)
+                            attention_sink=picker.add, audio_span=audio_span,
+                            attention_only=not logprobs)
 
 
 class _HeadPicker:
