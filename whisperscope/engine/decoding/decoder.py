@@ -148,16 +148,12 @@ class CachedDecoder:
                        else sorted(set(capture_layers)))
         stacked = None if attention_sink is not None else _Stacked(len(layers))
         sink = attention_sink or stacked.add
-        audible = None
-        if audio_span is not None:
-            audible = torch.zeros((1, self.cross_keys[0].shape[-2]), dtype=torch.bool,
-                                  device=x.device)  # (queries, keys), broadcast
-            audible[:, max(0, audio_span[0]): audio_span[1]] = True
+        heard = None if audio_span is None else slice(max(0, audio_span[0]), audio_span[1])
         for i, block in enumerate(self.blocks):
             x = x + self._self_attention(i, block, block.attn_ln(x), start, end, mask)
             capture = i in layers
             out, weights = self._cross_attention(i, block, block.cross_attn_ln(x), capture,
-                                                 audible)
+                                                 heard)
             x = x + out
             if capture:
                 if keep_attention is not None:
@@ -197,8 +193,9 @@ class CachedDecoder:
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         return attn.out(self._merge_heads(out))
 
-    def _cross_attention(self, i, block, x, capture: bool, audible: Tensor | None = None
+    def _cross_attention(self, i, block, x, capture: bool, heard: slice | None = None
                          ) -> tuple[Tensor, Tensor | None]:
+        """`heard`: the only encoder frames the queries may attend to (None: all)."""
         attn = block.cross_attn
         q = self._split_heads(attn.query(x))
         k, v = self.cross_keys[i], self.cross_values[i]
@@ -206,13 +203,17 @@ class CachedDecoder:
             k = k.expand(q.shape[0], -1, -1, -1)
             v = v.expand(q.shape[0], -1, -1, -1)
         if not capture:
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=audible)
+            if heard is not None:  # the frames heard, alone: as if masked, at their cost only
+                k, v = k[:, :, heard], v[:, :, heard]
+            out = F.scaled_dot_product_attention(q, k, v)
             return attn.out(self._merge_heads(out)), None
         # as whisper's qkv_attention: q and k each scaled by d^-0.25, so that q·k stays in
         # range in float16 (scaling the product by d^-0.5 afterwards can overflow to inf)
         scale = q.shape[-1] ** -0.25
         scores = ((q * scale) @ (k * scale).transpose(-1, -2)).float()
-        if audible is not None:
+        if heard is not None:
+            audible = torch.zeros(scores.shape[-1], dtype=torch.bool, device=scores.device)
+            audible[heard] = True
             scores = scores.masked_fill(~audible, float("-inf"))
         weights = scores.softmax(dim=-1)
         out = weights.to(v.dtype) @ v
