@@ -4,12 +4,20 @@ at each pause."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 from whisper.tokenizer import get_tokenizer
 
 from whisperscope.engine.decoding.decoder import CachedDecoder
-from whisperscope.engine.timing.forced_pass import AlignmentPass, _stamped_feed, run_stamped_pass
+from whisperscope.engine.timing.forced_pass import (
+    AlignmentPass,
+    HeadRequest,
+    _stamped_feed,
+    run_alignment_pass,
+    run_stamped_pass,
+)
 from whisperscope.engine.timing.islands import (
     LONG_PAUSE_FRAMES,
     Island,
@@ -160,3 +168,28 @@ def test_a_stamped_pass_keeps_the_rows_that_predict_each_unit_and_each_islands_e
     long = AlignmentPass(spell(tokenizer, [" word"] * 20), long.heads, long.weights,
                          long.logprobs, long.chosen)
     assert run_stamped_pass(decoder, tokenizer, long, 1500, ((3, 40, 700),), 12) is None
+
+
+def test_a_stamped_pass_goes_on_from_the_first_pass_as_if_made_whole():
+    """The text before the first pause is fed as the first pass fed it: going on from that
+    pass's decoder state gives the rows a pass made from the start gives."""
+    decoder = _small_decoder()
+    tokenizer = get_tokenizer(multilingual=False)
+    units = spell(tokenizer, [" go", " on", " now"])
+    first = run_alignment_pass(decoder, tokenizer, units, 1500, HeadRequest(choose=True),
+                               logprobs=False, starts_at=12)
+    assert first.state is not None and first.state.owner is decoder
+    breaks = ((3, 40, 700), (6, 760, 900))
+    resumed = run_stamped_pass(decoder, tokenizer, first, 1500, breaks, 12)
+    whole = run_stamped_pass(decoder, tokenizer, replace(first, state=None), 1500, breaks, 12)
+    assert resumed.island_ends == whole.island_ends == ((3, len(units) + 1),
+                                                         (6, len(units) + 2))
+    np.testing.assert_allclose(resumed.weights, whole.weights, rtol=1e-5, atol=1e-7)
+    # the rows before the first pause are the first pass's own, the ones after are not
+    np.testing.assert_array_equal(resumed.weights[:, :3], first.weights[:, :3])
+    assert not np.allclose(resumed.weights[:, 4], first.weights[:, 4])
+    # a state is its own decoder's only: on another, the pass is made whole
+    other = _small_decoder()
+    np.testing.assert_array_equal(
+        run_stamped_pass(other, tokenizer, first, 1500, breaks, 12).weights,
+        run_stamped_pass(other, tokenizer, replace(first, state=None), 1500, breaks, 12).weights)

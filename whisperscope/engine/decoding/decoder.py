@@ -31,6 +31,18 @@ class StepOutput:
     layers: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True, eq=False)
+class DecoderState:
+    """What one hypothesis left in a decoder's cache: the tokens fed since its last reset
+    and, for the first `len(keys)` layers (all that ran), their self-attention keys and
+    values, to go on from any prefix of them (`CachedDecoder.resume`)."""
+
+    owner: CachedDecoder
+    tokens: tuple[int, ...]
+    keys: tuple[Tensor, ...]
+    values: tuple[Tensor, ...]
+
+
 class CachedDecoder:
     """Runs `model.decoder` one or more tokens at a time for a single audio window.
 
@@ -49,7 +61,7 @@ class CachedDecoder:
         self.device = audio_features.device
         self.offset = 0
         self.n_batch = 0
-        self.whole = True  # False after an attention-only step: the cache lacks layers
+        self.cached_layers = 0  # the first layers whose cache holds every token fed
         self.self_keys: list[Tensor] = []
         self.self_values: list[Tensor] = []
         self.reset(1)
@@ -64,7 +76,7 @@ class CachedDecoder:
         """Forget all tokens (a fallback re-decode of the same window); the next step feeds
         `n_batch` hypotheses."""
         self.offset = 0
-        self.whole = True
+        self.cached_layers = 0
         if self.self_keys and self.self_keys[0].shape[0] == n_batch:
             return  # the old cache is overwritten position by position
         self.n_batch = n_batch
@@ -73,6 +85,26 @@ class CachedDecoder:
                           for _ in self.blocks]
         self.self_values = [torch.zeros(shape, dtype=self.dtype, device=self.device)
                             for _ in self.blocks]
+
+    def state(self, tokens: Sequence[int]) -> DecoderState:
+        """The cache of a single hypothesis that was fed `tokens` since the last reset."""
+        if self.n_batch != 1 or len(tokens) != self.offset:
+            raise ValueError("a state is kept of one hypothesis and all it was fed")
+        n, layers = self.offset, range(self.cached_layers)
+        return DecoderState(self, tuple(tokens),
+                            tuple(self.self_keys[i][0, :n].clone() for i in layers),
+                            tuple(self.self_values[i][0, :n].clone() for i in layers))
+
+    def resume(self, state: DecoderState, n_tokens: int) -> None:
+        """Go on as if only the first `n_tokens` of `state`'s tokens had been fed since a
+        reset: the next step feeds what follows them."""
+        if state.owner is not self or n_tokens > len(state.tokens):
+            raise ValueError("a state resumes on its own decoder, within what it was fed")
+        self.reset(1)
+        for i, (keys, values) in enumerate(zip(state.keys, state.values, strict=True)):
+            self.self_keys[i][0, :n_tokens] = keys[:n_tokens]
+            self.self_values[i][0, :n_tokens] = values[:n_tokens]
+        self.offset, self.cached_layers = n_tokens, len(state.keys)
 
     @torch.no_grad()
     def select(self, sources: Sequence[int]) -> None:
@@ -122,11 +154,16 @@ class CachedDecoder:
         attention_only: only the captured layers' weights are wanted (through
         `attention_sink`): the layers after the deepest captured one are not run and no
         logits are made (a timing pass that keeps one head of layer 2 of tiny.en's 4 skips
-        a quarter of its work). The cache then lacks those layers: `reset` before the next
-        step.
+        a quarter of its work). The cache then lacks those layers: a step that runs them
+        needs a `reset` first.
         """
-        if not self.whole and self.offset:
-            raise ValueError("the last step was attention-only: reset the decoder first")
+        layers = tuple(range(len(self.blocks)) if capture_layers is None
+                       else sorted(set(capture_layers)))
+        running = layers[-1] + 1 if attention_only and layers else len(self.blocks)
+        if self.offset and running > self.cached_layers:
+            raise ValueError("the cache lacks layers an attention-only step skipped: "
+                             "reset the decoder first")
+        cached = running if self.offset == 0 else min(self.cached_layers, running)
         if self.offset == 0 and tokens.shape[0] != self.n_batch:
             self.reset(tokens.shape[0])
         if tokens.shape[0] != self.n_batch:
@@ -144,8 +181,6 @@ class CachedDecoder:
             q_pos = torch.arange(start, end, device=x.device)[:, None]
             k_pos = torch.arange(end, device=x.device)[None, :]
             mask = k_pos <= q_pos
-        layers = tuple(range(len(self.blocks)) if capture_layers is None
-                       else sorted(set(capture_layers)))
         stacked = None if attention_sink is not None else _Stacked(len(layers))
         sink = attention_sink or stacked.add
         heard = None if audio_span is None else slice(max(0, audio_span[0]), audio_span[1])
@@ -161,13 +196,13 @@ class CachedDecoder:
                     weights = weights[:, :, rows, :n_frames]
                 sink(i, weights)
                 del weights  # the full layer's weights go now
-            if attention_only and layers and i == layers[-1]:
-                self.offset, self.whole = end, False
+            if attention_only and i + 1 == running:
+                self.offset, self.cached_layers = end, cached
                 return StepOutput(logits=x.new_zeros((x.shape[0], 0, 0), dtype=torch.float32),
                                   cross_attention=None if stacked is None else stacked.tensor,
                                   layers=layers)
             x = x + block.mlp(block.mlp_ln(x))
-        self.offset = end
+        self.offset, self.cached_layers = end, cached
         x = decoder.ln(x)
         if logit_rows is not None:
             x = x[:, logit_rows]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from whisperscope.engine.decoding.decoder import CachedDecoder
+from whisperscope.engine.decoding.decoder import CachedDecoder, DecoderState
 from whisperscope.engine.timing.heads import head_score_parts, scores_from_parts
 from whisperscope.engine.timing.spelling import AlignmentUnits
 
@@ -54,6 +54,8 @@ class AlignmentPass:
     chosen: tuple[int, int] | None = None
     island_ends: tuple[tuple[int, int], ...] = ()  # (unit, row) in a pass stamped at its
     #   pauses (run_stamped_pass): the row, after the end of text's, ending the text before unit
+    state: DecoderState | None = None  # the decoder's cache after a pass fed in one piece,
+    #   from which a pass with the same opening goes on (run_stamped_pass)
 
     def head(self, layer: int, head: int) -> np.ndarray:
         """(n_units + 1, n_frames) weights of one kept head."""
@@ -85,6 +87,7 @@ def run_alignment_pass(
         if logprobs:
             scores.append(_target_logprobs(out.logits[0], torch.tensor(
                 targets, device=out.logits.device)))
+    state = decoder.state(chunks[0][0]) if len(chunks) == 1 and audio_span is None else None
     kept = picker.kept()
     chosen = picker.chosen()
     if chosen is not None and chosen not in kept:
@@ -97,7 +100,7 @@ def run_alignment_pass(
     order = tuple(dict.fromkeys((*heads.keep, *(() if chosen is None else (chosen,)))))
     return AlignmentPass(units, order, np.stack([kept[h] for h in order]),
                          np.concatenate(scores).astype(np.float32) if scores
-                         else np.zeros(0, np.float32), chosen)
+                         else np.zeros(0, np.float32), chosen, state=state)
 
 
 def run_stamped_pass(decoder: CachedDecoder, tokenizer, first: AlignmentPass, n_frames: int,
@@ -109,16 +112,45 @@ def run_stamped_pass(decoder: CachedDecoder, tokenizer, first: AlignmentPass, n_
     frame's timestamp and the text from it opening at the second's, as whisper writes two
     segments. Its weights hold a row per unit and the end of text, then the row that ends
     each island before a pause (`island_ends`). None when the text does not fit the
-    decoder's context in one piece (a window whose first pass was split)."""
+    decoder's context in one piece (a window whose first pass was split).
+
+    The text before the first pause is fed as `first` fed it, and a row sees only what
+    came before it: where `first` kept its decoder's state, the pass goes on from it after
+    that text, and those rows are `first`'s own."""
     fed, rows, ends = _stamped_feed(tokenizer, first.units, breaks, starts_at)
     if len(fed) > decoder.n_ctx:
         return None
+    wanted = rows + [row for _, row in ends]
+    state = first.state if first.state is not None and first.state.owner is decoder else None
+    shared = 0 if state is None else _shared_prefix(state.tokens, fed[:-1])
+    fresh = [row for row in wanted if row >= shared]
     picker = _HeadPicker(first.heads, False, None, len(decoder.blocks))
-    _step(decoder, fed, rows + [row for _, row in ends], n_frames, picker, False)
-    kept = picker.kept()
-    return AlignmentPass(first.units, first.heads, np.stack([kept[h] for h in first.heads]),
-                         np.zeros(0, np.float32), first.chosen,
-                         tuple((unit, len(rows) + k) for k, (unit, _) in enumerate(ends)))
+    if state is None:
+        decoder.reset(1)
+    else:
+        decoder.resume(state, shared)
+    _feed(decoder, fed[shared:], [row - shared for row in fresh], n_frames, picker, False)
+    made = picker.kept()
+    opening = len(tokenizer.sot_sequence)  # the row of `first`'s first unit
+    weights = np.empty((len(first.heads), len(wanted), n_frames), np.float32)
+    old = [k for k, row in enumerate(wanted) if row < shared]
+    new = [k for k, row in enumerate(wanted) if row >= shared]
+    for i, head in enumerate(first.heads):
+        weights[i, old] = first.head(*head)[[wanted[k] - opening for k in old]]
+        weights[i, new] = made[head]
+    return AlignmentPass(first.units, first.heads, weights, np.zeros(0, np.float32),
+                         first.chosen, tuple((unit, len(rows) + k)
+                                             for k, (unit, _) in enumerate(ends)))
+
+
+def _shared_prefix(a, b) -> int:
+    """How many tokens `a` and `b` open with alike."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _stamped_feed(tokenizer, units: AlignmentUnits, breaks: tuple[tuple[int, int, int], ...],
@@ -170,9 +202,15 @@ def _chunk_feeds(tokenizer, units: AlignmentUnits, budget: int, reserve: int,
     return feeds
 
 
-def _step(decoder: CachedDecoder, fed: list[int], rows: slice | list[int], n_frames: int,
+def _step(decoder: CachedDecoder, fed: list[int], rows: slice, n_frames: int,
           picker: _HeadPicker, logprobs: bool, audio_span: tuple[int, int] | None = None):
     decoder.reset(1)
+    return _feed(decoder, fed, rows, n_frames, picker, logprobs, audio_span)
+
+
+def _feed(decoder: CachedDecoder, fed: list[int], rows: slice | list[int], n_frames: int,
+          picker: _HeadPicker, logprobs: bool, audio_span: tuple[int, int] | None = None):
+    """`fed` after what the decoder holds, `rows` (of `fed`) kept by `picker`."""
     listed = list(range(rows.start, rows.stop)) if isinstance(rows, slice) else rows
     with torch.no_grad():
         return decoder.step(torch.tensor([fed], device=decoder.cross_keys[0].device),
