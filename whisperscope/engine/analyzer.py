@@ -248,7 +248,9 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                         anchors, window_start,
                         window_start + mel_frames_to_seconds(segment_size)), clock))
                 islands = island_timing(hearing.decoder(), tokenizer, aligned, voiced,
-                                        alignment, head_ids, opening, here, window_start)
+                                        alignment, head_ids, opening, here, window_start,
+                                        text_stops_early=pair_end_frame(
+                                            decoded.token_ids, tokenizer) is not None)
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
                                      alignment, islands.aligned, tuple(head_ids),
                                      islands=islands.parts, anchors=here, change=change)
@@ -306,7 +308,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                     decoded = forced.decoded
                     islands = island_timing(hearing.decoder(), tokenizer, forced.timing_pass,
                                             voiced, alignment, head_ids, opening, anchors_here,
-                                            window_start, bounds)
+                                            window_start, bounds, text_end is not None)
                     timing = time_window(decoded, tokenizer, window_start, segment_size,
                                          voiced, alignment, islands.aligned, tuple(head_ids),
                                          forced.words, text_end, islands.parts, anchors_here,

@@ -77,8 +77,10 @@ def realign_records(
                              head_ids, window.n_frames, request.no_speech_prob,
                              alignment.alignment_units, pass_heads(alignment, head_ids, voiced),
                              opening)
+        # a full window with audio after it may hold speech its words stop short of
         islands = island_timing(decoder, tokenizer, forced.timing_pass, voiced, alignment,
-                                head_ids, opening, request.anchors, window.start)
+                                head_ids, opening, request.anchors, window.start,
+                                text_stops_early=seek + segment_size < content_frames)
         timing = time_window(forced.decoded, tokenizer, window.start, segment_size, voiced,
                              alignment, islands.aligned, head_ids, forced.words,
                              islands=islands.parts, anchors=request.anchors, change=change)

@@ -45,17 +45,24 @@ class IslandTiming:
 def island_timing(decoder: CachedDecoder, tokenizer, aligned: AlignmentPass | None,
                   voiced: np.ndarray | None, options: AlignmentOptions, head_ids,
                   starts_at: int | None, anchors: Sequence[Anchor | None] = (),
-                  window_start: float = 0.0, anchor_bounds: Bounds = (None, None)
-                  ) -> IslandTiming:
+                  window_start: float = 0.0, anchor_bounds: Bounds = (None, None),
+                  text_stops_early: bool = False) -> IslandTiming:
     """`aligned` (the whole window's pass, opening at `starts_at`) divided among the
-    window's islands of speech (`island_parts`) and made again with whisper's timestamps at
-    each pause between them (forced_pass.run_stamped_pass): without them the rows after a
-    pause follow the text before it as if no time had passed, and base timed the sentence
-    after a 13 s pause 7 ms worse than alone, at both edges (16 timit-dev pairs: stamped,
-    its ends came within 1 ms of alone; bench/RESULTS.md)."""
+    window's islands of speech (`island_parts`) and, where the window's text runs to the
+    end of its speech, made again with whisper's timestamps at each pause between them
+    (forced_pass.run_stamped_pass). Without them the rows after a pause follow the text
+    before it as if no time had passed: base timed the sentence after a 13 s pause 7 ms
+    worse than alone at both edges; stamped, its ends came within 1 ms of alone (16
+    timit-dev pairs; the whole stress sets 1-4 ms closer, bench/RESULTS.md).
+
+    `text_stops_early`: the window's text stops before its speech does (at a timestamp
+    pair, the rest left to the next window). Stamped, the last segment's end of text then
+    no longer took that speech: tiny.en given 62 s of timit-dev stretched the window's
+    last word 1.4 s over the next window's first words. Such a window keeps its first pass."""
     parts = island_parts(decoder, tokenizer, aligned, voiced, options, head_ids, anchors,
                          window_start, anchor_bounds)
-    if aligned is None or len(parts) < 2 or not options.island_stamps:
+    if (aligned is None or len(parts) < 2 or not options.island_stamps
+            or text_stops_early):
         return IslandTiming(aligned, parts)
     breaks = tuple((after.units[0], before.island.sound[1], after.island.sound[0])
                    for before, after in zip(parts, parts[1:], strict=False))
