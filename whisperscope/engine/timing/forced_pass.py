@@ -121,7 +121,10 @@ def run_stamped_pass(decoder: CachedDecoder, tokenizer, first: AlignmentPass, n_
     if len(fed) > decoder.n_ctx:
         return None
     wanted = rows + [row for _, row in ends]
-    state = first.state if first.state is not None and first.state.owner is decoder else None
+    state = first.state
+    deepest = max(layer for layer, _ in first.heads)
+    if state is None or state.owner is not decoder or len(state.keys) <= deepest:
+        state = None  # another decoder's, or one whose pass stopped short of these heads
     shared = 0 if state is None else _shared_prefix(state.tokens, fed[:-1])
     fresh = [row for row in wanted if row >= shared]
     picker = _HeadPicker(first.heads, False, None, len(decoder.blocks))
