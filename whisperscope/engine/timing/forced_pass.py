@@ -64,12 +64,10 @@ class AlignmentPass:
 
 def run_alignment_pass(
     decoder: CachedDecoder, tokenizer, units: AlignmentUnits, n_frames: int,
-    heads: HeadRequest, logprobs: bool = True, audio_span: tuple[int, int] | None = None,
-    starts_at: int | None = None,
+    heads: HeadRequest, logprobs: bool = True, starts_at: int | None = None,
 ) -> AlignmentPass:
     """Teacher-force `units` through the window whose encoder output `decoder` holds,
-    keeping the attention of the `heads` asked for; with `audio_span` (lo, hi) the
-    decoder hears only those encoder frames (one island of speech, islands.py); with
+    keeping the attention of the `heads` asked for; with
     `starts_at` (an encoder frame) the text opens with that frame's timestamp token in
     place of <|notimestamps|>, as whisper opens a segment (`opening_frame`).
     The decoder's cache is reset: run this after the window's decoding is done.
@@ -83,11 +81,11 @@ def run_alignment_pass(
                          keep_best=len(chunks) == 1)
     scores = []
     for fed, rows, targets in chunks:
-        out = _step(decoder, fed, rows, n_frames, picker, logprobs, audio_span)
+        out = _step(decoder, fed, rows, n_frames, picker, logprobs)
         if logprobs:
             scores.append(_target_logprobs(out.logits[0], torch.tensor(
                 targets, device=out.logits.device)))
-    state = decoder.state(chunks[0][0]) if len(chunks) == 1 and audio_span is None else None
+    state = decoder.state(chunks[0][0]) if len(chunks) == 1 else None
     kept = picker.kept()
     chosen = picker.chosen()
     if chosen is not None and chosen not in kept:
@@ -95,7 +93,7 @@ def run_alignment_pass(
         # head known, and its rows are made again (one layer captured, the rest on SDPA)
         again = _HeadPicker((chosen,), False, None, len(decoder.blocks))
         for fed, rows, _ in chunks:
-            _step(decoder, fed, rows, n_frames, again, False, audio_span)
+            _step(decoder, fed, rows, n_frames, again, False)
         kept.update(again.kept())
     order = tuple(dict.fromkeys((*heads.keep, *(() if chosen is None else (chosen,)))))
     return AlignmentPass(units, order, np.stack([kept[h] for h in order]),
@@ -206,21 +204,20 @@ def _chunk_feeds(tokenizer, units: AlignmentUnits, budget: int, reserve: int,
 
 
 def _step(decoder: CachedDecoder, fed: list[int], rows: slice, n_frames: int,
-          picker: _HeadPicker, logprobs: bool, audio_span: tuple[int, int] | None = None):
+          picker: _HeadPicker, logprobs: bool):
     decoder.reset(1)
-    return _feed(decoder, fed, rows, n_frames, picker, logprobs, audio_span)
+    return _feed(decoder, fed, rows, n_frames, picker, logprobs)
 
 
 def _feed(decoder: CachedDecoder, fed: list[int], rows: slice | list[int], n_frames: int,
-          picker: _HeadPicker, logprobs: bool, audio_span: tuple[int, int] | None = None):
+          picker: _HeadPicker, logprobs: bool):
     """`fed` after what the decoder holds, `rows` (of `fed`) kept by `picker`."""
     listed = list(range(rows.start, rows.stop)) if isinstance(rows, slice) else rows
     with torch.no_grad():
         return decoder.step(torch.tensor([fed], device=decoder.cross_keys[0].device),
                             logit_rows=listed if logprobs else [],
                             capture_layers=picker.layers(), keep_attention=(rows, n_frames),
-                            attention_sink=picker.add, audio_span=audio_span,
-                            attention_only=not logprobs)
+                            attention_sink=picker.add, attention_only=not logprobs)
 
 
 class _HeadPicker:

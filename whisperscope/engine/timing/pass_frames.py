@@ -56,7 +56,8 @@ def pass_frames(matrix: np.ndarray, units: AlignmentUnits, voiced: np.ndarray | 
                 island_ends: tuple[tuple[int, int], ...] = ()) -> PassFrames:
     """Time `units` (the whole window's spelling) on `matrix` (`pass_matrix`), or only
     `part` of them: an island's units on the island's frames, with the row after them as
-    their end of text (islands.py).
+    their end of text (islands.py), or in a pass stamped at its pauses the row that
+    predicts the island's closing timestamp (`island_ends`, forced_pass.run_stamped_pass).
 
     `band` (n_units + 1, 2): [lo, hi) window frames each row may take at no extra cost;
     `anchor_band` likewise, the frames between the user's anchors (anchors.py), outside
@@ -68,12 +69,15 @@ def pass_frames(matrix: np.ndarray, units: AlignmentUnits, voiced: np.ndarray | 
     if part is not None:
         (u0, u1), (w0, w1) = part.units, part.words
         lo, hi = part.island.span
-        rows = [*range(u0, u1), dict(island_ends).get(u1, u1)]
+        end = dict(island_ends).get(u1)
+        rows = [*range(u0, u1), u1 if end is None else end]
+        # the bands of a stamped island's end of text (a row after the window's own end
+        # of text) are those of the window's end of text
+        banded = [*range(u0, u1), u1 if end is None else len(units)]
         owners = [w - w0 if w >= 0 else w for w in owners[u0:u1]]
         n_words = w1 - w0
-        band = None if band is None else band[np.minimum(rows, len(band) - 1)]
-        anchor_band = (None if anchor_band is None
-                       else anchor_band[np.minimum(rows, len(anchor_band) - 1)])
+        band = None if band is None else band[banded]
+        anchor_band = None if anchor_band is None else anchor_band[banded]
     heard = None
     if voiced is not None and options.refine:
         heard = voiced[lo:hi]
