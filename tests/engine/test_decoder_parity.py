@@ -160,7 +160,7 @@ def test_float16_cross_attention_equals_whispers_where_q_dot_k_would_overflow():
         x = (model.decoder.token_embedding(tokens)
              + model.decoder.positional_embedding[:5]).half()
         q = decoder._split_heads(block.cross_attn.query(block.cross_attn_ln(x)))
-        unscaled = q @ decoder.cross_keys[1].transpose(-1, -2)
+        unscaled = q @ decoder.cross_keys_values(1)[0].transpose(-1, -2)
     assert not torch.isfinite(unscaled).all()  # the old order would have overflowed
     assert torch.isfinite(want_qk).all() and torch.isfinite(out.cross_attention).all()
     assert torch.allclose(out.cross_attention[:, 0], want_qk[:, 0], atol=1e-3)

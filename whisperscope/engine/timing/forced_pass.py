@@ -214,7 +214,7 @@ def _feed(decoder: CachedDecoder, fed: list[int], rows: slice | list[int], n_fra
     """`fed` after what the decoder holds, `rows` (of `fed`) kept by `picker`."""
     listed = list(range(rows.start, rows.stop)) if isinstance(rows, slice) else rows
     with torch.no_grad():
-        return decoder.step(torch.tensor([fed], device=decoder.cross_keys[0].device),
+        return decoder.step(torch.tensor([fed], device=decoder.device),
                             logit_rows=listed if logprobs else [],
                             capture_layers=picker.layers(), keep_attention=(rows, n_frames),
                             attention_sink=picker.add, attention_only=not logprobs)
