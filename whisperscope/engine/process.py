@@ -240,11 +240,11 @@ def _answer_recompute(conn, state: dict) -> None:
 
 def _recompute(state: dict, window, model_name: str, device: str) -> np.ndarray:
     from whisperscope.engine.attention import recompute_window_attention
+    from whisperscope.engine.half import as_float16
 
     model = _model_named(state, model_name, device)
-    return np.asarray(recompute_window_attention(
-        model, state["audio"].samples, window, mel=_mel_for(state, model.model.dims.n_mels)),
-        np.float16)
+    return as_float16(recompute_window_attention(
+        model, state["audio"].samples, window, mel=_mel_for(state, model.model.dims.n_mels)))
 
 
 def _realign(state: dict, request, device: str):

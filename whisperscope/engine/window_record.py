@@ -9,6 +9,7 @@ import numpy as np
 
 from whisperscope.engine.decoding.window_decoding import DecodedWindow
 from whisperscope.engine.events import WindowDone
+from whisperscope.engine.half import as_float16
 from whisperscope.engine.timing.forced_window import (
     DOUBTFUL_WINDOW_PROBABILITY,
     MAX_WORD_SECONDS,
@@ -56,7 +57,7 @@ def record_window(analysis: Analysis, window, window_start, n_frames,
         n_frames=n_frames,
         token_ids=np.array(decoded.token_ids, dtype=np.int64),
         token_texts=tuple(token_text(tokenizer, t) for t in decoded.token_ids),
-        heads=decoded.attention.astype(np.float16),
+        heads=as_float16(decoded.attention),
         head_ids=tuple(head_ids),
         text_rows=np.array([t.row for t in timing.tokens], dtype=np.int64),
         prompt_ids=np.array(decoded.prompt_ids, dtype=np.int64),

@@ -31,7 +31,9 @@ def median_filter(x: np.ndarray, width: int = MEDIAN_FILTER_WIDTH) -> np.ndarray
     padding = [(0, 0)] * (x.ndim - 1) + [(pad, pad)]
     padded = np.pad(x, padding, mode="reflect")
     windows = np.lib.stride_tricks.sliding_window_view(padded, width, axis=-1)
-    return np.median(windows, axis=-1).astype(x.dtype)
+    # the middle of each window once partitioned: the median of an odd count, without
+    # np.median's extra pass (half the time on a window's pass matrix)
+    return np.partition(windows, pad, axis=-1)[..., pad].astype(x.dtype)
 
 
 def alignment_matrix(weights: np.ndarray, width: int = MEDIAN_FILTER_WIDTH) -> np.ndarray:
