@@ -284,6 +284,6 @@ def test_median_filter_equals_whispers():
 
     rng = np.random.default_rng(1)
     x = rng.standard_normal((3, 5, 50)).astype(np.float32)
-    for width in (3, 7):
+    for width in (3, 5, 7):
         want = whisper_median(torch.from_numpy(x), width).numpy()
-        np.testing.assert_allclose(alignment.median_filter(x, width), want)
+        np.testing.assert_array_equal(alignment.median_filter(x, width), want)
