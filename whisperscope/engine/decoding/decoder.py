@@ -70,6 +70,7 @@ class CachedDecoder:
         # split into heads once, shared by every hypothesis (broadcast over the batch), and
         # only for the layers a step runs (an attention-only pass over a window stops early).
         self._cross: list[tuple[Tensor, Tensor] | None] = [None] * len(self.blocks)
+        self._scaled_keys: list[Tensor | None] = [None] * len(self.blocks)
 
     @torch.no_grad()
     def cross_keys_values(self, layer: int) -> tuple[Tensor, Tensor]:
@@ -81,6 +82,16 @@ class CachedDecoder:
                     self._split_heads(attn.value(self._audio_features)))
             self._cross[layer] = made
         return made
+
+    def _keys_scaled(self, layer: int) -> Tensor:
+        """Layer `layer`'s keys times d^-0.25, as a captured step scales them (whisper's
+        qkv_attention): once a window instead of once a step (base decoding 113 s: 0.2 s)."""
+        scaled = self._scaled_keys[layer]
+        if scaled is None:
+            keys = self.cross_keys_values(layer)[0]
+            scaled = keys * keys.shape[-1] ** -0.25
+            self._scaled_keys[layer] = scaled
+        return scaled
 
     def reset(self, n_batch: int = 1) -> None:
         """Forget all tokens (a fallback re-decode of the same window); the next step feeds
@@ -251,6 +262,10 @@ class CachedDecoder:
         attn = block.cross_attn
         q = self._split_heads(attn.query(x))
         k, v = self.cross_keys_values(i)
+        if capture:
+            # as whisper's qkv_attention: q and k each scaled by d^-0.25, so that q·k stays
+            # in range in float16 (scaling the product by d^-0.5 afterwards can overflow)
+            k = self._keys_scaled(i)
         if q.shape[0] != k.shape[0]:
             k = k.expand(q.shape[0], -1, -1, -1)
             v = v.expand(q.shape[0], -1, -1, -1)
@@ -259,10 +274,7 @@ class CachedDecoder:
                 k, v = k[:, :, heard], v[:, :, heard]
             out = F.scaled_dot_product_attention(q, k, v)
             return attn.out(self._merge_heads(out)), None
-        # as whisper's qkv_attention: q and k each scaled by d^-0.25, so that q·k stays in
-        # range in float16 (scaling the product by d^-0.5 afterwards can overflow to inf)
-        scale = q.shape[-1] ** -0.25
-        scores = ((q * scale) @ (k * scale).transpose(-1, -2)).float()
+        scores = ((q * q.shape[-1] ** -0.25) @ k.transpose(-1, -2)).float()
         if heard is not None:
             audible = torch.zeros(scores.shape[-1], dtype=torch.bool, device=scores.device)
             audible[heard] = True
