@@ -52,6 +52,7 @@ def spell(tokenizer, words: Sequence[str], kind: str = "chars") -> AlignmentUnit
     texts: list[str] = []
     owner: list[int] = []
     char_units: list[tuple[int, ...]] = []
+    encoded: dict[str, list[int]] = {}  # a window's text repeats a few dozen characters
     for w, word in enumerate(words):
         firsts: list[int] = []
         if kind == "pieces":
@@ -65,7 +66,9 @@ def spell(tokenizer, words: Sequence[str], kind: str = "chars") -> AlignmentUnit
             for char in word:
                 firsts.append(len(ids))
                 # one character can take several byte-level tokens (non-Latin scripts)
-                for token in tokenizer.encode(char):
+                if char not in encoded:
+                    encoded[char] = tokenizer.encode(char)
+                for token in encoded[char]:
                     ids.append(token)
                     texts.append(char)
                     owner.append(SPACE if is_punctuation(char) else w)
