@@ -182,7 +182,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
     # and the stricter test of which may be skipped undecoded
     level_db = mel_level_db(mel[:, :content_frames].numpy())
     voiced_10ms = voiced_frames(level_db, alignment.silence_db)
-    change_10ms = spectral_change(mel[:, :content_frames].numpy())
+    change_10ms = (spectral_change(mel[:, :content_frames].numpy())
+                   if alignment.spectral_edges else None)
     audible_10ms = ~skippable_silence(level_db)
     # where the anchors' words are: among the speech, not the pauses
     clock = speech_clock(voiced_10ms) if anchors else None
@@ -221,7 +222,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
             mel_window = _pad_or_trim(mel[:, seek: seek + segment_size]).to(whisper_model.device)
             n_frames = max(1, mel_to_encoder_frames(segment_size))
             voiced = encoder_frames(voiced_10ms[seek: seek + segment_size])
-            change = change_10ms[seek: seek + segment_size - 1]
+            change = None if change_10ms is None else change_10ms[seek: seek + segment_size - 1]
             opening = opening_frame(voiced, alignment.opening_timestamp)
             with torch.no_grad():
                 features = whisper_model.encoder(mel_window[None].to(dtype))
