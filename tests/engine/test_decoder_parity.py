@@ -122,6 +122,38 @@ def test_an_attention_only_step_stops_after_the_deepest_captured_layer(model, me
     assert torch.allclose(decoder.step(tokens).cross_attention, want_qk, atol=1e-6)
 
 
+def test_positions_not_yet_fed_are_never_read(model, mel):
+    # the cache is left unset on reset: garbage (here NaN) after the fed positions must
+    # change nothing, in a prompt step, a step after it and a batch
+    features = _features(model, mel)
+    tokens = torch.tensor([[50257, 50362, 50363, 11, 345, 9000]] * 2)
+    want_logits, want_qk = _reference_logits_and_qk(model, features, tokens[:1])
+    decoder = CachedDecoder(model, features)
+    decoder.reset(2)
+    for cache in (*decoder.self_keys, *decoder.self_values):
+        cache.fill_(float("nan"))
+    first = decoder.step(tokens[:, :4])
+    rest = decoder.step(tokens[:, 4:])
+    logits = torch.cat([first.logits, rest.logits], dim=1)
+    assert torch.isfinite(logits).all()
+    assert torch.allclose(logits[0], want_logits[0], atol=1e-4, rtol=1e-4)
+    assert torch.equal(logits[0], logits[1])
+    assert torch.allclose(rest.cross_attention[:, 0], want_qk[:, 0, :, 4:], atol=1e-6)
+
+
+def test_a_mask_of_logit_rows_gives_each_hypothesis_its_own_rows(model, mel):
+    features = _features(model, mel)
+    tokens = torch.tensor([[50257, 50362, 50363, 11, 345], [50257, 50362, 50363, 999, 7]])
+    decoder = CachedDecoder(model, features)
+    every = decoder.step(tokens, capture_layers=[]).logits  # (2, 5, n_vocab)
+    read = torch.tensor([[False, True, False, False, True], [False, False, True, True, True]])
+    decoder.reset(2)
+    picked = decoder.step(tokens, capture_layers=[], logit_rows=read).logits
+    assert picked.shape == (1, 5, every.shape[-1])
+    want = torch.stack([every[0, 1], every[0, 4], every[1, 2], every[1, 3], every[1, 4]])
+    assert torch.allclose(picked[0], want, atol=1e-5)
+
+
 def test_hypotheses_in_one_batch_keep_their_own_caches(model, mel):
     features = _features(model, mel)
     a = torch.tensor([[50257, 50362, 50363, 11, 345]])
