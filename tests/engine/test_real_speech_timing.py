@@ -117,20 +117,45 @@ def test_speech_across_a_window_edge_is_neither_lost_nor_stretched(tiny_en):
     assert np.abs(starts).mean() <= DECODED_BOUND
 
 
-def test_a_transcript_of_a_minute_of_speech_keeps_every_window_in_its_place(tiny_en):
-    """62 s of timit-dev (three windows) given its transcript. The forced text has no
-    timestamps; prompted with it, tiny.en decoded the next window without any, its last
-    word ran on to the window's end, and the words of the last 17 s were squeezed into the
-    last 5 s (37 words over 1 s off)."""
+@pytest.fixture(scope="module")
+def minute_given(tiny_en):
+    """62 s of timit-dev (three windows) and its analysis given its transcript."""
     corpus = timit.read_corpus(timit.DEFAULT_TIMIT)
     long = timit.joined_runs(corpus, 60.0)[1]
-    analysis = run_to_completion(audio_of(long), tiny_en, AnalysisSettings(language="en"),
-                                 transcript=long.text)
+    return long, run_to_completion(audio_of(long), tiny_en, AnalysisSettings(language="en"),
+                                   transcript=long.text)
+
+
+def test_a_transcript_of_a_minute_of_speech_keeps_every_window_in_its_place(minute_given):
+    """The forced text has no timestamps; prompted with it, tiny.en decoded the next window
+    without any, its last word ran on to the window's end, and the words of the last 17 s
+    were squeezed into the last 5 s (37 words over 1 s off)."""
+    long, analysis = minute_given
     assert len(analysis.windows) >= 3
     starts, ends, matched = errors(long, analysis.words)
     assert matched >= 0.95 * len(long.words)  # by text: "test-run" is not "test" "run"
     assert np.abs(starts).max() < 1.0 and np.abs(ends).max() < 1.0
     assert np.abs(starts).mean() <= DECODED_BOUND
+
+
+def test_a_window_re_aligned_with_its_own_words_keeps_every_time(minute_given, tiny_en):
+    """What an edit re-aligns (engine/realign.py) is timed by the analysis's own rules: a
+    window whose decoding stopped its text at a timestamp pair keeps its words before it.
+    Re-aligned unchanged, the first window's last words moved by up to 5 s (tiny.en, 62 s
+    of timit-dev given its transcript) before the window kept where its text stopped."""
+    from whisperscope.engine.realign import realign_records
+    from whisperscope.engine.window_splice import realign_request, window_words
+
+    long, analysis = minute_given
+    assert any(w.text_end is not None for w in analysis.windows)  # the case is here
+    for index in range(len(analysis.windows)):
+        words = window_words(analysis, index)
+        done = realign_records(realign_request(analysis, index, [
+            analysis.words[i].text for i in words]), long.samples, tiny_en)
+        before = [t for i in words for t in (analysis.words[i].start, analysis.words[i].end)]
+        after = [t for w in done.words for t in (w.start, w.end)]
+        assert after == pytest.approx(before, abs=1e-6), f"window {index}"
+        assert done.attention.text_end == analysis.windows[index].text_end
 
 
 @pytest.mark.parametrize("moved", [+1, -1], ids=["first word glued before", "last word after"])

@@ -236,6 +236,9 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 decoder, tokenizer, settings, prompts.next(), head_ids, n_frames, window,
                 window_start, cancel)
             skipped = _no_speech(decoded, settings)
+            # where the decoding stopped the text at a timestamp pair, leaving the rest of
+            # the audio to the next window (kept with the window: realign.py reads it)
+            text_end = pair_end_frame(decoded.token_ids, tokenizer)
             if skipped:
                 timing = WindowTiming((), (), (), segment_size)
                 kept: list[TimedSegment] = []
@@ -250,8 +253,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                         window_start + mel_frames_to_seconds(segment_size)), clock))
                 islands = island_timing(hearing.decoder(), tokenizer, aligned, voiced,
                                         alignment, head_ids, opening, here, window_start,
-                                        text_stops_early=pair_end_frame(
-                                            decoded.token_ids, tokenizer) is not None)
+                                        text_stops_early=text_end is not None)
                 timing = time_window(decoded, tokenizer, window_start, segment_size, voiced,
                                      alignment, islands.aligned, tuple(head_ids),
                                      islands=islands.parts, anchors=here, change=change)
@@ -305,7 +307,7 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                     # the decoding stopped its text at a pair, leaving the rest to the next
                     # window: the forced share ends there too (the last window takes all
                     # the words left, wherever they are)
-                    text_end = None if last else pair_end_frame(decoded.token_ids, tokenizer)
+                    text_end = None if last else text_end
                     decoded = forced.decoded
                     islands = island_timing(hearing.decoder(), tokenizer, forced.timing_pass,
                                             voiced, alignment, head_ids, opening, anchors_here,
@@ -319,7 +321,8 @@ def _run(audio, model: LoadedModel, settings, cancel, alignment, mel,
                 prompts.add(*prompt_source)
             done = record_window(analysis, window, window_start, n_frames, decoded,
                                   replace(timing, segments=tuple(kept)), tokenizer, head_ids,
-                                  skipped, flag_unaligned=given, keep_attention=keep_attention)
+                                  skipped, flag_unaligned=given, keep_attention=keep_attention,
+                                  text_end=None if skipped else text_end)
             yield done
             # this window's decoder (its key/value caches, one per beam) and alignment pass
             # go before the next one's are made, and the pages they freed with them

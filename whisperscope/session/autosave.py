@@ -119,11 +119,13 @@ def _window_meta(w: WindowAttention) -> dict[str, Any]:
             "token_ids": [int(t) for t in w.token_ids], "token_texts": list(w.token_texts),
             "head_ids": [list(h) for h in w.head_ids],
             "text_rows": [int(r) for r in w.text_rows],
-            "prompt_ids": [int(t) for t in w.prompt_ids]}
+            "prompt_ids": [int(t) for t in w.prompt_ids], "text_end": w.text_end}
 
 
 def _read_window(meta: dict[str, Any]) -> WindowAttention:
     """A window without its attention (heads of size 0: none shown until recomputed)."""
+    from whisperscope.session.store import text_end_of
+
     return WindowAttention(
         index=int(meta["index"]), start=float(meta["start"]), n_frames=int(meta["n_frames"]),
         token_ids=np.array(meta["token_ids"], dtype=np.int64),
@@ -131,4 +133,4 @@ def _read_window(meta: dict[str, Any]) -> WindowAttention:
         heads=np.zeros((0, 0, 0), np.float16),
         head_ids=tuple(tuple(int(x) for x in h) for h in meta["head_ids"]),
         text_rows=np.array(meta["text_rows"], dtype=np.int64),
-        prompt_ids=np.array(meta["prompt_ids"], dtype=np.int64))
+        prompt_ids=np.array(meta["prompt_ids"], dtype=np.int64), text_end=text_end_of(meta))

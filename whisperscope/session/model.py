@@ -79,6 +79,10 @@ class WindowAttention:
     # the alignment pass's DTW timed the words on, as shares of frames (engine/timing/pass_rows.py),
     # row i for the token at `text_rows[i]`; None when the pass was off or skipped here
     pass_heads: tuple[tuple[int, int], ...] = ()  # (layer, head) that pass averaged
+    text_end: int | None = None  # the frame of the timestamp pair the decoding stopped the
+    # window's text at, leaving the audio after it to the next window; None where the text
+    # runs to the end of its speech. Re-aligning the window after an edit times it by the
+    # same rule (engine/realign.py)
 
     @property
     def end(self) -> float:

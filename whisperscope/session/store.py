@@ -304,6 +304,7 @@ def _window_meta(i: int, w: WindowAttention) -> dict[str, Any]:
         "heads": _heads_name(i),
         **({"pass": _pass_name(i), "pass_heads": [list(h) for h in w.pass_heads]}
            if w.pass_rows is not None else {}),
+        "text_end": w.text_end,
     }
 
 
@@ -322,6 +323,7 @@ def _read_window(archive: BoundedArchive, meta: dict[str, Any]) -> WindowAttenti
         head_ids=tuple(tuple(_whole(x) for x in h) for h in meta["head_ids"]),
         text_rows=np.array(meta["text_rows"], dtype=np.int64),
         prompt_ids=np.array(meta["prompt_ids"], dtype=np.int64),
+        text_end=text_end_of(meta),
     )
     rows = len(window.token_ids)
     declared = (len(window.head_ids), rows, window.n_frames)
@@ -403,6 +405,15 @@ def check_analysis(analysis: Analysis) -> None:
         if not 0 <= k.row < len(analysis.windows[k.window].token_ids):
             raise ValueError(f"token {k.index} points at row {k.row} of window {k.window}, "
                              "which has fewer rows")
+
+
+def text_end_of(meta: dict[str, Any]) -> int | None:
+    """A window entry's `text_end`: None (or absent, in sessions written before it was
+    kept) or a frame of the window."""
+    value = meta.get("text_end")
+    if value is not None:
+        _in_range("a window's text end", value, 0, WINDOW_ENCODER_FRAMES)
+    return value
 
 
 def _check_window_counts(meta: dict[str, Any]) -> None:
