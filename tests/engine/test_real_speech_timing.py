@@ -138,24 +138,38 @@ def test_a_transcript_of_a_minute_of_speech_keeps_every_window_in_its_place(minu
     assert np.abs(starts).mean() <= DECODED_BOUND
 
 
+def _realigned_unchanged_keeps_every_time(long, analysis, model):
+    from whisperscope.engine.realign import realign_records
+    from whisperscope.engine.window_splice import realign_request, window_words
+
+    for index in range(len(analysis.windows)):
+        words = window_words(analysis, index)
+        done = realign_records(realign_request(analysis, index, [
+            analysis.words[i].text for i in words]), long.samples, model)
+        before = [t for i in words for t in (analysis.words[i].start, analysis.words[i].end)]
+        after = [t for w in done.words for t in (w.start, w.end)]
+        assert after == pytest.approx(before, abs=1e-6), f"window {index}"
+        assert done.attention.text_end == analysis.windows[index].text_end
+
+
 def test_a_window_re_aligned_with_its_own_words_keeps_every_time(minute_given, tiny_en):
     """What an edit re-aligns (engine/realign.py) is timed by the analysis's own rules: a
     window whose decoding stopped its text at a timestamp pair keeps its words before it.
     Re-aligned unchanged, the first window's last words moved by up to 5 s (tiny.en, 62 s
     of timit-dev given its transcript) before the window kept where its text stopped."""
-    from whisperscope.engine.realign import realign_records
-    from whisperscope.engine.window_splice import realign_request, window_words
-
     long, analysis = minute_given
     assert any(w.text_end is not None for w in analysis.windows)  # the case is here
-    for index in range(len(analysis.windows)):
-        words = window_words(analysis, index)
-        done = realign_records(realign_request(analysis, index, [
-            analysis.words[i].text for i in words]), long.samples, tiny_en)
-        before = [t for i in words for t in (analysis.words[i].start, analysis.words[i].end)]
-        after = [t for w in done.words for t in (w.start, w.end)]
-        assert after == pytest.approx(before, abs=1e-6), f"window {index}"
-        assert done.attention.text_end == analysis.windows[index].text_end
+    _realigned_unchanged_keeps_every_time(long, analysis, tiny_en)
+
+
+def test_a_recognised_window_re_aligned_with_its_own_words_keeps_every_time(tiny_en):
+    """Recognised words are re-aligned as written: "tomb" "-like" given a space between
+    them ("tomb -like") changed the pass, and "old?" moved 1.1 s (62 s of timit-dev)."""
+    corpus = timit.read_corpus(timit.DEFAULT_TIMIT)
+    long = timit.joined_runs(corpus, 60.0)[2]
+    analysis = run_to_completion(audio_of(long), tiny_en, AnalysisSettings(language="en"))
+    assert any(not w.text.startswith(" ") for w in analysis.words)  # the case is here
+    _realigned_unchanged_keeps_every_time(long, analysis, tiny_en)
 
 
 @pytest.mark.parametrize("moved", [+1, -1], ids=["first word glued before", "last word after"])

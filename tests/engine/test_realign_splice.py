@@ -97,3 +97,10 @@ def test_words_of_a_window():
     assert window_words(analysis, 0) == [0, 1]
     assert window_words(analysis, 1) == [2, 3, 4]
     assert window_of_word(analysis, 3) == 1
+
+
+def test_words_are_re_aligned_as_written():
+    from whisperscope.engine.realign import as_written
+
+    assert as_written([" Hello,", "-like", "  spaced", " trailing\n", "字", "bare"]) == [
+        " Hello,", "-like", " spaced", " trailing", "字", "bare"]

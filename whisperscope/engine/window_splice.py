@@ -19,7 +19,9 @@ from whisperscope.session.model import Analysis, Segment, TokenTiming, WindowAtt
 @dataclass(frozen=True)
 class RealignRequest:
     """What re-aligning one window needs of its analysis: the window (its start, frames,
-    prompt), the words it is to hold (as written), and how it was decoded."""
+    prompt), the words it is to hold (as written: each after the space before it, as the
+    analysis's words and `transcript_words` write them; a word with none follows the one
+    before it), and how it was decoded."""
 
     index: int  # of the window in the analysis
     window: WindowAttention
