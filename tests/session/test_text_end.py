@@ -8,10 +8,12 @@ import dataclasses
 import json
 import zipfile
 
+import numpy as np
 import pytest
 
 from whisperscope.session.annotation import Annotation
 from whisperscope.session.autosave import read_autosave, write_autosave
+from whisperscope.session.exporters import npz
 from whisperscope.session.store import SessionError, load_session, save_session, text_end_of
 
 
@@ -30,6 +32,8 @@ def test_text_ends_survive_a_session_and_an_autosave(analysis, audio_file, tmp_p
     autosaved = write_autosave(tmp_path / "talk.autosave", Annotation(a))
     assert [w.text_end for w in read_autosave(autosaved).annotation.analysis.windows] == [
         1300, None]
+    meta = json.loads(str(np.load(npz.write(a, tmp_path / "attention.npz"))["meta"]))
+    assert [w["text_end"] for w in meta["windows"]] == [1300, None]
 
 
 def test_a_session_written_before_text_ends_were_kept_loads_without_them(

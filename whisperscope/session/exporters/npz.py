@@ -23,7 +23,8 @@ and for the whole recording, one entry per text token (the rows of the figure):
     token_text (str)
 
 `meta` is a 0-d string holding JSON: format name and version, audio, model, and per window
-its start, n_frames and the captured (layer, head) pairs.
+its start, n_frames, the captured (layer, head) pairs and `text_end` (the frame of the
+timestamp pair the decoding stopped the window's text at, or null).
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def arrays(analysis: Analysis, captured: Captured | None = None) -> dict[str, np
             pairs.append([layer, head])
         windows_meta.append({"index": w.index, "start": w.start, "n_frames": w.n_frames,
                              "n_rows": len(w.token_ids), "captured": pairs,
-                             "pass_heads": [list(h) for h in w.pass_heads]})
+                             "pass_heads": [list(h) for h in w.pass_heads],
+                             "text_end": w.text_end})
     tokens = analysis.tokens
     out["token_start"] = np.array([t.start for t in tokens], dtype=np.float64)
     out["token_end"] = np.array([t.end for t in tokens], dtype=np.float64)
