@@ -25,6 +25,19 @@ def _with_text_ends(analysis, audio_file, ends):
         analysis.audio, path=str(audio), sha256=sha))
 
 
+def _rewritten(path, out, change):
+    """A copy of the session at `path` whose manifest `change` altered in place."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "manifest.json":
+                manifest = json.loads(data)
+                change(manifest)
+                data = json.dumps(manifest).encode()
+            dst.writestr(item, data)
+    return out
+
+
 def test_text_ends_survive_a_session_and_an_autosave(analysis, audio_file, tmp_path):
     a = _with_text_ends(analysis, audio_file, [1300, None])
     path = save_session(a, tmp_path / "talk.wscope")
@@ -40,16 +53,11 @@ def test_a_session_written_before_text_ends_were_kept_loads_without_them(
         analysis, audio_file, tmp_path):
     path = save_session(_with_text_ends(analysis, audio_file, [1300, 7]),
                         tmp_path / "talk.wscope")
-    older = tmp_path / "older.wscope"
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(older, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "manifest.json":
-                manifest = json.loads(data)
-                for window in manifest["windows"]:
-                    del window["text_end"]
-                data = json.dumps(manifest).encode()
-            dst.writestr(item, data)
+    def drop_text_ends(manifest):
+        for window in manifest["windows"]:
+            del window["text_end"]
+
+    older = _rewritten(path, tmp_path / "older.wscope", drop_text_ends)
     assert [w.text_end for w in load_session(older).analysis.windows] == [None, None]
 
 
@@ -59,14 +67,9 @@ def test_a_text_end_outside_the_window_is_refused(value, analysis, audio_file, t
         text_end_of({"text_end": value})
     path = save_session(_with_text_ends(analysis, audio_file, [1300, None]),
                         tmp_path / "talk.wscope")
-    hostile = tmp_path / "hostile.wscope"
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(hostile, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item)
-            if item.filename == "manifest.json":
-                manifest = json.loads(data)
-                manifest["windows"][0]["text_end"] = value
-                data = json.dumps(manifest).encode()
-            dst.writestr(item, data)
+    def plant(manifest):
+        manifest["windows"][0]["text_end"] = value
+
+    hostile = _rewritten(path, tmp_path / "hostile.wscope", plant)
     with pytest.raises(SessionError):
         load_session(hostile)
