@@ -104,3 +104,33 @@ def test_words_are_re_aligned_as_written():
 
     assert as_written([" Hello,", "-like", "  spaced", " trailing\n", "字", "bare"]) == [
         " Hello,", "-like", " spaced", " trailing", "字", "bare"]
+
+
+def test_where_a_windows_text_stops_as_kept_or_as_an_older_session_tells():
+    import dataclasses
+
+    import numpy as np
+    from whisper.tokenizer import get_tokenizer
+
+    from whisperscope.engine.realign import where_text_stops
+    from whisperscope.session.model import WindowAttention
+
+    tokenizer = get_tokenizer(False, language="en", task="transcribe")
+    stamp = tokenizer.timestamp_begin
+    text = tokenizer.encode(" Hello there.")
+
+    def window(ids, text_end=None, known=True):
+        return WindowAttention(0, 0.0, 1500, np.array(ids), tuple("x" for _ in ids),
+                               np.zeros((0, 0, 0), np.float16), (), text_end=text_end,
+                               text_end_known=known)
+
+    paired = [stamp, *text, stamp + 1300, stamp + 1300, tokenizer.eot]  # stops at 26 s
+    ran_on = [stamp, *text, stamp + 1500, tokenizer.eot]
+    forced = [*text, tokenizer.eot]
+    assert where_text_stops(window(forced, 1300), tokenizer, True) == (1300, True, True)
+    assert where_text_stops(window(paired), tokenizer, True) == (None, False, True)  # kept
+    older = lambda ids: dataclasses.replace(window(ids), text_end_known=False)  # noqa: E731
+    assert where_text_stops(older(paired), tokenizer, False) == (1300, True, True)
+    assert where_text_stops(older(ran_on), tokenizer, True) == (None, False, True)
+    assert where_text_stops(older(forced), tokenizer, True) == (None, True, False)
+    assert where_text_stops(older(forced), tokenizer, False) == (None, False, False)

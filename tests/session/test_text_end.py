@@ -41,7 +41,9 @@ def _rewritten(path, out, change):
 def test_text_ends_survive_a_session_and_an_autosave(analysis, audio_file, tmp_path):
     a = _with_text_ends(analysis, audio_file, [1300, None])
     path = save_session(a, tmp_path / "talk.wscope")
-    assert [w.text_end for w in load_session(path).analysis.windows] == [1300, None]
+    loaded = load_session(path).analysis.windows
+    assert [w.text_end for w in loaded] == [1300, None]
+    assert all(w.text_end_known for w in loaded)
     autosaved = write_autosave(tmp_path / "talk.autosave", Annotation(a))
     assert [w.text_end for w in read_autosave(autosaved).annotation.analysis.windows] == [
         1300, None]
@@ -58,7 +60,8 @@ def test_a_session_written_before_text_ends_were_kept_loads_without_them(
             del window["text_end"]
 
     older = _rewritten(path, tmp_path / "older.wscope", drop_text_ends)
-    assert [w.text_end for w in load_session(older).analysis.windows] == [None, None]
+    loaded = load_session(older).analysis.windows
+    assert [(w.text_end, w.text_end_known) for w in loaded] == [(None, False), (None, False)]
 
 
 @pytest.mark.parametrize("value", [-1, 1501, 2.5, "1300", True, [1]])

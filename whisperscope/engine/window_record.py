@@ -45,12 +45,13 @@ def without_arrays(window: WindowAttention) -> WindowAttention:
 def record_window(analysis: Analysis, window, window_start, n_frames,
                    decoded: DecodedWindow, timing: WindowTiming, tokenizer, head_ids,
                    skipped, flag_unaligned: bool = False, keep_attention: bool = True,
-                   text_end: int | None = None) -> WindowDone:
+                   text_end: int | None = None, text_end_known: bool = True) -> WindowDone:
     """Append the window's results to the analysis with global indices; build the event.
     Without `keep_attention` the analysis keeps the window with its rows and metadata but no
     arrays (heads with no frames, no pass rows); the event carries them all the same.
     `text_end`: where the decoding stopped the window's text at a timestamp pair (kept
-    with the window, `WindowAttention.text_end`)."""
+    with the window, `WindowAttention.text_end`; `text_end_known` False where that is not
+    known, a window of an older session re-aligned)."""
     token_base, word_base, segment_base = (
         len(analysis.tokens), len(analysis.words), len(analysis.segments))
     attention = WindowAttention(
@@ -64,6 +65,7 @@ def record_window(analysis: Analysis, window, window_start, n_frames,
         text_rows=np.array([t.row for t in timing.tokens], dtype=np.int64),
         prompt_ids=np.array(decoded.prompt_ids, dtype=np.int64),
         text_end=text_end,
+        text_end_known=text_end_known,
         **_pass_fields(timing),
     )
     # tokens outside any kept segment (e.g. blank ones) are dropped with their segment

@@ -133,4 +133,5 @@ def _read_window(meta: dict[str, Any]) -> WindowAttention:
         heads=np.zeros((0, 0, 0), np.float16),
         head_ids=tuple(tuple(int(x) for x in h) for h in meta["head_ids"]),
         text_rows=np.array(meta["text_rows"], dtype=np.int64),
-        prompt_ids=np.array(meta["prompt_ids"], dtype=np.int64), text_end=text_end_of(meta))
+        prompt_ids=np.array(meta["prompt_ids"], dtype=np.int64), text_end=text_end_of(meta),
+        text_end_known="text_end" in meta)

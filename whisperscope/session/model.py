@@ -83,6 +83,7 @@ class WindowAttention:
     # window's text at, leaving the audio after it to the next window; None where the text
     # runs to the end of its speech. Re-aligning the window after an edit times it by the
     # same rule (engine/realign.py)
+    text_end_known: bool = True  # False in sessions written before `text_end` was kept
 
     @property
     def end(self) -> float:

@@ -324,6 +324,7 @@ def _read_window(archive: BoundedArchive, meta: dict[str, Any]) -> WindowAttenti
         text_rows=np.array(meta["text_rows"], dtype=np.int64),
         prompt_ids=np.array(meta["prompt_ids"], dtype=np.int64),
         text_end=text_end_of(meta),
+        text_end_known="text_end" in meta,
     )
     rows = len(window.token_ids)
     declared = (len(window.head_ids), rows, window.n_frames)
