@@ -13,8 +13,9 @@ import pytest
 
 from whisperscope.session.annotation import Annotation
 from whisperscope.session.autosave import read_autosave, write_autosave
+from whisperscope.session.checks import text_end_of
 from whisperscope.session.exporters import npz
-from whisperscope.session.store import SessionError, load_session, save_session, text_end_of
+from whisperscope.session.store import SessionError, load_session, save_session
 
 
 def _with_text_ends(analysis, audio_file, ends):

@@ -89,7 +89,7 @@ def write_autosave(path: str | Path, annotation: Annotation,
 
 def read_autosave(path: str | Path) -> Autosaved:
     """The work in an autosave; AutosaveError when it cannot be read."""
-    from whisperscope.session.store import check_analysis
+    from whisperscope.session.checks import check_analysis
 
     path = Path(path)
     try:
@@ -124,7 +124,7 @@ def _window_meta(w: WindowAttention) -> dict[str, Any]:
 
 def _read_window(meta: dict[str, Any]) -> WindowAttention:
     """A window without its attention (heads of size 0: none shown until recomputed)."""
-    from whisperscope.session.store import text_end_of
+    from whisperscope.session.checks import text_end_of
 
     return WindowAttention(
         index=int(meta["index"]), start=float(meta["start"]), n_frames=int(meta["n_frames"]),
